@@ -1,0 +1,58 @@
+/**
+ * # asyncflow for Deno
+ *
+ * Asynchronous task-graph workflows: calling a task function returns a future
+ * at once; futures passed as arguments make the dependency graph; ready tasks
+ * run on the engine's event loop ({@link InlineBackend}), in a pool of Web
+ * Workers (`WorkerBackend`), or as Slurm job steps (`SlurmBackend`). Blocks
+ * compose workflows into larger ones. Readiness is tracked by a scheduler
+ * core compiled from AssemblyScript to WebAssembly.
+ *
+ * @example
+ * ```ts
+ * import { WorkflowEngine } from "./mod.ts";
+ *
+ * await using flow = await WorkflowEngine.create();
+ * const fetchData = flow.functionTask(async (n: number) => n * 10);
+ * const combine = flow.functionTask((a: number, b: number) => a + b);
+ * const report = flow.executableTask((total: number) => ["echo", `total=${total}`]);
+ *
+ * const total = combine(fetchData(1), fetchData(2)); // runs when both are done
+ * console.assert((await report(total)) === "total=30\n");
+ * ```
+ *
+ * @module
+ */
+export {
+  type Awaitable,
+  type EngineOptions,
+  type EngineStats,
+  type TaskArgs,
+  type TaskFunction,
+  WorkflowEngine,
+} from "./src/engine.ts";
+export { BlockFuture, TaskFuture, type TaskState } from "./src/future.ts";
+export type { CallOptions, TaskOptions } from "./src/options.ts";
+export {
+  BackendError,
+  CancelledError,
+  DependencyFailureError,
+  ExecutableError,
+  type ExecutableErrorInit,
+  type FailedDependency,
+  TaskTimeoutError,
+} from "./src/errors.ts";
+export type { FlowEvent, FlowEventType, FlowListener } from "./src/events.ts";
+export { InputFile, OutputFile } from "./src/data.ts";
+export type {
+  AttachContext,
+  BackendHost,
+  BackendTask,
+  ExecutableTask,
+  ExecutionBackend,
+  FunctionTask,
+  ResolvedResources,
+  Resources,
+} from "./src/backend.ts";
+export { InlineBackend, type InlineBackendOptions } from "./src/backends/inline.ts";
+export { NoopBackend, type NoopBackendOptions } from "./src/backends/noop.ts";

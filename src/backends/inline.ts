@@ -1,0 +1,101 @@
+/**
+ * InlineBackend: function tasks on the engine's own event loop; executables
+ * as local processes in their own process groups.
+ *
+ * @module
+ */
+import type {
+  AttachContext,
+  BackendHost,
+  BackendTask,
+  ExecutableTask,
+  ExecutionBackend,
+  ResolvedResources,
+} from "../backend.ts";
+import { LocalProcesses } from "../exec.ts";
+import { checkName } from "./_name.ts";
+
+/** Options of {@link InlineBackend}. */
+export interface InlineBackendOptions {
+  /** The name tasks are routed by. @default {"inline"} */
+  name?: string;
+}
+
+/**
+ * Runs function tasks on the engine's event loop (a synchronous body runs to
+ * completion at once; an async one interleaves with everything else) and
+ * executables as local processes. A cancel or timeout of a running function
+ * task settles its future at once but cannot stop JavaScript that is already
+ * running; a running executable's whole process tree is killed.
+ *
+ * @example
+ * ```ts
+ * import { InlineBackend, WorkflowEngine } from "../../mod.ts";
+ * await using flow = await WorkflowEngine.create({ backend: new InlineBackend() });
+ * const echo = flow.executableTask((s: string) => ["echo", s]);
+ * console.assert((await echo("hi")) === "hi\n");
+ * ```
+ */
+export class InlineBackend implements ExecutionBackend {
+  /** The backend's name. */
+  readonly name: string;
+  #host: BackendHost | undefined;
+  #processes: LocalProcesses;
+
+  /** @param options see {@link InlineBackendOptions} */
+  constructor(options: InlineBackendOptions = {}) {
+    this.name = checkName("InlineBackend", options, "inline");
+    this.#processes = new LocalProcesses(this.name);
+  }
+
+  /** Function tasks run in this process: any resources request is accepted. */
+  checkResources(_resources: ResolvedResources): string | undefined {
+    return undefined;
+  }
+
+  /** Bind to the engine. */
+  attach(context: AttachContext): void {
+    if (this.#host !== undefined) {
+      throw new Error(`Cannot attach backend '${this.name}' as it already serves an engine`);
+    }
+    this.#host = context.host;
+  }
+
+  /** Start ready tasks. */
+  submit(tasks: readonly BackendTask[]): void {
+    const host = this.#host!;
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
+      if (t.kind === "executable") {
+        this.#processes.submit(t, host);
+        continue;
+      }
+      host.running(t);
+      let r: unknown;
+      try {
+        r = (t.fn as (...a: unknown[]) => unknown)(...t.args);
+      } catch (e) {
+        host.failed(t, e);
+        continue;
+      }
+      if (
+        r !== null && (typeof r === "object" || typeof r === "function") &&
+        typeof (r as PromiseLike<unknown>).then === "function"
+      ) {
+        (r as PromiseLike<unknown>).then((v) => host.done(t, v), (e) => host.failed(t, e));
+      } else {
+        host.done(t, r);
+      }
+    }
+  }
+
+  /** Stop a task: kills an executable's process tree; JavaScript cannot be stopped. */
+  cancel(task: BackendTask, _reason: unknown): void {
+    if (task.kind === "executable") this.#processes.cancel(task as ExecutableTask);
+  }
+
+  /** Kill every running process tree. */
+  async shutdown(): Promise<void> {
+    await this.#processes.shutdown();
+  }
+}

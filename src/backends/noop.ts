@@ -1,0 +1,74 @@
+/**
+ * NoopBackend: no task body runs; every task completes with "Dummy Output".
+ *
+ * @module
+ */
+import type {
+  AttachContext,
+  BackendHost,
+  BackendTask,
+  ExecutionBackend,
+  ResolvedResources,
+} from "../backend.ts";
+import { checkName } from "./_name.ts";
+
+/** Options of {@link NoopBackend}. */
+export interface NoopBackendOptions {
+  /** The name tasks are routed by. @default {"noop"} */
+  name?: string;
+}
+
+/**
+ * Completes every task at once with `"Dummy Output"`, reporting RUNNING
+ * first. What `dryRun: true` uses: the graph, routing and events are real,
+ * nothing runs.
+ *
+ * @example
+ * ```ts
+ * import { WorkflowEngine } from "../../mod.ts";
+ * await using flow = await WorkflowEngine.create({ dryRun: true });
+ * const t = flow.functionTask(() => 42);
+ * console.assert((await t()) === "Dummy Output");
+ * ```
+ */
+export class NoopBackend implements ExecutionBackend {
+  /** The backend's name. */
+  readonly name: string;
+  #host: BackendHost | undefined;
+
+  /** @param options see {@link NoopBackendOptions} */
+  constructor(options: NoopBackendOptions = {}) {
+    this.name = checkName("NoopBackend", options, "noop");
+  }
+
+  /** Nothing runs, so any request fits. */
+  checkResources(_resources: ResolvedResources): string | undefined {
+    return undefined;
+  }
+
+  /** Bind to the engine. */
+  attach(context: AttachContext): void {
+    if (this.#host !== undefined) {
+      throw new Error(`Cannot attach backend '${this.name}' as it already serves an engine`);
+    }
+    this.#host = context.host;
+  }
+
+  /** Complete every task at once. */
+  submit(tasks: readonly BackendTask[]): void {
+    const host = this.#host!;
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
+      host.running(t);
+      host.done(t, "Dummy Output");
+    }
+  }
+
+  /** Nothing to stop. */
+  cancel(_task: BackendTask, _reason: unknown): void {}
+
+  /** Nothing to stop. */
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}

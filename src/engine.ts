@@ -1,0 +1,1184 @@
+/**
+ * The workflow engine: task functions, futures, the dependency graph on the
+ * scheduler core, blocks, scopes, routing to backends, and events.
+ *
+ * How a task flows (see DESIGN.md):
+ * 1. `taskFn(a, futB)` scans the arguments, adds the task to the core with
+ *    the ids of its live dependencies, creates the future and emits
+ *    `TaskCreated` — synchronously.
+ * 2. A flush (one microtask per turn, or synchronously after a cancel) reads
+ *    the core's outputs: ready ids are dispatched (one `submit` per backend
+ *    per flush), failed/cancelled ids are settled.
+ * 3. Backends report through the host; a completion tells the core, which
+ *    releases dependents, and schedules a flush. Nothing polls.
+ * 4. Final tasks are released from the core after the flush that read the
+ *    outputs they caused, so core memory is bounded by live tasks.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { BackendHost, BackendTask, ExecutionBackend, ResolvedResources } from "./backend.ts";
+import { createCore } from "./core/mod.ts";
+import { type SchedulerCore, SLOT_BITS, type TaskId } from "./core/types.ts";
+import { ArgScan, scanArgs, substituteArgs } from "./args.ts";
+import { BlockFuture, type FutureRecord, TaskFuture, type TaskState } from "./future.ts";
+import {
+  BackendError,
+  CancelledError,
+  DependencyFailureError,
+  type FailedDependency,
+  TaskTimeoutError,
+} from "./errors.ts";
+import { type FlowEvent, type FlowEventType, type FlowListener, now } from "./events.ts";
+import {
+  type CallOptions,
+  describeValue,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.ts";
+import type { TaskOptions } from "./options.ts";
+import { InlineBackend } from "./backends/inline.ts";
+import { NoopBackend } from "./backends/noop.ts";
+import { findDataFiles, stageInputs } from "./data.ts";
+import { join, resolvePath } from "./path.ts";
+
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+
+/** Options of {@link WorkflowEngine.create}. */
+export interface EngineOptions {
+  /** One backend or several; the first is the default. @default {new InlineBackend()} */
+  backend?: ExecutionBackend | ExecutionBackend[];
+  /** With no `backend`: use a `NoopBackend` (no task body runs). @default {false} */
+  dryRun?: boolean;
+  /** Engine id. @default {"flow." + 8 hex chars} */
+  uid?: string;
+  /** Root for task sandboxes and captured output. @default {Deno.cwd()} */
+  workDir?: string;
+  /** Which scheduler core tracks readiness. @default {"wasm"} */
+  core?: "wasm" | "ts";
+  /** Shut down on SIGINT/SIGTERM (then exit 130/143). @default {false} */
+  installSignalHandlers?: boolean;
+}
+
+/** Task counts by state. */
+export interface EngineStats {
+  pending: number;
+  running: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+}
+
+/**
+ * An argument that may also be given as a future or promise of its type, and
+ * whose array elements and object fields may be too (at any depth).
+ */
+export type Awaitable<T> =
+  | T
+  | PromiseLike<T>
+  | (T extends (...args: never[]) => unknown ? never
+    : T extends object ? { [K in keyof T]: Awaitable<T[K]> }
+    : never);
+
+/** The parameters of a task function: each may be a future/promise of its type. */
+export type TaskArgs<A extends readonly unknown[]> = { [K in keyof A]: Awaitable<A[K]> };
+
+/**
+ * A task function: call it to create a task; returns the future at once.
+ * `.with(options)` gives one with call-time options merged over these.
+ */
+export interface TaskFunction<A extends readonly unknown[], R, F = TaskFuture<R>> {
+  (...args: TaskArgs<A>): F;
+  /** A task function with these options merged over the current ones. */
+  with(options: CallOptions): TaskFunction<A, R, F>;
+  /** The name tasks of this function get. */
+  readonly taskName: string;
+}
+
+type Kind = "function" | "executable" | "block" | "gate";
+
+/** Per-definition data shared by all calls of one task function. */
+interface TaskDef {
+  readonly kind: Kind;
+  readonly fn: (...args: never[]) => unknown;
+  readonly opts: ResolvedOptions;
+  readonly name: string;
+}
+
+interface Scope {
+  readonly id: string;
+  readonly block: Task | undefined;
+  active: boolean;
+}
+
+/**
+ * The engine's record of one task. Implements both the future's view and the
+ * backend's view (`BackendTask`) so a task costs one record and one future.
+ */
+class Task implements FutureRecord {
+  // identity and state
+  readonly uid: string;
+  readonly name: string;
+  readonly kind: Kind;
+  readonly engine: Engine;
+  readonly def: TaskDef;
+  workflowId: string | undefined;
+  backendName: string | undefined;
+  state: TaskState = "PENDING";
+  value: unknown = undefined;
+  error: unknown = undefined;
+  settle: ((ok: boolean, v: unknown) => void) | undefined = undefined;
+  callbacks: ((f: never) => void)[] | undefined = undefined;
+  future: TaskFuture | undefined = undefined;
+  // graph
+  id = -1;
+  rawArgs: readonly unknown[];
+  nested = false;
+  /** Resolved values of foreign thenables (set by the gate). */
+  values: Map<unknown, unknown> | undefined = undefined;
+  /** A failure or cancel decided at the call, applied when the task becomes ready. */
+  pre: { state: "FAILED" | "CANCELLED"; error: unknown } | undefined = undefined;
+  /** Own-engine dependencies, kept only when data files need them. */
+  depFutures: TaskFuture[] | undefined = undefined;
+  files = false;
+  /** Names of the OutputFiles among the arguments (data-file tasks only). */
+  outputs: string[] | undefined = undefined;
+  sandbox: string | undefined = undefined;
+  parent: Task | undefined = undefined;
+  members: Set<Task> | undefined = undefined;
+  backend: ExecutionBackend | undefined = undefined;
+  dispatched = false;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  // BackendTask view
+  fn: (...args: never[]) => unknown;
+  args: readonly unknown[] = [];
+  resources: ResolvedResources;
+  attempt = 0;
+  timeout: number | undefined;
+  engineUid: string;
+  module: string | undefined;
+  command: string | readonly string[] = "";
+  env: Readonly<Record<string, string>> | undefined;
+  cwd: string | undefined;
+  stdoutPath: string | undefined = undefined;
+  stderrPath: string | undefined = undefined;
+
+  constructor(
+    engine: Engine,
+    uid: string,
+    def: TaskDef,
+    opts: ResolvedOptions,
+    args: readonly unknown[],
+  ) {
+    this.engine = engine;
+    this.uid = uid;
+    this.def = def;
+    this.kind = def.kind;
+    this.name = def.name;
+    this.fn = def.fn;
+    this.rawArgs = args;
+    this.resources = opts.resources;
+    this.timeout = opts.timeout;
+    this.engineUid = engine.uid;
+    this.module = opts.module;
+    this.env = opts.env;
+    this.cwd = opts.cwd;
+  }
+
+  cancel(reason: unknown): boolean {
+    return this.engine._cancel(this, reason, true);
+  }
+}
+
+function hex8(): string {
+  const b = crypto.getRandomValues(new Uint8Array(4));
+  let s = "";
+  for (const x of b) s += x.toString(16).padStart(2, "0");
+  return s;
+}
+
+function isFinalState(s: TaskState): boolean {
+  return s === "DONE" || s === "FAILED" || s === "CANCELLED";
+}
+
+function checkBackend(b: unknown, i: number): ExecutionBackend {
+  const o = b as Partial<ExecutionBackend> | null;
+  if (
+    typeof o !== "object" || o === null || typeof o.name !== "string" ||
+    typeof o.submit !== "function" || typeof o.cancel !== "function" ||
+    typeof o.shutdown !== "function" || typeof o.attach !== "function" ||
+    typeof o.checkResources !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot create engine as 'backend[${i}]' must be an ExecutionBackend: received ${
+        describeValue(b)
+      }`,
+    );
+  }
+  return o as ExecutionBackend;
+}
+
+/** The engine's implementation; exported for the public class only. */
+class Engine {
+  readonly uid: string;
+  readonly backends: Map<string, ExecutionBackend>;
+  readonly defaultBackend: ExecutionBackend;
+  readonly #core: SchedulerCore;
+  readonly #workDirOption: string | undefined;
+  #workDir: string | undefined;
+  readonly #als = new AsyncLocalStorage<Scope>();
+  #activeScopes = 0;
+  #listeners: FlowListener[] = [];
+  #seq = 0;
+  #bySlot: (Task | undefined)[] = [];
+  #closed = false;
+  #shutdown: Promise<void> | undefined;
+  #scheduled = false;
+  #flushing = false;
+  #toRelease: number[] = [];
+  #releaseBuf = new Int32Array(1024);
+  #readyBuf = new Int32Array(1024);
+  #failedBuf = new Int32Array(1024);
+  #cancelledBuf = new Int32Array(1024);
+  #depIds: number[] = [];
+  #one = new Int32Array(1);
+  #scan = new ArgScan();
+  /** Tasks prepared asynchronously (builders, staging) waiting to be submitted. */
+  #dispatchQueue: Task[] = [];
+  #batches = new Map<ExecutionBackend, BackendTask[]>();
+  #signalHandler: (() => void) | undefined;
+  // stats
+  pending = 0;
+  running = 0;
+  done = 0;
+  failed = 0;
+  cancelled = 0;
+  readonly host: BackendHost;
+  readonly #flushFn = () => this.#flush();
+  readonly #own = (f: TaskFuture) => (f._r as Task).engine === this;
+
+  constructor(
+    uid: string,
+    backends: ExecutionBackend[],
+    core: SchedulerCore,
+    workDir: string | undefined,
+  ) {
+    this.uid = uid;
+    this.#core = core;
+    this.#workDirOption = workDir;
+    this.backends = new Map();
+    for (const b of backends) this.backends.set(b.name, b);
+    this.defaultBackend = backends[0]!;
+    this.host = {
+      running: (t) => this.#onRunning(t as unknown as Task),
+      done: (t, v) => this.#onDone(t as unknown as Task, v),
+      failed: (t, e) => this.#onFailed(t as unknown as Task, e),
+      cancelled: (t, r) => this.#onBackendCancelled(t as unknown as Task, r),
+    };
+  }
+
+  get workDir(): string {
+    return this.#workDir ??= resolvePath(this.#workDirOption ?? Deno.cwd());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  installSignals(shutdown: () => Promise<void>): void {
+    const handler = () => {
+      shutdown().finally(() => Deno.exit(130));
+    };
+    this.#signalHandler = handler;
+    Deno.addSignalListener("SIGINT", handler);
+    Deno.addSignalListener("SIGTERM", handler);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  subscribe(listener: FlowListener): () => void {
+    if (typeof listener !== "function") {
+      throw new TypeError(
+        `Cannot subscribe as 'listener' must be a function: received ${describeValue(listener)}`,
+      );
+    }
+    this.#listeners = [...this.#listeners, listener];
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+    };
+  }
+
+  #emit(type: FlowEventType, t: Task, error?: unknown): void {
+    const ev: FlowEvent = { type, uid: t.uid, name: t.name, time: now() };
+    if (t.workflowId !== undefined) ev.workflowId = t.workflowId;
+    if (t.backendName !== undefined) ev.backend = t.backendName;
+    if (error !== undefined) ev.error = error;
+    for (const l of this.#listeners) {
+      try {
+        l(ev);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- scopes
+
+  #scope(): Scope | undefined {
+    if (this.#activeScopes === 0) return undefined;
+    const s = this.#als.getStore();
+    return s !== undefined && s.active ? s : undefined;
+  }
+
+  workflowScope<T>(id: string | undefined, fn: (id: string) => Promise<T>): Promise<T> {
+    if (id !== undefined && (typeof id !== "string" || id.length === 0)) {
+      throw new TypeError(
+        `Cannot open workflow scope as 'id' must be a non-empty string or undefined: received ${
+          describeValue(id)
+        }`,
+      );
+    }
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot open workflow scope as 'fn' must be a function: received ${describeValue(fn)}`,
+      );
+    }
+    const wid = id ?? "wf-" + hex8();
+    const scope: Scope = { id: wid, block: undefined, active: true };
+    return this.#runInScope(scope, () => fn(wid));
+  }
+
+  #runInScope<T>(scope: Scope, fn: () => T | Promise<T>): Promise<T> {
+    this.#activeScopes++;
+    let p: Promise<T>;
+    try {
+      p = Promise.resolve(this.#als.run(scope, fn));
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    const end = () => {
+      scope.active = false;
+      this.#activeScopes--;
+    };
+    p.then(end, end);
+    return p;
+  }
+
+  // ---------------------------------------------------------------- definitions
+
+  define<F extends TaskFuture>(
+    kind: "function" | "executable" | "block",
+    fn: unknown,
+    options: unknown,
+    factory: string,
+  ): TaskFunction<unknown[], unknown, F> {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot create task with ${factory}() as 'fn' must be a function: received ${
+          describeValue(fn)
+        }`,
+      );
+    }
+    const action = `Cannot create task with ${factory}()`;
+    const opts = resolveOptions(action, options, undefined, false);
+    return this.#makeTaskFunction<F>(kind, fn as TaskDef["fn"], opts);
+  }
+
+  #makeTaskFunction<F extends TaskFuture>(
+    kind: "function" | "executable" | "block",
+    fn: TaskDef["fn"],
+    opts: ResolvedOptions,
+  ): TaskFunction<unknown[], unknown, F> {
+    const def: TaskDef = { kind, fn, opts, name: opts.name ?? (fn.name || "task") };
+    const call = (...args: unknown[]) => this.submit(def, args) as F;
+    const tf = call as unknown as TaskFunction<unknown[], unknown, F>;
+    Object.defineProperty(tf, "taskName", { value: def.name });
+    Object.defineProperty(tf, "with", {
+      value: (o: CallOptions) =>
+        this.#makeTaskFunction<F>(
+          kind,
+          fn,
+          resolveOptions(`Cannot set options of task '${def.name}'`, o, opts, true),
+        ),
+    });
+    return tf;
+  }
+
+  // ---------------------------------------------------------------- submission
+
+  submit(def: TaskDef, args: unknown[]): TaskFuture {
+    if (this.#closed) throw new Error("Cannot submit task as the engine is shut down");
+    const seq = ++this.#seq;
+    const isBlock = def.kind === "block";
+    const uid = (isBlock ? "block." : "task.") +
+      (seq < 1000000 ? String(seq).padStart(6, "0") : seq);
+    const opts = def.opts;
+    const t = new Task(this, uid, def, opts, args);
+    const scope = this.#scope();
+    t.workflowId = opts.workflowId ?? scope?.id;
+    const parent = scope?.block;
+    if (parent !== undefined) {
+      t.parent = parent;
+      (parent.members ??= new Set()).add(t);
+    }
+    const f = isBlock ? new BlockFuture(t) : new TaskFuture(t);
+    t.future = f;
+
+    // routing and resources (blocks run in the engine)
+    if (!isBlock) {
+      const b = opts.backend === undefined ? this.defaultBackend : this.backends.get(opts.backend);
+      if (b === undefined) {
+        t.pre = {
+          state: "FAILED",
+          error: new BackendError(
+            opts.backend!,
+            `Cannot run task '${t.name}' as no backend is named ${
+              JSON.stringify(opts.backend)
+            }: known backends are ${[...this.backends.keys()].join(", ")}`,
+          ),
+        };
+      } else {
+        t.backend = b;
+        t.backendName = b.name;
+        const msg = b.checkResources(opts.resources);
+        if (msg !== undefined) {
+          t.pre = {
+            state: "FAILED",
+            error: new RangeError(`Cannot run task '${t.name}' on backend '${b.name}': ${msg}`),
+          };
+        }
+      }
+    }
+
+    // dependencies
+    const s = this.#scan;
+    scanArgs(args, s, this.#own);
+    const deps = this.#depIds;
+    deps.length = 0;
+    let failedDeps: FailedDependency[] | undefined;
+    let firstFailure: unknown;
+    let cancelledBy: Task | undefined;
+    if (s.futures.length !== 0) {
+      for (const df of s.futures) {
+        const d = df._r as Task;
+        switch (d.state) {
+          case "DONE":
+            break;
+          case "FAILED":
+            (failedDeps ??= []).push({ uid: d.uid, name: d.name });
+            if (firstFailure === undefined) firstFailure = d.error;
+            break;
+          case "CANCELLED":
+            cancelledBy ??= d;
+            break;
+          default:
+            if (d.id >= 0 && !deps.includes(d.id)) deps.push(d.id);
+        }
+      }
+      if (s.files) t.depFutures = s.futures.slice();
+    }
+    t.nested = s.nested;
+    t.files = s.files;
+    if (t.pre === undefined) {
+      if (failedDeps !== undefined) {
+        t.pre = {
+          state: "FAILED",
+          error: new DependencyFailureError(t.name, failedDeps, firstFailure),
+        };
+      } else if (cancelledBy !== undefined) {
+        t.pre = {
+          state: "CANCELLED",
+          error: new CancelledError(
+            `dependency '${cancelledBy.name}' (${cancelledBy.uid}) was cancelled`,
+            t.uid,
+          ),
+        };
+      }
+    }
+    if (t.pre !== undefined) deps.length = 0; // ready at once, failed when it turns ready
+    else if (s.thenables.length !== 0) deps.push(this.#gate(t, s.thenables));
+
+    t.id = this.#core.add(deps);
+    this.#bySlot[t.id & SLOT_MASK] = t;
+    this.pending++;
+    if (this.#listeners.length !== 0) this.#emit("TaskCreated", t);
+    if (parent !== undefined && isFinalState(parent.state)) {
+      // a member created in a block that is already over: cancel it with the block
+      this._cancel(t, parent.error ?? "block is over", false);
+    }
+    this.#schedule();
+    return f;
+  }
+
+  /** A core entry that completes when all foreign thenables resolve. */
+  #gate(t: Task, thenables: PromiseLike<unknown>[]): number {
+    const first = thenables[0];
+    const gdef: TaskDef = {
+      kind: "gate",
+      fn: t.fn,
+      opts: t.def.opts,
+      name: first instanceof TaskFuture ? first.name : "promise",
+    };
+    const g = new Task(
+      this,
+      first instanceof TaskFuture ? first.uid : "promise",
+      gdef,
+      t.def.opts,
+      [],
+    );
+    g.id = this.#core.add([]);
+    this.#bySlot[g.id & SLOT_MASK] = g;
+    Promise.all(thenables).then(
+      (vals) => {
+        const m = new Map<unknown, unknown>();
+        for (let i = 0; i < thenables.length; i++) m.set(thenables[i], vals[i]);
+        t.values = m;
+        this.#finishGate(g, "DONE", undefined);
+      },
+      (e) => this.#finishGate(g, e instanceof CancelledError ? "CANCELLED" : "FAILED", e),
+    );
+    return g.id;
+  }
+
+  #finishGate(g: Task, state: "DONE" | "FAILED" | "CANCELLED", error: unknown): void {
+    if (isFinalState(g.state)) return;
+    g.state = state;
+    g.error = error;
+    this.#coreFinal(g, state === "DONE" ? 3 : state === "FAILED" ? 4 : 5);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (!this.#scheduled && !this.#flushing) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flushFn);
+    }
+  }
+
+  // ---------------------------------------------------------------- the flush loop
+
+  #flush(): void {
+    this.#scheduled = false;
+    if (this.#flushing) return;
+    this.#flushing = true;
+    const core = this.#core;
+    try {
+      for (;;) {
+        const nr = core.readyCount();
+        const nf = core.failedCount() * 2;
+        const nc = core.cancelledCount() * 2;
+        const releasable = this.#toRelease;
+        if (nr + nf + nc === 0 && this.#dispatchQueue.length === 0) {
+          this.#release(releasable);
+          if (core.readyCount() + core.failedCount() + core.cancelledCount() === 0) break;
+          continue;
+        }
+        this.#toRelease = [];
+        // copy the outputs out of core memory: handling them calls the core again
+        if (this.#readyBuf.length < nr) this.#readyBuf = new Int32Array(nr * 2);
+        if (this.#failedBuf.length < nf) this.#failedBuf = new Int32Array(nf * 2);
+        if (this.#cancelledBuf.length < nc) this.#cancelledBuf = new Int32Array(nc * 2);
+        const rb = this.#readyBuf, fb = this.#failedBuf, cb = this.#cancelledBuf;
+        if (nr) rb.set(core.ready().subarray(0, nr));
+        if (nf) fb.set(core.failed().subarray(0, nf));
+        if (nc) cb.set(core.cancelled().subarray(0, nc));
+        core.clearOutputs();
+        const bySlot = this.#bySlot;
+        for (let i = 0; i < nf; i += 2) {
+          const t = bySlot[fb[i]! & SLOT_MASK]!;
+          const cid = fb[i + 1]!;
+          const c0 = bySlot[cid & SLOT_MASK];
+          const c = c0?.id === cid ? c0 : undefined;
+          this.#toRelease.push(t.id);
+          if (t.kind === "gate" || isFinalState(t.state)) continue;
+          const cause = c?.error;
+          const fd: FailedDependency[] = c === undefined || c.kind === "gate"
+            ? [{ uid: c?.uid ?? "unknown", name: c?.name ?? "unknown" }]
+            : [{ uid: c.uid, name: c.name }];
+          this.#finalize(t, "FAILED", new DependencyFailureError(t.name, fd, cause));
+        }
+        for (let i = 0; i < nc; i += 2) {
+          const t = bySlot[cb[i]! & SLOT_MASK]!;
+          const cid = cb[i + 1]!;
+          this.#toRelease.push(t.id);
+          if (t.kind === "gate" || isFinalState(t.state)) continue;
+          const c0 = cid >= 0 ? bySlot[cid & SLOT_MASK] : undefined;
+          const c = c0?.id === cid ? c0 : undefined;
+          const why = c === undefined
+            ? "cancelled"
+            : c.kind === "gate"
+            ? `dependency ${c.uid} was cancelled`
+            : `dependency '${c.name}' (${c.uid}) was cancelled`;
+          this.#finalize(t, "CANCELLED", new CancelledError(why, t.uid));
+        }
+        for (let i = 0; i < nr; i++) {
+          const t = bySlot[rb[i]! & SLOT_MASK]!;
+          if (t.kind !== "gate") this.#onReady(t);
+        }
+        const q = this.#dispatchQueue;
+        if (q.length !== 0) {
+          this.#dispatchQueue = [];
+          for (const t of q) if (t.state === "PENDING" && !t.dispatched) this.#enqueue(t);
+        }
+        this.#submitBatches();
+        this.#release(releasable);
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #release(ids: number[]): void {
+    const n = ids.length;
+    if (n === 0) return;
+    if (this.#releaseBuf.length < n) this.#releaseBuf = new Int32Array(n * 2);
+    const buf = this.#releaseBuf;
+    const bySlot = this.#bySlot;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      buf[i] = id;
+      const slot = id & SLOT_MASK;
+      if (bySlot[slot]?.id === id) bySlot[slot] = undefined;
+    }
+    ids.length = 0;
+    this.#core.release(n, buf);
+  }
+
+  #onReady(t: Task): void {
+    if (t.state !== "PENDING") return;
+    if (this.#listeners.length !== 0) this.#emit("TaskReady", t);
+    const pre = t.pre;
+    if (pre !== undefined) {
+      this.#finalize(t, pre.state, pre.error);
+      this.#coreFinal(t, pre.state === "FAILED" ? 4 : 5);
+      return;
+    }
+    if (t.kind === "block") {
+      this.#runBlock(t);
+      return;
+    }
+    t.args = t.rawArgs.length === 0 ? t.rawArgs : substituteArgs(t.rawArgs, t.nested, t.values);
+    t.values = undefined;
+    if (t.kind === "executable" || t.files) {
+      this.#prepare(t);
+      return;
+    }
+    this.#enqueue(t);
+  }
+
+  #enqueue(t: Task): void {
+    t.dispatched = true;
+    const b = t.backend!;
+    let batch = this.#batches.get(b);
+    if (batch === undefined) {
+      batch = [];
+      this.#batches.set(b, batch);
+    }
+    batch.push(t as unknown as BackendTask);
+    if (this.#listeners.length !== 0) this.#emit("TaskSubmitted", t);
+  }
+
+  #submitBatches(): void {
+    if (this.#batches.size === 0) return;
+    // one submit per backend; a backend may report synchronously from submit
+    for (const [b, batch] of this.#batches) {
+      this.#batches.delete(b);
+      try {
+        b.submit(batch);
+      } catch (e) {
+        for (const t of batch) {
+          this.#onFailed(
+            t as unknown as Task,
+            new BackendError(b.name, `Backend '${b.name}' threw from submit()`, { cause: e }),
+          );
+        }
+      }
+    }
+  }
+
+  /** Executable builders and data staging: async work before dispatch. */
+  #prepare(t: Task): void {
+    (async () => {
+      if (t.files) {
+        const sandbox = join(this.workDir, this.uid, t.uid);
+        t.sandbox = sandbox;
+        const { inputs, outputs } = findDataFiles(t.rawArgs);
+        t.outputs = outputs.map((o) => o.filename);
+        const producers = new Map<string, string>();
+        for (const df of t.depFutures ?? []) {
+          const d = df._r as Task;
+          if (d.sandbox === undefined || d.outputs === undefined) continue;
+          for (const name of d.outputs) producers.set(name, join(d.sandbox, name));
+        }
+        await stageInputs(sandbox, inputs, producers);
+      }
+      if (t.kind === "executable") {
+        const cmd = await (t.def.fn as (...a: unknown[]) => unknown)(...t.args);
+        if (
+          !((typeof cmd === "string" && cmd.trim().length !== 0) ||
+            (Array.isArray(cmd) && cmd.length !== 0 && cmd.every((x) => typeof x === "string") &&
+              (cmd[0] as string).length !== 0))
+        ) {
+          throw new TypeError(
+            `Cannot run executable task '${t.name}' as its builder must return a non-empty string or a non-empty array of strings: received ${
+              describeValue(cmd)
+            }`,
+          );
+        }
+        t.command = cmd as string | string[];
+        t.cwd = t.sandbox ?? t.def.opts.cwd;
+        if (t.def.opts.captureStdio) {
+          const base = join(this.workDir, this.uid, t.uid);
+          t.stdoutPath = base + ".stdout";
+          t.stderrPath = base + ".stderr";
+        }
+      }
+    })().then(
+      () => {
+        if (t.state !== "PENDING") return;
+        this.#dispatchQueue.push(t);
+        this.#schedule();
+      },
+      (e) => {
+        if (t.state !== "PENDING") return;
+        this.#finalize(t, "FAILED", e);
+        this.#coreFinal(t, 4);
+        this.#schedule();
+      },
+    );
+  }
+
+  #runBlock(t: Task): void {
+    t.state = "RUNNING";
+    this.pending--;
+    this.running++;
+    if (this.#listeners.length !== 0) this.#emit("TaskStarted", t);
+    const scope: Scope = { id: t.uid, block: t, active: true };
+    const args = t.rawArgs.length === 0 ? t.rawArgs : substituteArgs(t.rawArgs, t.nested, t.values);
+    t.values = undefined;
+    this.#runInScope(scope, () => (t.def.fn as (...a: unknown[]) => unknown)(...args)).then(
+      (v) => this.#onDone(t, v),
+      (e) => this.#onFailed(t, e),
+    );
+  }
+
+  // ---------------------------------------------------------------- reports
+
+  #onRunning(t: Task): void {
+    if (t.state !== "PENDING") return;
+    t.state = "RUNNING";
+    this.pending--;
+    this.running++;
+    if (t.timeout !== undefined) {
+      const ms = t.timeout;
+      t.timer = setTimeout(() => {
+        t.timer = undefined;
+        if (t.state !== "RUNNING") return;
+        this.#stopOnBackend(t, "timeout");
+        this.#fail(t, new TaskTimeoutError(ms, t.name));
+      }, ms);
+    }
+    if (this.#listeners.length !== 0) this.#emit("TaskStarted", t);
+  }
+
+  #onDone(t: Task, v: unknown): void {
+    if (isFinalState(t.state)) return;
+    this.#finalize(t, "DONE", v);
+    this.#coreFinal(t, 3);
+    this.#schedule();
+  }
+
+  #onFailed(t: Task, e: unknown): void {
+    if (isFinalState(t.state)) return;
+    this.#fail(t, e);
+  }
+
+  /** Fail a task that ran (or was dispatched); retries when it has attempts left. */
+  #fail(t: Task, e: unknown): void {
+    if (t.attempt < t.def.opts.retries && t.kind !== "block" && !this.#closed) {
+      t.attempt++;
+      if (t.timer !== undefined) {
+        clearTimeout(t.timer);
+        t.timer = undefined;
+      }
+      if (t.state === "RUNNING") {
+        this.running--;
+        this.pending++;
+      }
+      t.state = "PENDING";
+      t.dispatched = false;
+      this.#dispatchQueue.push(t);
+      this.#schedule();
+      return;
+    }
+    this.#finalize(t, "FAILED", e);
+    this.#coreFinal(t, 4);
+    this.#schedule();
+  }
+
+  #onBackendCancelled(t: Task, reason: unknown): void {
+    if (isFinalState(t.state)) return;
+    this.#finalize(t, "CANCELLED", new CancelledError(reason, t.uid));
+    this.#coreFinal(t, 5);
+    this.#schedule();
+  }
+
+  /** Tell the core a READY task ended; its slot is released after the next output read. */
+  #coreFinal(t: Task, outcome: 3 | 4 | 5): void {
+    this.#core.completeOne(t.id as TaskId, outcome);
+    this.#toRelease.push(t.id);
+  }
+
+  #stopOnBackend(t: Task, reason: unknown): void {
+    if (!t.dispatched || t.backend === undefined) return;
+    try {
+      t.backend.cancel(t as unknown as BackendTask, reason);
+    } catch {
+      // a backend never throws into the engine; ignore one that does
+    }
+  }
+
+  // ---------------------------------------------------------------- cancel and finalize
+
+  _cancel(t: Task, reason: unknown, flushNow: boolean): boolean {
+    if (isFinalState(t.state) || t.kind === "gate") return false;
+    if (t.members !== undefined) {
+      for (const m of [...t.members]) this._cancel(m, reason, false);
+    }
+    const inCore = t.state === "RUNNING" || t.dispatched;
+    if (t.dispatched) this.#stopOnBackend(t, reason);
+    this.#finalize(t, "CANCELLED", new CancelledError(reason, t.uid));
+    if (inCore) this.#coreFinal(t, 5);
+    else {
+      // still WAITING or READY in the core: cancel() reports it (and its dependents) as outputs
+      this.#one[0] = t.id;
+      this.#core.cancel(1, this.#one);
+    }
+    if (flushNow && !this.#flushing) this.#flush();
+    else this.#schedule();
+    return true;
+  }
+
+  #finalize(t: Task, state: "DONE" | "FAILED" | "CANCELLED", v: unknown): void {
+    const was = t.state;
+    if (was === "RUNNING") this.running--;
+    else this.pending--;
+    t.state = state;
+    if (state === "DONE") {
+      t.value = v;
+      this.done++;
+    } else {
+      t.error = v;
+      if (state === "FAILED") this.failed++;
+      else this.cancelled++;
+    }
+    if (t.timer !== undefined) {
+      clearTimeout(t.timer);
+      t.timer = undefined;
+    }
+    if (t.parent !== undefined) t.parent.members?.delete(t);
+    // drop what the task no longer needs
+    t.rawArgs = t.args = [];
+    if (this.#listeners.length !== 0) {
+      this.#emit(
+        state === "DONE" ? "TaskCompleted" : state === "FAILED" ? "TaskFailed" : "TaskCancelled",
+        t,
+        state === "DONE" ? undefined : v,
+      );
+    }
+    const settle = t.settle;
+    if (settle !== undefined) {
+      t.settle = undefined;
+      settle(state === "DONE", v);
+    }
+    const cbs = t.callbacks;
+    if (cbs !== undefined) {
+      t.callbacks = undefined;
+      for (const cb of cbs) {
+        try {
+          (cb as () => void)();
+        } catch (e) {
+          queueMicrotask(() => {
+            throw e;
+          });
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  shutdown(): Promise<void> {
+    return this.#shutdown ??= this.#doShutdown();
+  }
+
+  async #doShutdown(): Promise<void> {
+    this.#closed = true;
+    if (this.#signalHandler !== undefined) {
+      try {
+        Deno.removeSignalListener("SIGINT", this.#signalHandler);
+        Deno.removeSignalListener("SIGTERM", this.#signalHandler);
+      } catch {
+        // already gone
+      }
+    }
+    // cancel blocks first (their members go with them), then everything else
+    const live = this.#bySlot.filter((t): t is Task => t !== undefined && !isFinalState(t.state));
+    for (const t of live) {
+      if (t.kind === "block" && t.parent === undefined) {
+        this._cancel(t, "engine shut down", false);
+      }
+    }
+    for (const t of live) {
+      if (t.kind === "gate") continue;
+      this._cancel(t, "engine shut down", false);
+    }
+    if (!this.#flushing) this.#flush();
+    const errors: unknown[] = [];
+    await Promise.all(
+      [...this.backends.values()].map((b) => b.shutdown().catch((e) => errors.push(e))),
+    );
+    if (errors.length !== 0) {
+      throw new AggregateError(errors, `Cannot shut down engine '${this.uid}' cleanly`);
+    }
+  }
+}
+
+/**
+ * The workflow engine. Create it with {@link WorkflowEngine.create}.
+ *
+ * @example
+ * ```ts
+ * import { WorkflowEngine } from "../mod.ts";
+ * await using flow = await WorkflowEngine.create();
+ * const square = flow.functionTask((x: number) => x * x);
+ * const sum = flow.functionTask((a: number, b: number) => a + b);
+ * console.assert((await sum(square(3), square(4))) === 25);
+ * ```
+ */
+export class WorkflowEngine {
+  readonly #e: Engine;
+
+  private constructor(e: Engine) {
+    this.#e = e;
+  }
+
+  /**
+   * Create an engine and attach its backends.
+   *
+   * @param options see {@link EngineOptions}
+   * @returns the engine
+   * @throws {TypeError} for a bad option (wrong type, duplicate backend names)
+   */
+  static async create(options: EngineOptions = {}): Promise<WorkflowEngine> {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create engine as 'options' must be an object: received ${describeValue(options)}`,
+      );
+    }
+    const known = ["backend", "dryRun", "uid", "workDir", "core", "installSignalHandlers"];
+    for (const k of Object.keys(options)) {
+      if (!known.includes(k)) {
+        throw new TypeError(
+          `Cannot create engine as 'options' has an unknown field: received ${JSON.stringify(k)}`,
+        );
+      }
+    }
+    const o = options;
+    if (o.dryRun !== undefined && typeof o.dryRun !== "boolean") {
+      throw new TypeError(
+        `Cannot create engine as 'dryRun' must be a boolean: received ${describeValue(o.dryRun)}`,
+      );
+    }
+    let backends: ExecutionBackend[];
+    if (o.backend === undefined) {
+      backends = [o.dryRun ? new NoopBackend() : new InlineBackend()];
+    } else {
+      const list = Array.isArray(o.backend) ? o.backend : [o.backend];
+      if (list.length === 0) {
+        throw new TypeError(
+          "Cannot create engine as 'backend' must not be an empty array: received []",
+        );
+      }
+      backends = list.map(checkBackend);
+    }
+    const names = new Set<string>();
+    for (const b of backends) {
+      if (names.has(b.name)) {
+        throw new TypeError(
+          `Cannot create engine as two backends are named ${JSON.stringify(b.name)}: received ${
+            backends.map((x) => x.name).join(", ")
+          }`,
+        );
+      }
+      names.add(b.name);
+    }
+    if (o.uid !== undefined && (typeof o.uid !== "string" || !/^[\w.-]+$/.test(o.uid))) {
+      throw new TypeError(
+        `Cannot create engine as 'uid' must be a non-empty string of letters, digits, '.', '_' or '-': received ${
+          describeValue(o.uid)
+        }`,
+      );
+    }
+    if (o.workDir !== undefined && (typeof o.workDir !== "string" || o.workDir.length === 0)) {
+      throw new TypeError(
+        `Cannot create engine as 'workDir' must be a non-empty string: received ${
+          describeValue(o.workDir)
+        }`,
+      );
+    }
+    if (o.core !== undefined && o.core !== "wasm" && o.core !== "ts") {
+      throw new TypeError(
+        `Cannot create engine as 'core' must be "wasm" or "ts": received ${describeValue(o.core)}`,
+      );
+    }
+    const uid = o.uid ?? "flow." + hex8();
+    const engine = new Engine(uid, backends, createCore(o.core ?? "wasm"), o.workDir);
+    const attached: ExecutionBackend[] = [];
+    try {
+      for (const b of backends) {
+        await b.attach({
+          engineUid: uid,
+          get workDir() {
+            return engine.workDir;
+          },
+          host: engine.host,
+        });
+        attached.push(b);
+      }
+    } catch (e) {
+      await Promise.allSettled(attached.map((b) => b.shutdown()));
+      throw e;
+    }
+    const flow = new WorkflowEngine(engine);
+    if (o.installSignalHandlers) engine.installSignals(() => flow.shutdown());
+    return flow;
+  }
+
+  /** The engine's uid. */
+  get uid(): string {
+    return this.#e.uid;
+  }
+
+  /** The registered backends by name. */
+  get backends(): ReadonlyMap<string, ExecutionBackend> {
+    return this.#e.backends;
+  }
+
+  /** The default backend (the first one). */
+  get backend(): ExecutionBackend {
+    return this.#e.defaultBackend;
+  }
+
+  /** The engine's work directory (absolute). */
+  get workDir(): string {
+    return this.#e.workDir;
+  }
+
+  /**
+   * Define a function task.
+   *
+   * @param fn the body (sync or async); its return value is the result
+   * @param options see {@link TaskOptions}
+   * @returns a task function; each call creates a task and returns its future
+   * @throws {TypeError} when `fn` is not a function or an option is malformed
+   */
+  functionTask<A extends unknown[], R>(
+    fn: (...args: A) => R | PromiseLike<R>,
+    options?: TaskOptions,
+  ): TaskFunction<A, Awaited<R>> {
+    return this.#e.define("function", fn, options, "functionTask") as unknown as TaskFunction<
+      A,
+      Awaited<R>
+    >;
+  }
+
+  /**
+   * Define an executable task. `fn` runs after the dependencies resolve and
+   * returns the command: a string (run by `/bin/sh -c`) or an argv array.
+   *
+   * @param fn the command builder (sync or async)
+   * @param options see {@link TaskOptions}
+   * @returns a task function whose result is the command's stdout (or its path)
+   * @throws {TypeError} when `fn` is not a function or an option is malformed
+   */
+  executableTask<A extends unknown[]>(
+    fn: (...args: A) => string | string[] | PromiseLike<string | string[]>,
+    options?: TaskOptions,
+  ): TaskFunction<A, string> {
+    return this.#e.define("executable", fn, options, "executableTask") as unknown as TaskFunction<
+      A,
+      string
+    >;
+  }
+
+  /**
+   * Define a block: a composite workflow whose body runs in the engine once its
+   * dependencies resolve; tasks created while it runs are its members.
+   *
+   * @param fn the body
+   * @param options see {@link TaskOptions}
+   * @returns a task function returning {@link BlockFuture}s
+   * @throws {TypeError} when `fn` is not a function or an option is malformed
+   */
+  block<A extends unknown[], R>(
+    fn: (...args: A) => R | PromiseLike<R>,
+    options?: TaskOptions,
+  ): TaskFunction<A, Awaited<R>, BlockFuture<Awaited<R>>> {
+    return this.#e.define("block", fn, options, "block") as unknown as TaskFunction<
+      A,
+      Awaited<R>,
+      BlockFuture<Awaited<R>>
+    >;
+  }
+
+  /**
+   * Run `fn` in a workflow scope: every task and block it creates (across
+   * awaits) carries `workflowId === id`.
+   *
+   * @param id the workflow id; `"wf-" + 8 hex` when undefined
+   * @param fn the workflow; receives the id
+   * @returns what `fn` returns
+   * @throws {TypeError} for a bad id or fn
+   */
+  workflowScope<T>(id: string | undefined, fn: (id: string) => Promise<T>): Promise<T> {
+    return this.#e.workflowScope(id, fn);
+  }
+
+  /**
+   * Listen to every state change.
+   *
+   * @param listener called synchronously, in order
+   * @returns a function that unsubscribes
+   */
+  subscribe(listener: FlowListener): () => void {
+    return this.#e.subscribe(listener);
+  }
+
+  /** Task counts by state. */
+  stats(): EngineStats {
+    const e = this.#e;
+    return {
+      pending: e.pending,
+      running: e.running,
+      done: e.done,
+      failed: e.failed,
+      cancelled: e.cancelled,
+    };
+  }
+
+  /**
+   * Cancel every task and block that is not final, shut every backend down.
+   * Idempotent and safe to call concurrently.
+   */
+  shutdown(): Promise<void> {
+    return this.#e.shutdown();
+  }
+
+  /** Calls {@link WorkflowEngine.shutdown}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The error classes a caller is expected to catch. `name` equals the class name.
+ *
+ * @module
+ */
+
+/** A failed dependency, as named in {@link DependencyFailureError}. */
+export interface FailedDependency {
+  /** The uid of the dependency that failed. */
+  uid: string;
+  /** Its name. */
+  name: string;
+}
+
+/**
+ * A task did not run because a dependency failed.
+ *
+ * @example
+ * ```ts
+ * import { DependencyFailureError } from "./errors.ts";
+ * const root = new Error("boom");
+ * const e = new DependencyFailureError("b", [{ uid: "task.000001", name: "a" }], root, root);
+ * console.assert(e.message === "Cannot execute 'b' due to dependency failure");
+ * ```
+ */
+export class DependencyFailureError extends Error {
+  /** The dependencies that had failed when this task was failed. */
+  readonly failedDependencies: FailedDependency[];
+  /** The first original error upstream; never itself a DependencyFailureError. */
+  readonly rootCause: unknown;
+
+  /**
+   * @param taskName the name of the task that could not run
+   * @param failedDependencies the dependencies that failed
+   * @param cause the direct dependency's error
+   * @param rootCause the original error; derived from `cause` when omitted
+   */
+  constructor(
+    taskName: string,
+    failedDependencies: FailedDependency[],
+    cause: unknown,
+    rootCause?: unknown,
+  ) {
+    super(`Cannot execute '${taskName}' due to dependency failure`, { cause });
+    this.name = "DependencyFailureError";
+    this.failedDependencies = failedDependencies;
+    this.rootCause = rootCause ??
+      (cause instanceof DependencyFailureError ? cause.rootCause : cause);
+  }
+}
+
+/** A future was cancelled; `reason` is what `cancel(reason)` was given. */
+export class CancelledError extends Error {
+  /** The reason given to `cancel()`, if any. */
+  readonly reason: unknown;
+  /**
+   * @param reason why the task was cancelled
+   * @param what the uid or name of what was cancelled
+   */
+  constructor(reason?: unknown, what?: string) {
+    const why = reason === undefined
+      ? ""
+      : `: ${reason instanceof Error ? reason.message : String(reason)}`;
+    super(`${what ? `'${what}' was cancelled` : "Cancelled"}${why}`);
+    this.name = "CancelledError";
+    this.reason = reason;
+  }
+}
+
+/** Options of {@link ExecutableError}. */
+export interface ExecutableErrorInit {
+  /** The exit code, or null when killed by a signal. */
+  exitCode: number | null;
+  /** The signal that killed it, or null. */
+  signal: string | null;
+  /** What it wrote on stdout. */
+  stdout: string;
+  /** What it wrote on stderr. */
+  stderr: string;
+  /** The command as given (string for the shell, or argv). */
+  command: string | string[];
+}
+
+/** An executable exited with a non-zero code or was killed by a signal. */
+export class ExecutableError extends Error {
+  /** The exit code, or null when killed by a signal. */
+  readonly exitCode: number | null;
+  /** The signal that killed it, or null. */
+  readonly signal: string | null;
+  /** Its stdout. */
+  readonly stdout: string;
+  /** Its stderr. */
+  readonly stderr: string;
+  /** The command. */
+  readonly command: string | string[];
+  /** @param init what happened */
+  constructor(init: ExecutableErrorInit) {
+    const cmd = typeof init.command === "string" ? init.command : JSON.stringify(init.command);
+    const how = init.signal !== null
+      ? `was killed by ${init.signal}`
+      : `exited with code ${init.exitCode}`;
+    const tail = init.stderr.trim().split("\n").slice(-3).join("\n");
+    super(`Command ${cmd} ${how}${tail ? `: ${tail}` : ""}`);
+    this.name = "ExecutableError";
+    this.exitCode = init.exitCode;
+    this.signal = init.signal;
+    this.stdout = init.stdout;
+    this.stderr = init.stderr;
+    this.command = init.command;
+  }
+}
+
+/** A run took longer than its `timeout`. */
+export class TaskTimeoutError extends Error {
+  /** The timeout in milliseconds. */
+  readonly timeout: number;
+  /**
+   * @param timeout the timeout in ms
+   * @param what the task's name or uid
+   */
+  constructor(timeout: number, what?: string) {
+    super(`${what ? `Task '${what}'` : "Task"} timed out after ${timeout} ms`);
+    this.name = "TaskTimeoutError";
+    this.timeout = timeout;
+  }
+}
+
+/** The infrastructure failed a task (unknown backend, crashed worker, launcher failure). */
+export class BackendError extends Error {
+  /** The name of the backend. */
+  readonly backend: string;
+  /**
+   * @param backend the backend's name
+   * @param message what went wrong
+   * @param options the underlying cause
+   */
+  constructor(backend: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BackendError";
+    this.backend = backend;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Task futures: what a call of a task function returns.
+ *
+ * A future is a thin view of the engine's task record. It creates a native
+ * promise only when somebody awaits it (`then`), so a future that nobody
+ * awaits never produces an unhandled rejection.
+ *
+ * @module
+ */
+
+/** A task's state. */
+export type TaskState = "PENDING" | "RUNNING" | "DONE" | "FAILED" | "CANCELLED";
+
+/** The engine-side record a future reads (implemented by the engine). */
+export interface FutureRecord {
+  readonly uid: string;
+  readonly name: string;
+  readonly workflowId: string | undefined;
+  readonly backendName: string | undefined;
+  state: TaskState;
+  value: unknown;
+  error: unknown;
+  /** Lazily created settle hooks. */
+  settle: ((ok: boolean, v: unknown) => void) | undefined;
+  callbacks: ((f: never) => void)[] | undefined;
+  cancel(reason: unknown): boolean;
+}
+
+const FINAL: Record<TaskState, boolean> = {
+  PENDING: false,
+  RUNNING: false,
+  DONE: true,
+  FAILED: true,
+  CANCELLED: true,
+};
+
+/** Whether a state is final. */
+export function isFinal(state: TaskState): boolean {
+  return FINAL[state];
+}
+
+/**
+ * The future of a task. `PromiseLike`, so `await`, `Promise.all` and
+ * `Promise.race` work; also exposes the task's identity and state.
+ *
+ * @example
+ * ```ts
+ * import { WorkflowEngine } from "../mod.ts";
+ * await using flow = await WorkflowEngine.create();
+ * const add = flow.functionTask((a: number, b: number) => a + b);
+ * const f = add(1, 2);
+ * console.assert(f.state === "PENDING");
+ * console.assert((await f) === 3 && f.state === "DONE");
+ * ```
+ */
+export class TaskFuture<T = unknown> implements PromiseLike<T> {
+  /** @internal */
+  readonly _r: FutureRecord;
+  #promise: Promise<T> | undefined;
+
+  /** @internal Futures are created by the engine only. */
+  constructor(record: FutureRecord) {
+    this._r = record;
+  }
+
+  /** `"task.NNNNNN"` or `"block.NNNNNN"`, unique within the engine. */
+  get uid(): string {
+    return this._r.uid;
+  }
+  /** The task's name. */
+  get name(): string {
+    return this._r.name;
+  }
+  /** The current state; `PENDING` right after the call. */
+  get state(): TaskState {
+    return this._r.state;
+  }
+  /** The workflow (scope or block uid) the task belongs to. */
+  get workflowId(): string | undefined {
+    return this._r.workflowId;
+  }
+  /** The backend the task was routed to. */
+  get backendName(): string | undefined {
+    return this._r.backendName;
+  }
+  /** Whether the future is final (DONE, FAILED or CANCELLED). */
+  get done(): boolean {
+    return FINAL[this._r.state];
+  }
+  /** The value once DONE, else undefined. */
+  get result(): T | undefined {
+    return this._r.state === "DONE" ? this._r.value as T : undefined;
+  }
+  /** The rejection reason once FAILED or CANCELLED, else undefined. */
+  get error(): unknown {
+    const s = this._r.state;
+    return s === "FAILED" || s === "CANCELLED" ? this._r.error : undefined;
+  }
+
+  /**
+   * Cancel the task if it is not final.
+   *
+   * @param reason why; becomes the `reason` of the {@link CancelledError}
+   * @returns true if the future was not final
+   */
+  cancel(reason?: unknown): boolean {
+    return this._r.cancel(reason);
+  }
+
+  /**
+   * Call `cb(future)` once the future is final (in a microtask if it already is).
+   *
+   * @param cb the callback; `state` is already final when it runs
+   * @returns this future
+   */
+  onDone(cb: (future: this) => void): this {
+    if (typeof cb !== "function") {
+      throw new TypeError(
+        `Cannot add done callback as 'cb' must be a function: received ${typeof cb}`,
+      );
+    }
+    const r = this._r;
+    if (FINAL[r.state]) {
+      queueMicrotask(() => cb(this));
+    } else {
+      (r.callbacks ??= []).push(() => cb(this));
+    }
+    return this;
+  }
+
+  #ensurePromise(): Promise<T> {
+    if (this.#promise) return this.#promise;
+    const r = this._r;
+    if (r.state === "DONE") {
+      this.#promise = Promise.resolve(r.value as T);
+    } else if (r.state === "FAILED" || r.state === "CANCELLED") {
+      this.#promise = Promise.reject(r.error);
+    } else {
+      this.#promise = new Promise<T>((resolve, reject) => {
+        r.settle = (ok, v) => ok ? resolve(v as T) : reject(v);
+      });
+    }
+    return this.#promise;
+  }
+
+  /** As `Promise.prototype.then`. */
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#ensurePromise().then(onfulfilled, onrejected);
+  }
+
+  /** As `Promise.prototype.catch`. */
+  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.#ensurePromise().catch(onrejected);
+  }
+
+  /** As `Promise.prototype.finally`. */
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return this.#ensurePromise().finally(onfinally);
+  }
+
+  /** `[object TaskFuture]`-style tag. */
+  get [Symbol.toStringTag](): string {
+    return "TaskFuture";
+  }
+}
+
+/**
+ * The future of a block (a composite workflow). `cancel()` also cancels every
+ * member that is not final, recursively through nested blocks.
+ */
+export class BlockFuture<T = unknown> extends TaskFuture<T> {
+  override get [Symbol.toStringTag](): string {
+    return "BlockFuture";
+  }
+}

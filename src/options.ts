@@ -1,0 +1,226 @@
+/**
+ * Task options and their validation.
+ *
+ * @module
+ */
+import type { ResolvedResources, Resources } from "./backend.ts";
+
+/** Options of `functionTask`, `executableTask` and `block`. */
+export interface TaskOptions {
+  /** The task's name. @default {fn.name, else "task"} */
+  name?: string;
+  /** Name of the backend to run on. @default {the engine's first backend} */
+  backend?: string;
+  /** What one run needs. */
+  resources?: Resources;
+  /** Extra attempts after a failure of the task itself. @default {0} */
+  retries?: number;
+  /** A run longer than this (ms) fails with `TaskTimeoutError`. */
+  timeout?: number;
+  /** Executables: stdout/stderr to files; the result is the stdout path. @default {false} */
+  captureStdio?: boolean;
+  /** Module URL that exports `fn` under `fn.name` (for out-of-process backends). */
+  module?: string;
+  /** Executables: extra environment variables. */
+  env?: Record<string, string>;
+  /** Executables: working directory. */
+  cwd?: string;
+}
+
+/** Options given to `.with()`: task options plus `workflowId`. */
+export interface CallOptions extends TaskOptions {
+  /** The workflow id for calls through this function; wins over the scope. */
+  workflowId?: string;
+}
+
+/** Validated options, with `resources` filled in. */
+export interface ResolvedOptions {
+  name: string | undefined;
+  backend: string | undefined;
+  resources: ResolvedResources;
+  retries: number;
+  timeout: number | undefined;
+  captureStdio: boolean;
+  module: string | undefined;
+  env: Record<string, string> | undefined;
+  cwd: string | undefined;
+  workflowId: string | undefined;
+}
+
+/** Resources when none are given. */
+export const DEFAULT_RESOURCES: ResolvedResources = Object.freeze({
+  ranks: 1,
+  coresPerRank: 1,
+  gpusPerRank: 0,
+  memoryMB: 0,
+});
+
+const KNOWN = new Set([
+  "name",
+  "backend",
+  "resources",
+  "retries",
+  "timeout",
+  "captureStdio",
+  "module",
+  "env",
+  "cwd",
+  "workflowId",
+]);
+
+function describe(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  if (typeof v === "function") return "a function";
+  return String(v);
+}
+
+/** A short description of a received value for error messages. */
+export { describe as describeValue };
+
+function checkInt(action: string, field: string, v: unknown, min: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+    const want = min === 0 ? "a non-negative integer" : "a positive integer";
+    const E = typeof v === "number" ? RangeError : TypeError;
+    throw new E(`${action} as '${field}' must be ${want}: received ${describe(v)}`);
+  }
+  return v;
+}
+
+function checkString(action: string, field: string, v: unknown, allowEmpty = false): string {
+  if (typeof v !== "string" || (!allowEmpty && v.length === 0)) {
+    throw new TypeError(
+      `${action} as '${field}' must be a non-empty string: received ${describe(v)}`,
+    );
+  }
+  return v;
+}
+
+/**
+ * Validate `resources` and fill in defaults.
+ *
+ * @throws {TypeError} when it is not an object or a field is not a number
+ * @throws {RangeError} when a field is not a valid count
+ */
+export function resolveResources(
+  action: string,
+  r: unknown,
+  base: ResolvedResources = DEFAULT_RESOURCES,
+): ResolvedResources {
+  if (r === undefined) return base;
+  if (typeof r !== "object" || r === null || Array.isArray(r)) {
+    throw new TypeError(`${action} as 'resources' must be an object: received ${describe(r)}`);
+  }
+  const o = r as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!(k in DEFAULT_RESOURCES)) {
+      throw new TypeError(
+        `${action} as 'resources' has an unknown field: received ${JSON.stringify(k)}`,
+      );
+    }
+  }
+  return {
+    ranks: o.ranks === undefined ? base.ranks : checkInt(action, "resources.ranks", o.ranks, 1),
+    coresPerRank: o.coresPerRank === undefined
+      ? base.coresPerRank
+      : checkInt(action, "resources.coresPerRank", o.coresPerRank, 1),
+    gpusPerRank: o.gpusPerRank === undefined
+      ? base.gpusPerRank
+      : checkInt(action, "resources.gpusPerRank", o.gpusPerRank, 0),
+    memoryMB: o.memoryMB === undefined
+      ? base.memoryMB
+      : checkInt(action, "resources.memoryMB", o.memoryMB, 0),
+  };
+}
+
+/**
+ * Validate options and merge them over `base` (`resources` merged key by key).
+ *
+ * @throws {TypeError} for a wrong type or unknown field
+ * @throws {RangeError} for a number out of range
+ */
+export function resolveOptions(
+  action: string,
+  options: unknown,
+  base: ResolvedOptions | undefined,
+  allowWorkflowId: boolean,
+): ResolvedOptions {
+  const out: ResolvedOptions = base ? { ...base } : {
+    name: undefined,
+    backend: undefined,
+    resources: DEFAULT_RESOURCES,
+    retries: 0,
+    timeout: undefined,
+    captureStdio: false,
+    module: undefined,
+    env: undefined,
+    cwd: undefined,
+    workflowId: undefined,
+  };
+  if (options === undefined) return out;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`${action} as 'options' must be an object: received ${describe(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!KNOWN.has(k) || (k === "workflowId" && !allowWorkflowId)) {
+      throw new TypeError(
+        `${action} as 'options' has an unknown field: received ${JSON.stringify(k)}`,
+      );
+    }
+  }
+  if (o.name !== undefined) out.name = checkString(action, "name", o.name);
+  if (o.backend !== undefined) out.backend = checkString(action, "backend", o.backend);
+  if (o.resources !== undefined) {
+    out.resources = resolveResources(action, o.resources, out.resources);
+  }
+  if (o.retries !== undefined) out.retries = checkInt(action, "retries", o.retries, 0);
+  if (o.timeout !== undefined) {
+    const t = o.timeout;
+    if (typeof t !== "number" || !(t > 0) || !Number.isFinite(t)) {
+      const E = typeof t === "number" ? RangeError : TypeError;
+      throw new E(
+        `${action} as 'timeout' must be a positive number of ms: received ${describe(t)}`,
+      );
+    }
+    out.timeout = t;
+  }
+  if (o.captureStdio !== undefined) {
+    if (typeof o.captureStdio !== "boolean") {
+      throw new TypeError(
+        `${action} as 'captureStdio' must be a boolean: received ${describe(o.captureStdio)}`,
+      );
+    }
+    out.captureStdio = o.captureStdio;
+  }
+  if (o.module !== undefined) {
+    const m = checkString(action, "module", o.module);
+    try {
+      new URL(m);
+    } catch {
+      throw new TypeError(
+        `${action} as 'module' must be a URL (e.g. import.meta.url): received ${describe(m)}`,
+      );
+    }
+    out.module = m;
+  }
+  if (o.env !== undefined) {
+    const e = o.env;
+    if (typeof e !== "object" || e === null || Array.isArray(e)) {
+      throw new TypeError(
+        `${action} as 'env' must be an object of strings: received ${describe(e)}`,
+      );
+    }
+    for (const [k, v] of Object.entries(e)) {
+      if (typeof v !== "string") {
+        throw new TypeError(`${action} as 'env.${k}' must be a string: received ${describe(v)}`);
+      }
+    }
+    out.env = { ...out.env, ...(e as Record<string, string>) };
+  }
+  if (o.cwd !== undefined) out.cwd = checkString(action, "cwd", o.cwd);
+  if (o.workflowId !== undefined) out.workflowId = checkString(action, "workflowId", o.workflowId);
+  return out;
+}

@@ -1,0 +1,4 @@
+import { InlineBackend } from "../mod.ts";
+import { backendConformance } from "./conformance.ts";
+
+backendConformance("inline", () => new InlineBackend());
