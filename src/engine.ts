@@ -21,7 +21,13 @@ import type { BackendHost, BackendTask, ExecutionBackend, ResolvedResources } fr
 import { createCore } from "./core/mod.ts";
 import { type SchedulerCore, SLOT_BITS, type TaskId } from "./core/types.ts";
 import { ArgScan, scanArgs, substituteArgs } from "./args.ts";
-import { BlockFuture, type FutureRecord, TaskFuture, type TaskState } from "./future.ts";
+import {
+  BlockFuture,
+  type FutureRecord,
+  settleWaiters,
+  TaskFuture,
+  type TaskState,
+} from "./future.ts";
 import {
   BackendError,
   CancelledError,
@@ -103,6 +109,8 @@ interface TaskDef {
   readonly fn: (...args: never[]) => unknown;
   readonly opts: ResolvedOptions;
   readonly name: string;
+  /** Gates only: the uid they stand for. */
+  readonly uid?: string;
 }
 
 interface Scope {
@@ -111,84 +119,121 @@ interface Scope {
   active: boolean;
 }
 
+/** Per-task data most tasks never need, allocated on first use. */
+interface TaskExtra {
+  /** Resolved values of foreign thenables (set by the gate). */
+  values?: Map<unknown, unknown> | undefined;
+  /** A failure or cancel decided at the call, applied when the task becomes ready. */
+  pre?: { state: "FAILED" | "CANCELLED"; error: unknown } | undefined;
+  /** Own-engine dependencies (data-file tasks only). */
+  depFutures?: TaskFuture[] | undefined;
+  /** Names of the OutputFiles among the arguments (data-file tasks only). */
+  outputs?: string[] | undefined;
+  sandbox?: string | undefined;
+  members?: Set<Task> | undefined;
+  timer?: ReturnType<typeof setTimeout> | undefined;
+  command?: string | readonly string[];
+  cwd?: string | undefined;
+  stdoutPath?: string | undefined;
+  stderrPath?: string | undefined;
+}
+
+const NESTED = 1;
+const FILES = 2;
+const DISPATCHED = 4;
+const HAS_DEPS = 8;
+
 /**
- * The engine's record of one task. Implements both the future's view and the
- * backend's view (`BackendTask`) so a task costs one record and one future.
+ * The engine's record of one task. It is both what the future reads and the
+ * `BackendTask` a backend receives, so a task costs one record and one future.
+ * Kept small (what every task needs as fields, the rest as prototype getters
+ * or in `x`): at a million tasks per second, record size is GC time.
  */
 class Task implements FutureRecord {
-  // identity and state
-  readonly uid: string;
-  readonly name: string;
-  readonly kind: Kind;
+  readonly seq: number;
   readonly engine: Engine;
   readonly def: TaskDef;
-  workflowId: string | undefined;
-  backendName: string | undefined;
+  workflowId: string | undefined = undefined;
   state: TaskState = "PENDING";
-  value: unknown = undefined;
-  error: unknown = undefined;
-  settle: ((ok: boolean, v: unknown) => void) | undefined = undefined;
+  /** The value (DONE) or the error (FAILED, CANCELLED). */
+  out: unknown = undefined;
+  waiters: unknown[] | undefined = undefined;
   callbacks: ((f: never) => void)[] | undefined = undefined;
   future: TaskFuture | undefined = undefined;
-  // graph
+  /** Core id, -1 before it has one. */
   id = -1;
   rawArgs: readonly unknown[];
-  nested = false;
-  /** Resolved values of foreign thenables (set by the gate). */
-  values: Map<unknown, unknown> | undefined = undefined;
-  /** A failure or cancel decided at the call, applied when the task becomes ready. */
-  pre: { state: "FAILED" | "CANCELLED"; error: unknown } | undefined = undefined;
-  /** Own-engine dependencies, kept only when data files need them. */
-  depFutures: TaskFuture[] | undefined = undefined;
-  files = false;
-  /** Names of the OutputFiles among the arguments (data-file tasks only). */
-  outputs: string[] | undefined = undefined;
-  sandbox: string | undefined = undefined;
-  parent: Task | undefined = undefined;
-  members: Set<Task> | undefined = undefined;
+  /** Resolved arguments (the BackendTask view), set when ready. */
+  args: readonly unknown[] = EMPTY;
+  flags = 0;
   backend: ExecutionBackend | undefined = undefined;
-  dispatched = false;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  // BackendTask view
-  fn: (...args: never[]) => unknown;
-  args: readonly unknown[] = [];
-  resources: ResolvedResources;
   attempt = 0;
-  timeout: number | undefined;
-  engineUid: string;
-  module: string | undefined;
-  command: string | readonly string[] = "";
-  env: Readonly<Record<string, string>> | undefined;
-  cwd: string | undefined;
-  stdoutPath: string | undefined = undefined;
-  stderrPath: string | undefined = undefined;
+  parent: Task | undefined = undefined;
+  x: TaskExtra | undefined = undefined;
 
-  constructor(
-    engine: Engine,
-    uid: string,
-    def: TaskDef,
-    opts: ResolvedOptions,
-    args: readonly unknown[],
-  ) {
+  constructor(engine: Engine, seq: number, def: TaskDef, args: readonly unknown[]) {
     this.engine = engine;
-    this.uid = uid;
+    this.seq = seq;
     this.def = def;
-    this.kind = def.kind;
-    this.name = def.name;
-    this.fn = def.fn;
     this.rawArgs = args;
-    this.resources = opts.resources;
-    this.timeout = opts.timeout;
-    this.engineUid = engine.uid;
-    this.module = opts.module;
-    this.env = opts.env;
-    this.cwd = opts.cwd;
+  }
+
+  get uid(): string {
+    const d = this.def;
+    if (d.uid !== undefined) return d.uid;
+    const n = this.seq;
+    return (d.kind === "block" ? "block." : "task.") +
+      (n < 1000000 ? String(n).padStart(6, "0") : n);
+  }
+  get name(): string {
+    return this.def.name;
+  }
+  get kind(): Kind {
+    return this.def.kind;
+  }
+  get fn(): (...args: never[]) => unknown {
+    return this.def.fn;
+  }
+  get backendName(): string | undefined {
+    return this.backend?.name;
+  }
+  get resources(): ResolvedResources {
+    return this.def.opts.resources;
+  }
+  get timeout(): number | undefined {
+    return this.def.opts.timeout;
+  }
+  get module(): string | undefined {
+    return this.def.opts.module;
+  }
+  get engineUid(): string {
+    return this.engine.uid;
+  }
+  get env(): Readonly<Record<string, string>> | undefined {
+    return this.def.opts.env;
+  }
+  get command(): string | readonly string[] {
+    return this.x?.command ?? "";
+  }
+  get cwd(): string | undefined {
+    return this.x?.cwd ?? this.def.opts.cwd;
+  }
+  get stdoutPath(): string | undefined {
+    return this.x?.stdoutPath;
+  }
+  get stderrPath(): string | undefined {
+    return this.x?.stderrPath;
+  }
+  get extra(): TaskExtra {
+    return this.x ??= {};
   }
 
   cancel(reason: unknown): boolean {
     return this.engine._cancel(this, reason, true);
   }
 }
+
+const EMPTY: readonly unknown[] = Object.freeze([]);
 
 function hex8(): string {
   const b = crypto.getRandomValues(new Uint8Array(4));
@@ -410,18 +455,15 @@ class Engine {
 
   submit(def: TaskDef, args: unknown[]): TaskFuture {
     if (this.#closed) throw new Error("Cannot submit task as the engine is shut down");
-    const seq = ++this.#seq;
     const isBlock = def.kind === "block";
-    const uid = (isBlock ? "block." : "task.") +
-      (seq < 1000000 ? String(seq).padStart(6, "0") : seq);
     const opts = def.opts;
-    const t = new Task(this, uid, def, opts, args);
+    const t = new Task(this, ++this.#seq, def, args);
     const scope = this.#scope();
     t.workflowId = opts.workflowId ?? scope?.id;
     const parent = scope?.block;
     if (parent !== undefined) {
       t.parent = parent;
-      (parent.members ??= new Set()).add(t);
+      (parent.extra.members ??= new Set()).add(t);
     }
     const f = isBlock ? new BlockFuture(t) : new TaskFuture(t);
     t.future = f;
@@ -430,7 +472,7 @@ class Engine {
     if (!isBlock) {
       const b = opts.backend === undefined ? this.defaultBackend : this.backends.get(opts.backend);
       if (b === undefined) {
-        t.pre = {
+        t.extra.pre = {
           state: "FAILED",
           error: new BackendError(
             opts.backend!,
@@ -441,10 +483,9 @@ class Engine {
         };
       } else {
         t.backend = b;
-        t.backendName = b.name;
         const msg = b.checkResources(opts.resources);
         if (msg !== undefined) {
-          t.pre = {
+          t.extra.pre = {
             state: "FAILED",
             error: new RangeError(`Cannot run task '${t.name}' on backend '${b.name}': ${msg}`),
           };
@@ -461,6 +502,7 @@ class Engine {
     let firstFailure: unknown;
     let cancelledBy: Task | undefined;
     if (s.futures.length !== 0) {
+      const seen = s.futures.length > 8 ? new Set<number>() : undefined;
       for (const df of s.futures) {
         const d = df._r as Task;
         switch (d.state) {
@@ -468,27 +510,31 @@ class Engine {
             break;
           case "FAILED":
             (failedDeps ??= []).push({ uid: d.uid, name: d.name });
-            if (firstFailure === undefined) firstFailure = d.error;
+            if (firstFailure === undefined) firstFailure = d.out;
             break;
           case "CANCELLED":
             cancelledBy ??= d;
             break;
           default:
-            if (d.id >= 0 && !deps.includes(d.id)) deps.push(d.id);
+            if (seen === undefined ? !deps.includes(d.id) : !seen.has(d.id)) {
+              deps.push(d.id);
+              seen?.add(d.id);
+            }
         }
       }
-      if (s.files) t.depFutures = s.futures.slice();
+      if (s.files) t.extra.depFutures = s.futures.slice();
     }
-    t.nested = s.nested;
-    t.files = s.files;
-    if (t.pre === undefined) {
+    if (s.nested) t.flags |= NESTED;
+    if (s.files) t.flags |= FILES;
+    if (s.futures.length !== 0 || s.thenables.length !== 0) t.flags |= HAS_DEPS;
+    if (t.x?.pre === undefined) {
       if (failedDeps !== undefined) {
-        t.pre = {
+        t.extra.pre = {
           state: "FAILED",
           error: new DependencyFailureError(t.name, failedDeps, firstFailure),
         };
       } else if (cancelledBy !== undefined) {
-        t.pre = {
+        t.extra.pre = {
           state: "CANCELLED",
           error: new CancelledError(
             `dependency '${cancelledBy.name}' (${cancelledBy.uid}) was cancelled`,
@@ -497,7 +543,7 @@ class Engine {
         };
       }
     }
-    if (t.pre !== undefined) deps.length = 0; // ready at once, failed when it turns ready
+    if (t.x?.pre !== undefined) deps.length = 0; // ready at once, failed when it turns ready
     else if (s.thenables.length !== 0) deps.push(this.#gate(t, s.thenables));
 
     t.id = this.#core.add(deps);
@@ -506,7 +552,7 @@ class Engine {
     if (this.#listeners.length !== 0) this.#emit("TaskCreated", t);
     if (parent !== undefined && isFinalState(parent.state)) {
       // a member created in a block that is already over: cancel it with the block
-      this._cancel(t, parent.error ?? "block is over", false);
+      this._cancel(t, parent.out ?? "block is over", false);
     }
     this.#schedule();
     return f;
@@ -520,21 +566,16 @@ class Engine {
       fn: t.fn,
       opts: t.def.opts,
       name: first instanceof TaskFuture ? first.name : "promise",
+      uid: first instanceof TaskFuture ? first.uid : "promise",
     };
-    const g = new Task(
-      this,
-      first instanceof TaskFuture ? first.uid : "promise",
-      gdef,
-      t.def.opts,
-      [],
-    );
+    const g = new Task(this, 0, gdef, EMPTY);
     g.id = this.#core.add([]);
     this.#bySlot[g.id & SLOT_MASK] = g;
     Promise.all(thenables).then(
       (vals) => {
         const m = new Map<unknown, unknown>();
         for (let i = 0; i < thenables.length; i++) m.set(thenables[i], vals[i]);
-        t.values = m;
+        t.extra.values = m;
         this.#finishGate(g, "DONE", undefined);
       },
       (e) => this.#finishGate(g, e instanceof CancelledError ? "CANCELLED" : "FAILED", e),
@@ -545,7 +586,7 @@ class Engine {
   #finishGate(g: Task, state: "DONE" | "FAILED" | "CANCELLED", error: unknown): void {
     if (isFinalState(g.state)) return;
     g.state = state;
-    g.error = error;
+    g.out = error;
     this.#coreFinal(g, state === "DONE" ? 3 : state === "FAILED" ? 4 : 5);
     this.#schedule();
   }
@@ -593,7 +634,7 @@ class Engine {
           const c = c0?.id === cid ? c0 : undefined;
           this.#toRelease.push(t.id);
           if (t.kind === "gate" || isFinalState(t.state)) continue;
-          const cause = c?.error;
+          const cause = c?.out;
           const fd: FailedDependency[] = c === undefined || c.kind === "gate"
             ? [{ uid: c?.uid ?? "unknown", name: c?.name ?? "unknown" }]
             : [{ uid: c.uid, name: c.name }];
@@ -620,7 +661,7 @@ class Engine {
         const q = this.#dispatchQueue;
         if (q.length !== 0) {
           this.#dispatchQueue = [];
-          for (const t of q) if (t.state === "PENDING" && !t.dispatched) this.#enqueue(t);
+          for (const t of q) if (t.state === "PENDING" && !(t.flags & DISPATCHED)) this.#enqueue(t);
         }
         this.#submitBatches();
         this.#release(releasable);
@@ -649,7 +690,7 @@ class Engine {
   #onReady(t: Task): void {
     if (t.state !== "PENDING") return;
     if (this.#listeners.length !== 0) this.#emit("TaskReady", t);
-    const pre = t.pre;
+    const pre = t.x?.pre;
     if (pre !== undefined) {
       this.#finalize(t, pre.state, pre.error);
       this.#coreFinal(t, pre.state === "FAILED" ? 4 : 5);
@@ -659,17 +700,25 @@ class Engine {
       this.#runBlock(t);
       return;
     }
-    t.args = t.rawArgs.length === 0 ? t.rawArgs : substituteArgs(t.rawArgs, t.nested, t.values);
-    t.values = undefined;
-    if (t.kind === "executable" || t.files) {
+    t.args = this.#resolveArgs(t);
+    if (t.def.kind === "executable" || (t.flags & FILES)) {
       this.#prepare(t);
       return;
     }
     this.#enqueue(t);
   }
 
+  /** The arguments with futures and thenables replaced by their values. */
+  #resolveArgs(t: Task): readonly unknown[] {
+    if (!(t.flags & HAS_DEPS)) return t.rawArgs;
+    const values = t.x?.values;
+    const out = substituteArgs(t.rawArgs, (t.flags & NESTED) !== 0, values);
+    if (values !== undefined) t.x!.values = undefined;
+    return out;
+  }
+
   #enqueue(t: Task): void {
-    t.dispatched = true;
+    t.flags |= DISPATCHED;
     const b = t.backend!;
     let batch = this.#batches.get(b);
     if (batch === undefined) {
@@ -701,16 +750,17 @@ class Engine {
   /** Executable builders and data staging: async work before dispatch. */
   #prepare(t: Task): void {
     (async () => {
-      if (t.files) {
+      const x = t.extra;
+      if (t.flags & FILES) {
         const sandbox = join(this.workDir, this.uid, t.uid);
-        t.sandbox = sandbox;
+        x.sandbox = sandbox;
         const { inputs, outputs } = findDataFiles(t.rawArgs);
-        t.outputs = outputs.map((o) => o.filename);
+        x.outputs = outputs.map((o) => o.filename);
         const producers = new Map<string, string>();
-        for (const df of t.depFutures ?? []) {
-          const d = df._r as Task;
-          if (d.sandbox === undefined || d.outputs === undefined) continue;
-          for (const name of d.outputs) producers.set(name, join(d.sandbox, name));
+        for (const df of x.depFutures ?? []) {
+          const dx = (df._r as Task).x;
+          if (dx?.sandbox === undefined || dx.outputs === undefined) continue;
+          for (const name of dx.outputs) producers.set(name, join(dx.sandbox, name));
         }
         await stageInputs(sandbox, inputs, producers);
       }
@@ -727,12 +777,12 @@ class Engine {
             }`,
           );
         }
-        t.command = cmd as string | string[];
-        t.cwd = t.sandbox ?? t.def.opts.cwd;
+        x.command = cmd as string | string[];
+        x.cwd = x.sandbox ?? t.def.opts.cwd;
         if (t.def.opts.captureStdio) {
           const base = join(this.workDir, this.uid, t.uid);
-          t.stdoutPath = base + ".stdout";
-          t.stderrPath = base + ".stderr";
+          x.stdoutPath = base + ".stdout";
+          x.stderrPath = base + ".stderr";
         }
       }
     })().then(
@@ -756,8 +806,7 @@ class Engine {
     this.running++;
     if (this.#listeners.length !== 0) this.#emit("TaskStarted", t);
     const scope: Scope = { id: t.uid, block: t, active: true };
-    const args = t.rawArgs.length === 0 ? t.rawArgs : substituteArgs(t.rawArgs, t.nested, t.values);
-    t.values = undefined;
+    const args = this.#resolveArgs(t);
     this.#runInScope(scope, () => (t.def.fn as (...a: unknown[]) => unknown)(...args)).then(
       (v) => this.#onDone(t, v),
       (e) => this.#onFailed(t, e),
@@ -773,8 +822,8 @@ class Engine {
     this.running++;
     if (t.timeout !== undefined) {
       const ms = t.timeout;
-      t.timer = setTimeout(() => {
-        t.timer = undefined;
+      t.extra.timer = setTimeout(() => {
+        t.x!.timer = undefined;
         if (t.state !== "RUNNING") return;
         this.#stopOnBackend(t, "timeout");
         this.#fail(t, new TaskTimeoutError(ms, t.name));
@@ -799,16 +848,16 @@ class Engine {
   #fail(t: Task, e: unknown): void {
     if (t.attempt < t.def.opts.retries && t.kind !== "block" && !this.#closed) {
       t.attempt++;
-      if (t.timer !== undefined) {
-        clearTimeout(t.timer);
-        t.timer = undefined;
+      if (t.x?.timer !== undefined) {
+        clearTimeout(t.x.timer);
+        t.x.timer = undefined;
       }
       if (t.state === "RUNNING") {
         this.running--;
         this.pending++;
       }
       t.state = "PENDING";
-      t.dispatched = false;
+      t.flags &= ~DISPATCHED;
       this.#dispatchQueue.push(t);
       this.#schedule();
       return;
@@ -832,7 +881,7 @@ class Engine {
   }
 
   #stopOnBackend(t: Task, reason: unknown): void {
-    if (!t.dispatched || t.backend === undefined) return;
+    if (!(t.flags & DISPATCHED) || t.backend === undefined) return;
     try {
       t.backend.cancel(t as unknown as BackendTask, reason);
     } catch {
@@ -844,11 +893,13 @@ class Engine {
 
   _cancel(t: Task, reason: unknown, flushNow: boolean): boolean {
     if (isFinalState(t.state) || t.kind === "gate") return false;
-    if (t.members !== undefined) {
-      for (const m of [...t.members]) this._cancel(m, reason, false);
+    const members = t.x?.members;
+    if (members !== undefined) {
+      for (const m of [...members]) this._cancel(m, reason, false);
     }
-    const inCore = t.state === "RUNNING" || t.dispatched;
-    if (t.dispatched) this.#stopOnBackend(t, reason);
+    const dispatched = (t.flags & DISPATCHED) !== 0;
+    const inCore = t.state === "RUNNING" || dispatched;
+    if (dispatched) this.#stopOnBackend(t, reason);
     this.#finalize(t, "CANCELLED", new CancelledError(reason, t.uid));
     if (inCore) this.#coreFinal(t, 5);
     else {
@@ -867,20 +918,23 @@ class Engine {
     else this.pending--;
     t.state = state;
     if (state === "DONE") {
-      t.value = v;
       this.done++;
     } else {
-      t.error = v;
       if (state === "FAILED") this.failed++;
       else this.cancelled++;
     }
-    if (t.timer !== undefined) {
-      clearTimeout(t.timer);
-      t.timer = undefined;
+    t.out = v;
+    const x = t.x;
+    if (x !== undefined) {
+      if (x.timer !== undefined) {
+        clearTimeout(x.timer);
+        x.timer = undefined;
+      }
+      x.values = undefined;
     }
-    if (t.parent !== undefined) t.parent.members?.delete(t);
+    if (t.parent !== undefined) t.parent.x?.members?.delete(t);
     // drop what the task no longer needs
-    t.rawArgs = t.args = [];
+    t.rawArgs = t.args = EMPTY;
     if (this.#listeners.length !== 0) {
       this.#emit(
         state === "DONE" ? "TaskCompleted" : state === "FAILED" ? "TaskFailed" : "TaskCancelled",
@@ -888,10 +942,10 @@ class Engine {
         state === "DONE" ? undefined : v,
       );
     }
-    const settle = t.settle;
-    if (settle !== undefined) {
-      t.settle = undefined;
-      settle(state === "DONE", v);
+    const w = t.waiters;
+    if (w !== undefined) {
+      t.waiters = undefined;
+      settleWaiters(w, state === "DONE", v);
     }
     const cbs = t.callbacks;
     if (cbs !== undefined) {

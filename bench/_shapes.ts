@@ -1,0 +1,136 @@
+/**
+ * Workload shapes through the public API, shared by the engine benches and
+ * the throughput report. Each returns the futures whose settling ends it.
+ *
+ * @module
+ */
+import type { TaskFunction, WorkflowEngine } from "../mod.ts";
+
+/** The shapes. */
+export const SHAPES = [
+  "independent",
+  "chain",
+  "fan",
+  "tree",
+  "wavefront",
+  "dag",
+  "blocks",
+] as const;
+/** One of {@link SHAPES}. */
+export type Shape = typeof SHAPES[number];
+
+/** A deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random layered DAG: `n` tasks in layers of `width`, each with ~`deps` parents in the previous layer. */
+export function layeredDag(n: number, width: number, deps: number, seed = 42): number[][] {
+  const r = rng(seed);
+  const parents: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const layer = Math.floor(i / width);
+    if (layer === 0) {
+      parents.push([]);
+      continue;
+    }
+    const lo = (layer - 1) * width;
+    const ps = new Set<number>();
+    for (let k = 0; k < deps; k++) ps.add(lo + Math.floor(r() * width));
+    parents.push([...ps]);
+  }
+  return parents;
+}
+
+type Fn = TaskFunction<unknown[], unknown>;
+
+/**
+ * Build one workload of `n` tasks on `flow` with no-op bodies; returns what to await
+ * and the number of tasks it created.
+ */
+export function build(flow: WorkflowEngine, shape: Shape, n: number, dag?: number[][]): {
+  wait: PromiseLike<unknown>[];
+  tasks: number;
+} {
+  const noop = flow.functionTask((..._a: unknown[]) => 0, { name: "noop" }) as Fn;
+  switch (shape) {
+    case "independent": {
+      const wait = new Array(n);
+      for (let i = 0; i < n; i++) wait[i] = noop();
+      return { wait, tasks: n };
+    }
+    case "chain": {
+      let f = noop();
+      for (let i = 1; i < n; i++) f = noop(f);
+      return { wait: [f], tasks: n };
+    }
+    case "fan": {
+      const root = noop();
+      const mid = new Array(n - 2);
+      for (let i = 0; i < n - 2; i++) mid[i] = noop(root);
+      return { wait: [noop(mid)], tasks: n };
+    }
+    case "tree": {
+      // binary reduction tree: n/2 leaves, each level halves
+      let level = new Array(Math.max(1, n >> 1));
+      for (let i = 0; i < level.length; i++) level[i] = noop();
+      let tasks = level.length;
+      while (level.length > 1) {
+        const next = new Array(level.length >> 1);
+        for (let i = 0; i < next.length; i++) next[i] = noop(level[2 * i], level[2 * i + 1]);
+        tasks += next.length;
+        level = next;
+      }
+      return { wait: level, tasks };
+    }
+    case "wavefront": {
+      const side = Math.max(1, Math.floor(Math.sqrt(n)));
+      let prev: unknown[] = [];
+      for (let y = 0; y < side; y++) {
+        const row = new Array(side);
+        for (let x = 0; x < side; x++) {
+          row[x] = x === 0 && y === 0
+            ? noop()
+            : x === 0
+            ? noop(prev[0])
+            : y === 0
+            ? noop(row[x - 1])
+            : noop(row[x - 1], prev[x]);
+        }
+        prev = row;
+      }
+      return { wait: [prev[side - 1] as PromiseLike<unknown>], tasks: side * side };
+    }
+    case "dag": {
+      const g = dag ?? layeredDag(n, 256, 4);
+      const fs = new Array(g.length);
+      for (let i = 0; i < g.length; i++) {
+        const ps = g[i]!;
+        fs[i] = ps.length === 0
+          ? noop()
+          : ps.length === 1
+          ? noop(fs[ps[0]!])
+          : noop(...ps.map((p) => fs[p]));
+      }
+      return { wait: fs.slice(-256), tasks: g.length };
+    }
+    case "blocks": {
+      // the seed's composite blocks at scale: blocks × 3 workflows × (task1 ∥ task2 → task3)
+      const wf = flow.block(() => noop(noop(), noop()), { name: "workflow" }) as Fn;
+      const blk = flow.block(async () => {
+        for (let i = 0; i < 3; i++) await wf();
+      }, { name: "composite" }) as Fn;
+      const nb = Math.max(1, Math.floor(n / 12));
+      const wait = new Array(nb);
+      for (let i = 0; i < nb; i++) wait[i] = blk();
+      return { wait, tasks: nb * 13 };
+    }
+  }
+}
