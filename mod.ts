@@ -56,3 +56,5 @@ export type {
 } from "./src/backend.ts";
 export { InlineBackend, type InlineBackendOptions } from "./src/backends/inline.ts";
 export { NoopBackend, type NoopBackendOptions } from "./src/backends/noop.ts";
+export { WorkerBackend, type WorkerBackendOptions } from "./src/backends/worker.ts";
+export { SlurmBackend, type SlurmBackendOptions } from "./src/backends/slurm.ts";

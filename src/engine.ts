@@ -109,6 +109,7 @@ interface TaskDef {
   readonly fn: (...args: never[]) => unknown;
   readonly opts: ResolvedOptions;
   readonly name: string;
+  readonly engine: Engine;
   /** Gates only: the uid they stand for. */
   readonly uid?: string;
 }
@@ -136,6 +137,9 @@ interface TaskExtra {
   cwd?: string | undefined;
   stdoutPath?: string | undefined;
   stderrPath?: string | undefined;
+  attempt?: number;
+  /** The block this task is a member of. */
+  parent?: Task | undefined;
 }
 
 const NESTED = 1;
@@ -151,33 +155,36 @@ const HAS_DEPS = 8;
  */
 class Task implements FutureRecord {
   readonly seq: number;
-  readonly engine: Engine;
   readonly def: TaskDef;
   workflowId: string | undefined = undefined;
   state: TaskState = "PENDING";
   /** The value (DONE) or the error (FAILED, CANCELLED). */
   out: unknown = undefined;
+  /** `then` reactions and `onDone` callbacks (see future.ts). */
   waiters: unknown[] | undefined = undefined;
-  callbacks: ((f: never) => void)[] | undefined = undefined;
-  future: TaskFuture | undefined = undefined;
   /** Core id, -1 before it has one. */
   id = -1;
-  rawArgs: readonly unknown[];
-  /** Resolved arguments (the BackendTask view), set when ready. */
-  args: readonly unknown[] = EMPTY;
+  /** The raw arguments; replaced by the resolved ones when the task is ready. */
+  args: readonly unknown[];
   flags = 0;
   backend: ExecutionBackend | undefined = undefined;
-  attempt = 0;
-  parent: Task | undefined = undefined;
   x: TaskExtra | undefined = undefined;
 
-  constructor(engine: Engine, seq: number, def: TaskDef, args: readonly unknown[]) {
-    this.engine = engine;
+  constructor(seq: number, def: TaskDef, args: readonly unknown[]) {
     this.seq = seq;
     this.def = def;
-    this.rawArgs = args;
+    this.args = args;
   }
 
+  get engine(): Engine {
+    return this.def.engine;
+  }
+  get attempt(): number {
+    return this.x?.attempt ?? 0;
+  }
+  get parent(): Task | undefined {
+    return this.x?.parent;
+  }
   get uid(): string {
     const d = this.def;
     if (d.uid !== undefined) return d.uid;
@@ -229,7 +236,7 @@ class Task implements FutureRecord {
   }
 
   cancel(reason: unknown): boolean {
-    return this.engine._cancel(this, reason, true);
+    return this.def.engine._cancel(this, reason, true);
   }
 }
 
@@ -300,7 +307,7 @@ class Engine {
   cancelled = 0;
   readonly host: BackendHost;
   readonly #flushFn = () => this.#flush();
-  readonly #own = (f: TaskFuture) => (f._r as Task).engine === this;
+  readonly #own = (f: TaskFuture) => (f._r as Task).def.engine === this;
 
   constructor(
     uid: string,
@@ -436,7 +443,7 @@ class Engine {
     fn: TaskDef["fn"],
     opts: ResolvedOptions,
   ): TaskFunction<unknown[], unknown, F> {
-    const def: TaskDef = { kind, fn, opts, name: opts.name ?? (fn.name || "task") };
+    const def: TaskDef = { kind, fn, opts, name: opts.name ?? (fn.name || "task"), engine: this };
     const call = (...args: unknown[]) => this.submit(def, args) as F;
     const tf = call as unknown as TaskFunction<unknown[], unknown, F>;
     Object.defineProperty(tf, "taskName", { value: def.name });
@@ -457,16 +464,15 @@ class Engine {
     if (this.#closed) throw new Error("Cannot submit task as the engine is shut down");
     const isBlock = def.kind === "block";
     const opts = def.opts;
-    const t = new Task(this, ++this.#seq, def, args);
+    const t = new Task(++this.#seq, def, args);
     const scope = this.#scope();
     t.workflowId = opts.workflowId ?? scope?.id;
     const parent = scope?.block;
     if (parent !== undefined) {
-      t.parent = parent;
+      t.extra.parent = parent;
       (parent.extra.members ??= new Set()).add(t);
     }
     const f = isBlock ? new BlockFuture(t) : new TaskFuture(t);
-    t.future = f;
 
     // routing and resources (blocks run in the engine)
     if (!isBlock) {
@@ -563,12 +569,13 @@ class Engine {
     const first = thenables[0];
     const gdef: TaskDef = {
       kind: "gate",
+      engine: this,
       fn: t.fn,
       opts: t.def.opts,
       name: first instanceof TaskFuture ? first.name : "promise",
       uid: first instanceof TaskFuture ? first.uid : "promise",
     };
-    const g = new Task(this, 0, gdef, EMPTY);
+    const g = new Task(0, gdef, EMPTY);
     g.id = this.#core.add([]);
     this.#bySlot[g.id & SLOT_MASK] = g;
     Promise.all(thenables).then(
@@ -710,10 +717,11 @@ class Engine {
 
   /** The arguments with futures and thenables replaced by their values. */
   #resolveArgs(t: Task): readonly unknown[] {
-    if (!(t.flags & HAS_DEPS)) return t.rawArgs;
+    if (!(t.flags & HAS_DEPS)) return t.args;
     const values = t.x?.values;
-    const out = substituteArgs(t.rawArgs, (t.flags & NESTED) !== 0, values);
+    const out = substituteArgs(t.args, (t.flags & NESTED) !== 0, values);
     if (values !== undefined) t.x!.values = undefined;
+    t.flags &= ~HAS_DEPS;
     return out;
   }
 
@@ -754,7 +762,7 @@ class Engine {
       if (t.flags & FILES) {
         const sandbox = join(this.workDir, this.uid, t.uid);
         x.sandbox = sandbox;
-        const { inputs, outputs } = findDataFiles(t.rawArgs);
+        const { inputs, outputs } = findDataFiles(t.args);
         x.outputs = outputs.map((o) => o.filename);
         const producers = new Map<string, string>();
         for (const df of x.depFutures ?? []) {
@@ -847,7 +855,7 @@ class Engine {
   /** Fail a task that ran (or was dispatched); retries when it has attempts left. */
   #fail(t: Task, e: unknown): void {
     if (t.attempt < t.def.opts.retries && t.kind !== "block" && !this.#closed) {
-      t.attempt++;
+      t.extra.attempt = t.attempt + 1;
       if (t.x?.timer !== undefined) {
         clearTimeout(t.x.timer);
         t.x.timer = undefined;
@@ -932,9 +940,10 @@ class Engine {
       }
       x.values = undefined;
     }
-    if (t.parent !== undefined) t.parent.x?.members?.delete(t);
+    const parent = x?.parent;
+    if (parent !== undefined) parent.x?.members?.delete(t);
     // drop what the task no longer needs
-    t.rawArgs = t.args = EMPTY;
+    t.args = EMPTY;
     if (this.#listeners.length !== 0) {
       this.#emit(
         state === "DONE" ? "TaskCompleted" : state === "FAILED" ? "TaskFailed" : "TaskCancelled",
@@ -946,19 +955,6 @@ class Engine {
     if (w !== undefined) {
       t.waiters = undefined;
       settleWaiters(w, state === "DONE", v);
-    }
-    const cbs = t.callbacks;
-    if (cbs !== undefined) {
-      t.callbacks = undefined;
-      for (const cb of cbs) {
-        try {
-          (cb as () => void)();
-        } catch (e) {
-          queueMicrotask(() => {
-            throw e;
-          });
-        }
-      }
     }
   }
 

@@ -21,11 +21,11 @@ export interface FutureRecord {
   /** The value when DONE, the error when FAILED or CANCELLED. */
   out: unknown;
   /**
-   * Pending `then` reactions, flat: [onFulfilled, onRejected, resolve, reject, ...]
-   * (no object per reaction); run by {@link settleWaiters}.
+   * Pending `then` reactions and `onDone` callbacks, flat quadruples
+   * [onFulfilled, onRejected, resolve, reject, ...] (an onDone callback has no
+   * resolve/reject); no object per reaction. Run by {@link settleWaiters}.
    */
   waiters: unknown[] | undefined;
-  callbacks: ((f: never) => void)[] | undefined;
   cancel(reason: unknown): boolean;
 }
 
@@ -52,8 +52,19 @@ export function isFinal(state: TaskState): boolean {
 export function settleWaiters(w: unknown[], ok: boolean, v: unknown): void {
   for (let i = 0; i < w.length; i += 4) {
     const f = w[ok ? i : i + 1];
-    const resolve = w[i + 2] as (x: unknown) => void;
+    const resolve = w[i + 2] as ((x: unknown) => void) | undefined;
     const reject = w[i + 3] as (x: unknown) => void;
+    if (resolve === undefined) {
+      // an onDone callback: its errors are the caller's, reported, never swallowed
+      try {
+        (f as () => void)();
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+      continue;
+    }
     if (typeof f !== "function") {
       if (ok) resolve(v);
       else reject(v);
@@ -150,7 +161,9 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
     if (FINAL[r.state]) {
       queueMicrotask(() => cb(this));
     } else {
-      (r.callbacks ??= []).push(() => cb(this));
+      const f = () => cb(this);
+      if (r.waiters === undefined) r.waiters = [f, f, undefined, undefined];
+      else r.waiters.push(f, f, undefined, undefined);
     }
     return this;
   }
@@ -170,7 +183,9 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
       return Promise.reject(r.out).then(onfulfilled, onrejected);
     }
     const { promise, resolve, reject } = Promise.withResolvers<R1 | R2>();
-    (r.waiters ??= []).push(onfulfilled, onrejected, resolve, reject);
+    // a literal sized exactly: `[].push(...)` would reserve 17 slots
+    if (r.waiters === undefined) r.waiters = [onfulfilled, onrejected, resolve, reject];
+    else r.waiters.push(onfulfilled, onrejected, resolve, reject);
     return promise;
   }
 
