@@ -298,7 +298,7 @@ class Engine {
   /** Tasks prepared asynchronously (builders, staging) waiting to be submitted. */
   #dispatchQueue: Task[] = [];
   #batches = new Map<ExecutionBackend, BackendTask[]>();
-  #signalHandler: (() => void) | undefined;
+  #signalHandlers: [() => void, () => void] | undefined;
   // stats
   pending = 0;
   running = 0;
@@ -338,12 +338,11 @@ class Engine {
   }
 
   installSignals(shutdown: () => Promise<void>): void {
-    const handler = () => {
-      shutdown().finally(() => Deno.exit(130));
-    };
-    this.#signalHandler = handler;
-    Deno.addSignalListener("SIGINT", handler);
-    Deno.addSignalListener("SIGTERM", handler);
+    const onInt = () => void shutdown().finally(() => Deno.exit(130));
+    const onTerm = () => void shutdown().finally(() => Deno.exit(143));
+    this.#signalHandlers = [onInt, onTerm];
+    Deno.addSignalListener("SIGINT", onInt);
+    Deno.addSignalListener("SIGTERM", onTerm);
   }
 
   // ---------------------------------------------------------------- events
@@ -809,10 +808,7 @@ class Engine {
   }
 
   #runBlock(t: Task): void {
-    t.state = "RUNNING";
-    this.pending--;
-    this.running++;
-    if (this.#listeners.length !== 0) this.#emit("TaskStarted", t);
+    this.#onRunning(t);
     const scope: Scope = { id: t.uid, block: t, active: true };
     const args = this.#resolveArgs(t);
     this.#runInScope(scope, () => (t.def.fn as (...a: unknown[]) => unknown)(...args)).then(
@@ -834,6 +830,10 @@ class Engine {
         t.x!.timer = undefined;
         if (t.state !== "RUNNING") return;
         this.#stopOnBackend(t, "timeout");
+        const members = t.x?.members;
+        if (members !== undefined) {
+          for (const m of [...members]) this._cancel(m, "block timed out", false);
+        }
         this.#fail(t, new TaskTimeoutError(ms, t.name));
       }, ms);
     }
@@ -966,10 +966,10 @@ class Engine {
 
   async #doShutdown(): Promise<void> {
     this.#closed = true;
-    if (this.#signalHandler !== undefined) {
+    if (this.#signalHandlers !== undefined) {
       try {
-        Deno.removeSignalListener("SIGINT", this.#signalHandler);
-        Deno.removeSignalListener("SIGTERM", this.#signalHandler);
+        Deno.removeSignalListener("SIGINT", this.#signalHandlers[0]);
+        Deno.removeSignalListener("SIGTERM", this.#signalHandlers[1]);
       } catch {
         // already gone
       }

@@ -546,3 +546,63 @@ Deno.test("a deep chain and a wide fan run to completion (ts and wasm cores agre
     assertEquals(await sum(...Array.from({ length: 5000 }, (_, i) => id(i))), 12_497_500);
   }
 });
+
+Deno.test("block() with a timeout fails with TaskTimeoutError and cancels its members", async () => {
+  await using flow = await WorkflowEngine.create();
+  const long = flow.functionTask(() => new Promise(() => {}), { name: "long" });
+  let member: TaskFuture | undefined;
+  const b = flow.block(async () => {
+    member = long();
+    await member;
+  }, { timeout: 30 })();
+  const e = await assertRejects(() => b, Error);
+  assertEquals(e.name, "TaskTimeoutError");
+  assertEquals(member?.state, "CANCELLED");
+});
+
+Deno.test("installSignalHandlers: SIGINT shuts the engine down, kills running executables, exits 130", async () => {
+  const dir = await Deno.makeTempDir();
+  const script = `${dir}/main.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { WorkflowEngine } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
+const flow = await WorkflowEngine.create({ installSignalHandlers: true, workDir: ${
+      JSON.stringify(dir)
+    } });
+const f = flow.executableTask(() => "echo $$ > ${dir}/pid; exec sleep 30")();
+f.onDone(() => console.log("final:" + f.state));
+console.log("ready");
+await f.catch(() => {});
+`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-config", script],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("ready")) out += (await reader.read()).value ?? "";
+  let pid = 0;
+  for (let i = 0; i < 200 && !pid; i++) {
+    await sleep(25);
+    pid = Number(await Deno.readTextFile(`${dir}/pid`).catch(() => "0"));
+  }
+  assert(pid > 0);
+  child.kill("SIGINT");
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    out += r.value;
+  }
+  const status = await child.status;
+  assertEquals(status.code, 130);
+  assertMatch(out, /final:CANCELLED/);
+  let gone = false;
+  for (let i = 0; i < 100 && !gone; i++) {
+    gone = !(await Deno.stat(`/proc/${pid}`).then(() => true, () => false));
+    if (!gone) await sleep(50);
+  }
+  assert(gone, `executable ${pid} survived the interrupt`);
+  await Deno.remove(dir, { recursive: true });
+});
