@@ -1,0 +1,146 @@
+/**
+ * Scheduler core micro-benchmarks: the Wasm core against the TypeScript core
+ * (baseline) on the graph shapes of taskflow's benchmarks, at sizes 2^10,
+ * 2^16 and 2^20 (set `CORE_BENCH_LOG2=10,12,14` to choose others).
+ *
+ * One iteration = reset + add the whole graph in one batch + complete every
+ * task as it becomes ready (batched drain loop) + clear the outputs. Graphs
+ * are built outside the timed part; each workload is checked once first.
+ *
+ * Run with `deno task bench` or `deno bench -A bench/core_bench.ts`.
+ *
+ * @module
+ */
+import { createCore, Outcome, type SchedulerCore, type TaskId } from "../src/core/mod.ts";
+
+/** A graph in the core's batch format: local dependencies are `-1 - index`. */
+interface Workload {
+  n: number;
+  depCounts: Int32Array;
+  deps: Int32Array;
+}
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function build(n: number, parentsOf: (i: number, out: number[]) => void): Workload {
+  const depCounts = new Int32Array(n);
+  const deps: number[] = [];
+  const ps: number[] = [];
+  for (let i = 0; i < n; i++) {
+    ps.length = 0;
+    parentsOf(i, ps);
+    depCounts[i] = ps.length;
+    for (const p of ps) deps.push(-1 - p);
+  }
+  return { n, depCounts, deps: Int32Array.from(deps) };
+}
+
+const SHAPES: Record<string, (n: number) => Workload> = {
+  "linear chain": (n) => build(n, (i, o) => i > 0 && o.push(i - 1)),
+  "fan-out": (n) => build(n, (i, o) => i > 0 && o.push(0)),
+  "fan-in": (n) =>
+    build(n, (i, o) => {
+      if (i === n - 1) { for (let j = 0; j < n - 1; j++) o.push(j); }
+    }),
+  "binary tree": (n) => build(n, (i, o) => i > 0 && o.push((i - 1) >> 1)),
+  "wavefront": (n) => {
+    const side = Math.round(Math.sqrt(n));
+    return build(n, (i, o) => {
+      const r = Math.floor(i / side), c = i % side;
+      if (c > 0) o.push(i - 1);
+      if (r > 0) o.push(i - side);
+    });
+  },
+  "random DAG": (n) => {
+    const r = prng(42);
+    const width = Math.max(16, Math.round(Math.sqrt(n)));
+    return build(n, (i, o) => {
+      const layer = Math.floor(i / width);
+      if (layer === 0) return;
+      const lo = (layer - 1) * width;
+      for (let k = 0; k < 4; k++) o.push(lo + Math.floor(r() * width));
+    });
+  },
+};
+
+/** Buffers reused by every iteration, sized for the largest workload. */
+class Scratch {
+  ids: Int32Array;
+  buf: Int32Array;
+  outcomes: Int32Array;
+  constructor(n: number) {
+    this.ids = new Int32Array(n);
+    this.buf = new Int32Array(n);
+    this.outcomes = new Int32Array(n).fill(Outcome.DONE);
+  }
+}
+
+/** The timed part; returns how many tasks completed. */
+function run(core: SchedulerCore, w: Workload, s: Scratch): number {
+  core.reset();
+  core.addBatch(w.n, w.depCounts, w.deps, s.ids);
+  let total = 0;
+  for (;;) {
+    const ready = core.ready();
+    const n = ready.length;
+    if (n === 0) break;
+    if (n === 1) {
+      const id = ready[0]! as TaskId;
+      core.clearOutputs();
+      core.completeOne(id, Outcome.DONE);
+    } else {
+      s.buf.set(ready);
+      core.clearOutputs();
+      core.complete(n, s.buf, s.outcomes);
+    }
+    total += n;
+  }
+  core.clearOutputs();
+  return total;
+}
+
+function check(core: SchedulerCore, w: Workload, s: Scratch, what: string): void {
+  const total = run(core, w, s);
+  const c = core.counts();
+  if (total !== w.n || c.done !== w.n || c.live !== w.n || c.waiting + c.ready !== 0) {
+    throw new Error(
+      `Cannot benchmark ${what} as the workload did not complete: received ${total} of ${w.n} ` +
+        `tasks run, counts ${JSON.stringify(c)}`,
+    );
+  }
+}
+
+const log2s = (Deno.env.get("CORE_BENCH_LOG2") ?? "10,16,20").split(",").map(Number);
+const maxN = 1 << Math.max(...log2s);
+const scratch = new Scratch(maxN);
+const cores = { wasm: createCore("wasm"), ts: createCore("ts") };
+
+for (const k of log2s) {
+  const n = 1 << k;
+  for (const [shape, make] of Object.entries(SHAPES)) {
+    const w = make(n);
+    const group = `${shape} 2^${k}`;
+    for (const kind of ["wasm", "ts"] as const) {
+      const core = cores[kind];
+      check(core, w, scratch, `${group} (${kind})`);
+      Deno.bench({
+        name: `${kind} core`,
+        group,
+        baseline: kind === "ts",
+        ...(k >= 18 ? { n: 20, warmup: 5 } : {}),
+        fn() {
+          run(core, w, scratch);
+        },
+      });
+    }
+  }
+}
