@@ -23,8 +23,8 @@ export class ArgScan {
 
   /** Forget the last scan. */
   clear(): void {
-    if (this.futures.length) this.futures = [];
-    if (this.thenables.length) this.thenables = [];
+    if (this.futures.length) this.futures.length = 0;
+    if (this.thenables.length) this.thenables.length = 0;
     this.nested = false;
     this.files = false;
   }
@@ -107,6 +107,8 @@ function subst(v: unknown, values: Map<unknown, unknown> | undefined, depth: num
 
 /**
  * Replace futures and thenables by their values, preserving structure.
+ * Without nesting the replacement happens in place in `args` (the engine's own
+ * copy of the call's arguments); nested containers are copied.
  *
  * @param args the raw arguments
  * @param nested whether dependencies sit inside containers
@@ -119,8 +121,9 @@ export function substituteArgs(
   values: Map<unknown, unknown> | undefined,
 ): unknown[] {
   const n = args.length;
-  const out = new Array(n);
   if (!nested) {
+    // top-level only: the engine owns the call's argument array, replace in place
+    const out = args as unknown[];
     for (let i = 0; i < n; i++) {
       const x = args[i];
       if (x instanceof TaskFuture) out[i] = x.done ? x.result : values?.get(x);
@@ -132,6 +135,7 @@ export function substituteArgs(
     }
     return out;
   }
+  const out = new Array(n);
   for (let i = 0; i < n; i++) out[i] = subst(args[i], values, 0);
   return out;
 }

@@ -564,7 +564,8 @@ class Engine {
   }
 
   /** A core entry that completes when all foreign thenables resolve. */
-  #gate(t: Task, thenables: PromiseLike<unknown>[]): number {
+  #gate(t: Task, scanned: PromiseLike<unknown>[]): number {
+    const thenables = scanned.slice(); // the scan's array is reused by the next call
     const first = thenables[0];
     const gdef: TaskDef = {
       kind: "gate",
