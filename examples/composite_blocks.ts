@@ -6,7 +6,9 @@
  * both are done. Part 1 runs three independent blocks concurrently (ideal
  * 3.0 s); part 2 runs block C after blocks A and B (ideal 6.0 s).
  *
- * Run: `deno task demo`
+ * Run: `deno task demo` — it also writes the run's events to
+ * `composite_blocks.events.jsonl` and its timeline to `composite_blocks.timeline.html`
+ * (open it in a browser).
  *
  * @module
  */
@@ -18,9 +20,17 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Run both parts; returns the measured totals in seconds. */
-export async function main(log: (line: string) => void = console.log): Promise<number[]> {
-  await using flow = await WorkflowEngine.create();
+/**
+ * Run both parts; returns the measured totals in seconds.
+ *
+ * @param log where the execution log goes
+ * @param eventLog a file to write every event to (JSON lines)
+ */
+export async function main(
+  log: (line: string) => void = console.log,
+  eventLog?: string,
+): Promise<number[]> {
+  await using flow = await WorkflowEngine.create(eventLog === undefined ? {} : { eventLog });
   let t0 = performance.now();
   const stamp = (msg: string) => log(`[${((performance.now() - t0) / 1000).toFixed(3)}s] ${msg}`);
 
@@ -77,5 +87,14 @@ export async function main(log: (line: string) => void = console.log): Promise<n
 }
 
 if (import.meta.main) {
-  await main();
+  const events = "composite_blocks.events.jsonl";
+  const page = "composite_blocks.timeline.html";
+  await main(console.log, events);
+  const { parseEventLog } = await import("../src/event_log.ts");
+  const { renderTimeline } = await import("../tools/timeline_render.ts");
+  const html = renderTimeline(parseEventLog(await Deno.readTextFile(events)), {
+    title: "Composite workflows",
+  });
+  await Deno.writeTextFile(page, html);
+  console.log(`Events: ${events}\nTimeline: ${page}`);
 }

@@ -47,6 +47,8 @@ import { InlineBackend } from "./backends/inline.ts";
 import { NoopBackend } from "./backends/noop.ts";
 import { findDataFiles, stageInputs } from "./data.ts";
 import { join, resolvePath } from "./path.ts";
+import { EventLog } from "./event_log.ts";
+import { otelListener } from "./otel.ts";
 
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
 
@@ -64,6 +66,11 @@ export interface EngineOptions {
   core?: "wasm" | "ts";
   /** Shut down on SIGINT/SIGTERM (then exit 130/143). @default {false} */
   installSignalHandlers?: boolean;
+  /**
+   * Write every {@link FlowEvent} as one JSON line to this file (created or
+   * truncated); `deno task timeline <file> <out.html>` draws it.
+   */
+  eventLog?: string | URL;
 }
 
 /** Task counts by state. */
@@ -299,6 +306,7 @@ class Engine {
   #dispatchQueue: Task[] = [];
   #batches = new Map<ExecutionBackend, BackendTask[]>();
   #signalHandlers: [() => void, () => void] | undefined;
+  #shutdownHooks: (() => Promise<void>)[] = [];
   // stats
   pending = 0;
   running = 0;
@@ -333,6 +341,11 @@ class Engine {
     return this.#workDir ??= resolvePath(this.#workDirOption ?? Deno.cwd());
   }
 
+  /** Run `hook` at the end of shutdown (after the backends stopped). */
+  onShutdown(hook: () => Promise<void>): void {
+    this.#shutdownHooks.push(hook);
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -359,11 +372,12 @@ class Engine {
     };
   }
 
-  #emit(type: FlowEventType, t: Task, error?: unknown): void {
+  #emit(type: FlowEventType, t: Task, error?: unknown, deps?: string[]): void {
     const ev: FlowEvent = { type, uid: t.uid, name: t.name, time: now() };
     if (t.workflowId !== undefined) ev.workflowId = t.workflowId;
     if (t.backendName !== undefined) ev.backend = t.backendName;
     if (error !== undefined) ev.error = error;
+    if (deps !== undefined) ev.deps = deps;
     for (const l of this.#listeners) {
       try {
         l(ev);
@@ -554,7 +568,14 @@ class Engine {
     t.id = this.#core.add(deps);
     this.#bySlot[t.id & SLOT_MASK] = t;
     this.pending++;
-    if (this.#listeners.length !== 0) this.#emit("TaskCreated", t);
+    if (this.#listeners.length !== 0) {
+      this.#emit(
+        "TaskCreated",
+        t,
+        undefined,
+        s.futures.length ? s.futures.map((f) => f.uid) : undefined,
+      );
+    }
     if (parent !== undefined && isFinalState(parent.state)) {
       // a member created in a block that is already over: cancel it with the block
       this._cancel(t, parent.out ?? "block is over", false);
@@ -991,6 +1012,8 @@ class Engine {
     await Promise.all(
       [...this.backends.values()].map((b) => b.shutdown().catch((e) => errors.push(e))),
     );
+    // after the backends: the last events (cancels) are still delivered to hooks
+    for (const hook of this.#shutdownHooks) await hook().catch((e) => errors.push(e));
     if (errors.length !== 0) {
       throw new AggregateError(errors, `Cannot shut down engine '${this.uid}' cleanly`);
     }
@@ -1029,7 +1052,15 @@ export class WorkflowEngine {
         `Cannot create engine as 'options' must be an object: received ${describeValue(options)}`,
       );
     }
-    const known = ["backend", "dryRun", "uid", "workDir", "core", "installSignalHandlers"];
+    const known = [
+      "backend",
+      "dryRun",
+      "uid",
+      "workDir",
+      "core",
+      "installSignalHandlers",
+      "eventLog",
+    ];
     for (const k of Object.keys(options)) {
       if (!known.includes(k)) {
         throw new TypeError(
@@ -1101,6 +1132,18 @@ export class WorkflowEngine {
       }
     } catch (e) {
       await Promise.allSettled(attached.map((b) => b.shutdown()));
+      throw e;
+    }
+    try {
+      if (o.eventLog !== undefined) {
+        const log = await EventLog.open(o.eventLog);
+        engine.subscribe(log.listener);
+        engine.onShutdown(() => log.close());
+      }
+      const otel = await otelListener();
+      if (otel !== undefined) engine.subscribe(otel);
+    } catch (e) {
+      await engine.shutdown();
       throw e;
     }
     const flow = new WorkflowEngine(engine);

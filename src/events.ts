@@ -30,6 +30,8 @@ export interface FlowEvent {
   backend?: string;
   /** The error, on `TaskFailed` and `TaskCancelled`. */
   error?: unknown;
+  /** On `TaskCreated`: the uids of this engine's futures among the arguments. */
+  deps?: string[];
 }
 
 /** A subscriber. */
