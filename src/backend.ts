@@ -43,7 +43,7 @@ export interface Resources {
 export type ResolvedResources = Required<Resources>;
 
 /** Fields shared by every task a backend receives. */
-interface BackendTaskBase {
+export interface BackendTaskBase {
   /** `"task.NNNNNN"`, unique within the engine. */
   readonly uid: string;
   /** The task's name. */
@@ -60,6 +60,7 @@ interface BackendTaskBase {
 
 /** A function task: call `fn(...args)`. */
 export interface FunctionTask extends BackendTaskBase {
+  /** Discriminates {@link BackendTask}. */
   readonly kind: "function";
   /** The function to call. */
   readonly fn: (...args: never[]) => unknown;
@@ -71,6 +72,7 @@ export interface FunctionTask extends BackendTaskBase {
 
 /** An executable task: run `command`. */
 export interface ExecutableTask extends BackendTaskBase {
+  /** Discriminates {@link BackendTask}. */
   readonly kind: "executable";
   /** A string runs through `/bin/sh -c`; an array is argv, run without a shell. */
   readonly command: string | readonly string[];
@@ -78,8 +80,9 @@ export interface ExecutableTask extends BackendTaskBase {
   readonly env: Readonly<Record<string, string>> | undefined;
   /** Working directory (a sandbox, the `cwd` option, or undefined = inherit). */
   readonly cwd: string | undefined;
-  /** When set, stdout/stderr go to these files and the result is `stdoutPath`. */
+  /** When set, stdout goes to this file and the result is this path. */
   readonly stdoutPath: string | undefined;
+  /** When set (with `stdoutPath`), stderr goes to this file. */
   readonly stderrPath: string | undefined;
 }
 

@@ -17,10 +17,13 @@ export interface FailedDependency {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DependencyFailureError } from "./errors.ts";
  * const root = new Error("boom");
- * const e = new DependencyFailureError("b", [{ uid: "task.000001", name: "a" }], root, root);
- * console.assert(e.message === "Cannot execute 'b' due to dependency failure");
+ * const direct = new DependencyFailureError("b", [{ uid: "task.000001", name: "a" }], root);
+ * const e = new DependencyFailureError("c", [{ uid: "task.000002", name: "b" }], direct);
+ * assertEquals(e.message, "Cannot execute 'c' due to dependency failure");
+ * assertEquals([e.cause, e.rootCause], [direct, root]); // the root cause is found upstream
  * ```
  */
 export class DependencyFailureError extends Error {
@@ -30,6 +33,8 @@ export class DependencyFailureError extends Error {
   readonly rootCause: unknown;
 
   /**
+   * Creates the error for a task that did not run.
+   *
    * @param taskName the name of the task that could not run
    * @param failedDependencies the dependencies that failed
    * @param cause the direct dependency's error
@@ -54,6 +59,8 @@ export class CancelledError extends Error {
   /** The reason given to `cancel()`, if any. */
   readonly reason: unknown;
   /**
+   * Creates the error a cancelled future rejects with.
+   *
    * @param reason why the task was cancelled
    * @param what the uid or name of what was cancelled
    */
@@ -93,7 +100,12 @@ export class ExecutableError extends Error {
   readonly stderr: string;
   /** The command. */
   readonly command: string | string[];
-  /** @param init what happened */
+  /**
+   * Creates the error from what the process did; the message names the
+   * command, the exit code or signal, and the last lines of stderr.
+   *
+   * @param init what happened
+   */
   constructor(init: ExecutableErrorInit) {
     const cmd = typeof init.command === "string" ? init.command : JSON.stringify(init.command);
     const how = init.signal !== null
@@ -115,6 +127,8 @@ export class TaskTimeoutError extends Error {
   /** The timeout in milliseconds. */
   readonly timeout: number;
   /**
+   * Creates the error for a run that exceeded its timeout.
+   *
    * @param timeout the timeout in ms
    * @param what the task's name or uid
    */
@@ -130,6 +144,8 @@ export class BackendError extends Error {
   /** The name of the backend. */
   readonly backend: string;
   /**
+   * Creates the error for a task the infrastructure failed.
+   *
    * @param backend the backend's name
    * @param message what went wrong
    * @param options the underlying cause

@@ -84,12 +84,14 @@ export function settleWaiters(w: unknown[], ok: boolean, v: unknown): void {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { WorkflowEngine } from "../mod.ts";
  * await using flow = await WorkflowEngine.create();
  * const add = flow.functionTask((a: number, b: number) => a + b);
  * const f = add(1, 2);
- * console.assert(f.state === "PENDING");
- * console.assert((await f) === 3 && f.state === "DONE");
+ * assertEquals(f.state, "PENDING");
+ * assertEquals(await f, 3);
+ * assertEquals([f.state, f.result], ["DONE", 3]);
  * ```
  */
 export class TaskFuture<T = unknown> implements PromiseLike<T> {
@@ -210,6 +212,7 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
  * member that is not final, recursively through nested blocks.
  */
 export class BlockFuture<T = unknown> extends TaskFuture<T> {
+  /** `[object BlockFuture]`-style tag. */
   override get [Symbol.toStringTag](): string {
     return "BlockFuture";
   }

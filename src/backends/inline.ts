@@ -30,10 +30,12 @@ export interface InlineBackendOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { InlineBackend, WorkflowEngine } from "../../mod.ts";
  * await using flow = await WorkflowEngine.create({ backend: new InlineBackend() });
- * const echo = flow.executableTask((s: string) => ["echo", s]);
- * console.assert((await echo("hi")) === "hi\n");
+ * const twice = flow.functionTask((s: string) => s + s);
+ * const echo = flow.executableTask((s: string) => ["echo", s]); // needs --allow-run
+ * assertEquals(await echo(twice("hi")), "hihi\n");
  * ```
  */
 export class InlineBackend implements ExecutionBackend {
@@ -42,7 +44,12 @@ export class InlineBackend implements ExecutionBackend {
   #host: BackendHost | undefined;
   #processes: LocalProcesses;
 
-  /** @param options see {@link InlineBackendOptions} */
+  /**
+   * Creates the backend; it starts nothing until tasks arrive.
+   *
+   * @param options see {@link InlineBackendOptions}
+   * @throws {TypeError} when `name` is not a non-empty string
+   */
   constructor(options: InlineBackendOptions = {}) {
     this.name = checkName("InlineBackend", options, "inline");
     this.#processes = new LocalProcesses(this.name);

@@ -25,10 +25,13 @@ export interface NoopBackendOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { WorkflowEngine } from "../../mod.ts";
  * await using flow = await WorkflowEngine.create({ dryRun: true });
+ * assertEquals(flow.backend.name, "noop");
  * const t = flow.functionTask(() => 42);
- * console.assert((await t()) === "Dummy Output");
+ * const out: unknown = await t(); // typed number, but nothing ran
+ * assertEquals(out, "Dummy Output");
  * ```
  */
 export class NoopBackend implements ExecutionBackend {
@@ -36,7 +39,12 @@ export class NoopBackend implements ExecutionBackend {
   readonly name: string;
   #host: BackendHost | undefined;
 
-  /** @param options see {@link NoopBackendOptions} */
+  /**
+   * Creates the backend.
+   *
+   * @param options see {@link NoopBackendOptions}
+   * @throws {TypeError} when `name` is not a non-empty string
+   */
   constructor(options: NoopBackendOptions = {}) {
     this.name = checkName("NoopBackend", options, "noop");
   }

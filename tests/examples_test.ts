@@ -1,0 +1,125 @@
+/**
+ * The runnable examples under `examples/`: each runs, with exactly the
+ * permissions its module doc names on its `Run:` line, and prints what it
+ * should. (The examples also check themselves and exit non-zero when a check
+ * fails.) `composite_blocks.ts`, the demo, is run through its `main`.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { main as compositeBlocks } from "../examples/composite_blocks.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const ROOT_PATH = decodeURIComponent(ROOT.pathname);
+
+/** The `deno run ...` command on the `Run:` line of an example's module doc. */
+async function runLine(example: string): Promise<string[]> {
+  const text = await Deno.readTextFile(new URL(example, ROOT));
+  const doc = text.slice(0, text.indexOf("@module"));
+  assert(doc.startsWith("/**"), `${example} has no module doc`);
+  const m = /Run: `(deno run [^`]+)`/.exec(doc.replace(/\n \* ?/g, " "));
+  if (m === null) {
+    throw new Error(`${example} names no 'Run: \`deno run ...\`' command in its module doc`);
+  }
+  const argv = m[1]!.split(/\s+/);
+  assertEquals(argv.at(-1), example, `the Run: line of ${example} runs another file`);
+  return argv.slice(1);
+}
+
+/** Runs an example as its doc says; returns its output. */
+async function runExample(example: string): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: await runLine(example),
+    cwd: ROOT_PATH,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, `${example} failed:\n${stdout}\n${stderr}`);
+  return stdout;
+}
+
+/** Expected lines (exact) or patterns of each example's output. */
+const EXPECTED: Readonly<Record<string, readonly (string | RegExp)[]>> = {
+  "examples/getting_started.ts": [
+    /^submitted task\.\d+, task\.\d+, task\.\d+ \(state PENDING\)$/,
+    `task1 -> "5\\n"`,
+    "task2 -> 20",
+    "task3 -> 25",
+  ],
+  "examples/async_workflows.ts": [
+    /^wf-1 finished: wf-1: mean /,
+    /^wf-5 finished: wf-5: mean /,
+    /^5 workflows done; at most ([2-9]|\d\d+) tasks ran at the same time$/,
+    `stats: {"pending":0,"running":0,"done":25,"failed":0,"cancelled":0}`,
+  ],
+  "examples/execution_backends.ts": [
+    "on inline: 307",
+    "on workers: 307",
+    `on noop: "Dummy Output"`,
+  ],
+  "examples/multiple_backends.ts": [
+    "backends: inline, cpu, dry (default inline)",
+    "prepare ran on inline",
+    "sumOfSquares ran on cpu",
+    "publish ran on inline",
+    "publish (rehearsal) ran on dry",
+    `result 437535; rehearsal gave "Dummy Output"`,
+    /^unknown backend: .*'lost'.*"gpu"/,
+  ],
+  "examples/best_practices.ts": [
+    `errors: Cannot execute 'parse' due to dependency failure; failed load; root cause "no such file: input.csv"`,
+    "retries: ok after 3 attempts",
+    "timeouts: Task 'slow' timed out after 50 ms",
+    "cancel: longRun CANCELLED, after CANCELLED",
+    "workflowScope: tasks tagged nightly-run, nightly-run",
+    `dryRun: noop answered "Dummy Output", body ran: false`,
+    `stats: {"pending":0,"running":0,"done":3,"failed":3,"cancelled":2}`,
+  ],
+  "examples/workers.ts": [
+    "primes below 400000: 33860 (8 chunks on 2 workers)",
+    /^workers used: workers-\d+(, workers-\d+)?$/,
+  ],
+};
+
+for (const [example, expected] of Object.entries(EXPECTED)) {
+  Deno.test(`${example} runs with the permissions its doc names and prints its results`, async () => {
+    const lines = (await runExample(example)).trimEnd().split("\n");
+    for (const e of expected) {
+      const hit = lines.some((l) => typeof e === "string" ? l === e : e.test(l));
+      assert(hit, `${example} printed no line ${e}:\n${lines.join("\n")}`);
+    }
+  });
+}
+
+Deno.test("runLine() reads the example's Run: command from its module doc", async () => {
+  assertEquals(await runLine("examples/workers.ts"), [
+    "run",
+    "--allow-read",
+    "examples/workers.ts",
+  ]);
+  assertEquals(await runLine("examples/best_practices.ts"), ["run", "examples/best_practices.ts"]);
+});
+
+Deno.test("composite_blocks.ts main() runs part 1's blocks concurrently and part 2's C after A and B", async () => {
+  const lines: string[] = [];
+  const totals = await compositeBlocks((line) => lines.push(line));
+  assertEquals(totals.length, 2);
+  const at = (text: string, from = 0) => lines.findIndex((l, i) => i >= from && l.includes(text));
+  const part2 = at("== Part 2");
+  assert(part2 > 0, lines.join("\n"));
+  // part 1: all three blocks start before any finishes
+  const firstFinish = at("block A finished") < at("block B finished")
+    ? at("block A finished")
+    : at("block B finished");
+  assert(at("block C started") < firstFinish && at("block C started") < part2, lines.join("\n"));
+  // part 2: C starts after A and B finished; WF1 → WF2 → WF3 in order within a block
+  const cStarted = at("block C started", part2);
+  assert(cStarted > at("block A finished", part2), lines.join("\n"));
+  assert(cStarted > at("block B finished", part2), lines.join("\n"));
+  assert(at("C/WF1 finished", part2) < at("C/WF2 started", part2), lines.join("\n"));
+  assertEquals(lines.filter((l) => l.includes("task3 finished")).length, 18);
+  assertMatch(lines.at(-1)!, /^Total time: \d+\.\d\d s$/);
+});
