@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { WorkflowEngine } from "./mod.ts";
  *
  * await using flow = await WorkflowEngine.create();
@@ -18,7 +19,7 @@
  * const report = flow.executableTask((total: number) => ["echo", `total=${total}`]);
  *
  * const total = combine(fetchData(1), fetchData(2)); // runs when both are done
- * console.assert((await report(total)) === "total=30\n");
+ * assert((await report(total)) === "total=30\n");
  * ```
  *
  * @module
@@ -48,6 +49,7 @@ export type {
   AttachContext,
   BackendHost,
   BackendTask,
+  BackendTaskBase,
   ExecutableTask,
   ExecutionBackend,
   FunctionTask,

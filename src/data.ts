@@ -26,9 +26,10 @@ import { fileURLToPath } from "node:url";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { InputFile } from "./data.ts";
  * const input = new InputFile("/data/raw/a.csv");
- * console.assert(input.filename === "a.csv" && input.path === "/data/raw/a.csv");
+ * assert(input.filename === "a.csv" && input.path === "/data/raw/a.csv");
  * ```
  */
 export class InputFile {
@@ -38,6 +39,8 @@ export class InputFile {
   readonly filename: string;
 
   /**
+   * Name an input file by its path or `file:` URL.
+   *
    * @param path a path or a `file:` URL
    * @throws {TypeError} when `path` is not a non-empty string, a `file:` URL,
    * or does not name a file
@@ -81,8 +84,9 @@ export class InputFile {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { OutputFile } from "./data.ts";
- * console.assert(new OutputFile("result.txt").filename === "result.txt");
+ * assert(new OutputFile("result.txt").filename === "result.txt");
  * ```
  */
 export class OutputFile {
@@ -92,6 +96,8 @@ export class OutputFile {
   readonly filename: string;
 
   /**
+   * Name a file the task writes in its sandbox.
+   *
    * @param name the file name
    * @throws {TypeError} when `name` is not a string, is empty or ends in `/`
    */
@@ -131,9 +137,10 @@ export interface DataFiles {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { findDataFiles, InputFile, OutputFile } from "./data.ts";
  * const found = findDataFiles([new InputFile("/a.txt"), { out: [new OutputFile("b.txt")] }, 42]);
- * console.assert(found.inputs.length === 1 && found.outputs[0]?.filename === "b.txt");
+ * assert(found.inputs.length === 1 && found.outputs[0]?.filename === "b.txt");
  * ```
  *
  * @param args the task's arguments
@@ -172,9 +179,10 @@ export function findDataFiles(args: readonly unknown[]): DataFiles {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { OutputFile, producedFiles } from "./data.ts";
  * const produced = producedFiles("/work/flow.1/task.000001", [new OutputFile("b.txt")]);
- * console.assert(produced.get("b.txt") === "/work/flow.1/task.000001/b.txt");
+ * assert(produced.get("b.txt") === "/work/flow.1/task.000001/b.txt");
  * ```
  *
  * @param sandbox the producing task's sandbox directory
@@ -200,11 +208,12 @@ export function producedFiles(
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { InputFile, stageInputs } from "./data.ts";
  * const dir = await Deno.makeTempDir();
  * await Deno.writeTextFile(`${dir}/a.txt`, "hello");
  * await stageInputs(`${dir}/box`, [new InputFile(`${dir}/a.txt`)], new Map());
- * console.assert(await Deno.readTextFile(`${dir}/box/a.txt`) === "hello");
+ * assert(await Deno.readTextFile(`${dir}/box/a.txt`) === "hello");
  * await Deno.remove(dir, { recursive: true });
  * ```
  *

@@ -75,10 +75,15 @@ export interface EngineOptions {
 
 /** Task counts by state. */
 export interface EngineStats {
+  /** Created and not started (waiting for dependencies, queued, or preparing). */
   pending: number;
+  /** Started on a backend (or block bodies running). */
   running: number;
+  /** Finished with a value. */
   done: number;
+  /** Failed (their own error or a dependency's). */
   failed: number;
+  /** Cancelled. */
   cancelled: number;
 }
 
@@ -1025,11 +1030,12 @@ class Engine {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { WorkflowEngine } from "../mod.ts";
  * await using flow = await WorkflowEngine.create();
  * const square = flow.functionTask((x: number) => x * x);
  * const sum = flow.functionTask((a: number, b: number) => a + b);
- * console.assert((await sum(square(3), square(4))) === 25);
+ * assert((await sum(square(3), square(4))) === 25);
  * ```
  */
 export class WorkflowEngine {

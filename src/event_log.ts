@@ -111,6 +111,7 @@ function eventLine(ev: FlowEvent): string {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { WorkflowEngine } from "../mod.ts";
  * import { EventLog, parseEventLog } from "./event_log.ts";
  *
@@ -122,7 +123,7 @@ function eventLine(ev: FlowEvent): string {
  * await flow.shutdown();
  * await log.close();
  * const events = parseEventLog(await Deno.readTextFile(path));
- * console.assert(events[0]?.type === "TaskCreated" && events.at(-1)?.type === "TaskCompleted");
+ * assert(events[0]?.type === "TaskCreated" && events.at(-1)?.type === "TaskCompleted");
  * await Deno.remove(path);
  * ```
  */

@@ -95,6 +95,7 @@ const SETSID = "/usr/bin/setsid";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { LocalProcesses } from "./exec.ts";
  * import type { BackendHost, BackendTask, ExecutableTask } from "./backend.ts";
  *
@@ -113,7 +114,7 @@ const SETSID = "/usr/bin/setsid";
  * };
  * const processes = new LocalProcesses("inline");
  * processes.submit(task, host);
- * console.assert(await promise === "hello\n");
+ * assert(await promise === "hello\n");
  * await processes.shutdown();
  * ```
  */

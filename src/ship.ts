@@ -68,11 +68,12 @@ const shippedCache = new WeakMap<
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { shipFunction } from "./ship.ts";
  * const s = shipFunction((a: number, b: number) => a + b, undefined);
- * console.assert(s.kind === "source");
+ * assert(s.kind === "source");
  * const m = shipFunction(function add() {}, "file:///tmp/add.ts");
- * console.assert(m.kind === "module" && m.name === "add");
+ * assert(m.kind === "module" && m.name === "add");
  * ```
  *
  * @param fn the task function
@@ -186,9 +187,10 @@ const loaded = new Map<string, Promise<(...args: unknown[]) => unknown>>();
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { loadFunction, shipFunction } from "./ship.ts";
  * const add = await loadFunction(shipFunction((a: number, b: number) => a + b, undefined));
- * console.assert(add(1, 2) === 3);
+ * assert(add(1, 2) === 3);
  * ```
  *
  * @param s the shipped form, from {@link shipFunction}
@@ -257,10 +259,11 @@ function loadFromSource(source: string): Promise<(...args: unknown[]) => unknown
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { explainLoadError } from "./ship.ts";
  * const s = { kind: "source", source: "() => x", name: "f" } as const;
  * const e = explainLoadError(s, new ReferenceError("x is not defined")) as Error;
- * console.assert(e.message.includes("'x'") && e.message.includes("module"));
+ * assert(e.message.includes("'x'") && e.message.includes("module"));
  * ```
  *
  * @param s the shipped form of the function that failed

@@ -268,6 +268,8 @@ export class SlurmBackend implements ExecutionBackend {
   readonly #onUnload = () => this.releaseSync();
 
   /**
+   * Create the backend; the allocation is found or requested when the engine attaches it.
+   *
    * @param options see {@link SlurmBackendOptions}
    * @throws {TypeError} on options of the wrong type
    * @throws {RangeError} on a non-positive `nodes` / `agentsPerNode` or a negative `killGraceMs`

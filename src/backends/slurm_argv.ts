@@ -81,14 +81,15 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { buildSrunArgv } from "./slurm_argv.ts";
  * const argv = buildSrunArgv({
  *   uid: "task.000001",
  *   resources: { ranks: 2, coresPerRank: 1, gpusPerRank: 0, memoryMB: 0 },
  *   command: "echo $HOSTNAME",
  * }, { jobId: "42" });
- * console.assert(argv.at(-1) === "echo $HOSTNAME");
- * console.assert(argv.includes("--ntasks=2"));
+ * assert(argv.at(-1) === "echo $HOSTNAME");
+ * assert(argv.includes("--ntasks=2"));
  * ```
  *
  * @param task what to run
@@ -190,9 +191,10 @@ export function buildSrunArgv(
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { srunEnvironment } from "./slurm_argv.ts";
  * const env = srunEnvironment({ env: { A: "x,y" } }, { SLURM_JOB_ID: "7", PATH: "/bin" });
- * console.assert(env.A === "x,y" && env.SLURM_JOB_ID === undefined && env.PATH === "/bin");
+ * assert(env.A === "x,y" && env.SLURM_JOB_ID === undefined && env.PATH === "/bin");
  * ```
  *
  * @param task the task (only `env` is read)

@@ -33,8 +33,9 @@ export interface JobInfo {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { expandHostlist } from "./slurm_parse.ts";
- * console.assert(expandHostlist("n[1-3],gpu[08-09]").join() === "n1,n2,n3,gpu08,gpu09");
+ * assert(expandHostlist("n[1-3],gpu[08-09]").join() === "n1,n2,n3,gpu08,gpu09");
  * ```
  *
  * @param expression e.g. `n[1-3,5],login1` or `(null)` / `""` (no nodes)
@@ -107,8 +108,9 @@ function badHostlist(expression: string, detail: string): SyntaxError {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { expandCounts } from "./slurm_parse.ts";
- * console.assert(expandCounts("8(x2),4").join() === "8,8,4");
+ * assert(expandCounts("8(x2),4").join() === "8,8,4");
  * ```
  *
  * @param expression e.g. `8(x3),4`
@@ -170,10 +172,11 @@ export function countGpus(gres: string): number {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseJobInfo } from "./slurm_parse.ts";
  * const info = parseJobInfo("JobId=7 JobName=x\n JobState=RUNNING Reason=None\n NodeList=n[1-2]\n" +
  *   "   Nodes=n[1-2] CPU_IDs=0-7 Mem=0 GRES=\n");
- * console.assert(info.nodes.length === 2 && info.nodes[1]!.cpus === 8);
+ * assert(info.nodes.length === 2 && info.nodes[1]!.cpus === 8);
  * ```
  *
  * @param text the command's output
@@ -235,9 +238,10 @@ export type SrunLine =
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { parseSrunLine } from "./slurm_parse.ts";
  * const l = parseSrunLine("srun: launching StepId=4.2 on host n1, 8 tasks: [0-7]");
- * console.assert(l.kind === "launching" && l.stepId === "2");
+ * assert(l.kind === "launching" && l.stepId === "2");
  * ```
  *
  * @param line one line, without its newline

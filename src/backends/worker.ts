@@ -271,6 +271,8 @@ export class WorkerBackend implements ExecutionBackend {
   #dirty = false;
 
   /**
+   * Create a pool; workers start lazily, when function tasks need them.
+   *
    * @param options pool size and tuning
    * @throws {TypeError} when `name` is not a non-empty string or a number
    * option is not a number
