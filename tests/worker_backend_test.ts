@@ -535,3 +535,33 @@ Deno.test("WorkerBackend.shutdown() terminates the workers and is idempotent", a
   assertMatch(e.message, /is shut down/);
   await backend.shutdown();
 });
+
+Deno.test("WorkerBackend fails tasks with BackendError when no worker can start (no read permission)", async () => {
+  const dir = await Deno.makeTempDir();
+  const script = `${dir}/main.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { WorkerBackend, WorkflowEngine } from ${
+      JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+    };
+await using flow = await WorkflowEngine.create({ backend: new WorkerBackend({ workers: 2 }) });
+const t = flow.functionTask((x: number) => x + 1);
+const r = await Promise.allSettled([t(1), t(2), t(3)]);
+console.log(JSON.stringify(r.map((x) => x.status === "rejected" ? x.reason.name + ": " + x.reason.message : x.value)));
+`,
+  );
+  // read is granted for the script only: the worker entry cannot load
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-config", `--allow-read=${dir}`, "--allow-import", script],
+    stdout: "piped",
+    stderr: "null",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  await Deno.remove(dir, { recursive: true });
+  assertEquals(out.code, 0);
+  const results = JSON.parse(new TextDecoder().decode(out.stdout)) as string[];
+  assertEquals(results.length, 3);
+  for (const r of results) {
+    assertMatch(r, /^BackendError: Cannot start a worker for backend 'workers': .*read access/);
+  }
+});

@@ -116,6 +116,8 @@ class PoolWorker {
   /** Held idle for the multi-core task running on that worker. */
   reservedFor: PoolWorker | undefined = undefined;
   dead = false;
+  /** The worker has sent a message (so its module loaded). */
+  heard = false;
   /** Grace timer after an `error` event, waiting for the in-order `dying` report. */
   errorTimer: ReturnType<typeof setTimeout> | undefined = undefined;
 
@@ -693,6 +695,7 @@ export class WorkerBackend implements ExecutionBackend {
 
   #onMessage(w: PoolWorker, msg: FromWorker): void {
     if (w.dead) return;
+    w.heard = true;
     this.#busy = true;
     try {
       if (msg.type === "dying") this.#retire(w, msg.reason);
@@ -788,6 +791,11 @@ export class WorkerBackend implements ExecutionBackend {
    */
   #retire(w: PoolWorker, died: string | undefined): void {
     if (w.dead) return;
+    // A worker that died before it said anything and before any task started
+    // could not load (e.g. no read permission for its entry): a new one would
+    // die the same way, so fail what waits instead of restarting forever.
+    const noStart = died !== undefined && !w.heard &&
+      !w.slots.some((e) => e && Atomics.load(w.claims, e.slot) === Claim.STARTED);
     this.#terminate(w);
     this.#pool = this.#pool.filter((p) => p !== w);
     for (const other of this.#pool) if (other.reservedFor === w) other.reservedFor = undefined;
@@ -813,5 +821,16 @@ export class WorkerBackend implements ExecutionBackend {
     }
     w.out = [];
     this.#again.push(...again);
+    if (noStart) this.#failWaiting(`Cannot start a worker for backend '${this.name}': ${died}`);
+  }
+
+  /** Fails every task that waits on the host with a BackendError. */
+  #failWaiting(message: string): void {
+    const host = this.#host!;
+    for (let e = this.#peek(); e !== undefined; e = this.#peek()) {
+      this.#pop();
+      this.#entries.delete(e.task);
+      host.failed(e.task, new BackendError(this.name, message));
+    }
   }
 }
