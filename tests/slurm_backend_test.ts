@@ -22,6 +22,16 @@ import { BackendError, ExecutableError } from "../src/errors.ts";
 import { SlurmBackend } from "../src/backends/slurm.ts";
 
 import { CPUS, NODES, REQUIRED, sh, skipReason } from "./_slurm_probe.ts";
+import { backendConformance } from "./conformance.ts";
+
+// The shared conformance suite runs in this file, not a file of its own: test
+// files run in parallel, and two files sharing one cluster would take each
+// other's CPUs (the placement tests count on all 24).
+backendConformance("slurm", () => new SlurmBackend(), {
+  ...(skipReason !== undefined && !REQUIRED ? { ignore: skipReason } : {}),
+  // agents and the allocation's helper live as long as the backend; shutdown stops them
+  sanitize: false,
+});
 function slurmTest(name: string, fn: () => Promise<void>): void {
   Deno.test({
     name,
