@@ -82,13 +82,15 @@ export function build(flow: WorkflowEngine, shape: Shape, n: number, dag?: numbe
       let level = new Array(Math.max(1, n >> 1));
       for (let i = 0; i < level.length; i++) level[i] = noop();
       let tasks = level.length;
+      const odd: unknown[] = []; // the last of a level of odd length has no parent: await it too
       while (level.length > 1) {
         const next = new Array(level.length >> 1);
         for (let i = 0; i < next.length; i++) next[i] = noop(level[2 * i], level[2 * i + 1]);
+        if (level.length & 1) odd.push(level[level.length - 1]);
         tasks += next.length;
         level = next;
       }
-      return { wait: level, tasks };
+      return { wait: [...level, ...odd], tasks };
     }
     case "wavefront": {
       const side = Math.max(1, Math.floor(Math.sqrt(n)));
@@ -111,15 +113,18 @@ export function build(flow: WorkflowEngine, shape: Shape, n: number, dag?: numbe
     case "dag": {
       const g = dag ?? layeredDag(n, 256, 4);
       const fs = new Array(g.length);
+      const hasChild = new Uint8Array(g.length);
       for (let i = 0; i < g.length; i++) {
         const ps = g[i]!;
+        for (let k = 0; k < ps.length; k++) hasChild[ps[k]!] = 1;
         fs[i] = ps.length === 0
           ? noop()
           : ps.length === 1
           ? noop(fs[ps[0]!])
           : noop(...ps.map((p) => fs[p]));
       }
-      return { wait: fs.slice(-256), tasks: g.length };
+      // every task no other task depends on (the last layer, and ~2% of each other layer)
+      return { wait: fs.filter((_, i) => hasChild[i] === 0), tasks: g.length };
     }
     case "blocks": {
       // the seed's composite blocks at scale: blocks × 3 workflows × (task1 ∥ task2 → task3)
@@ -133,4 +138,89 @@ export function build(flow: WorkflowEngine, shape: Shape, n: number, dag?: numbe
       return { wait, tasks: nb * 13 };
     }
   }
+}
+
+/**
+ * A workload as a plain graph, for the schedulers that are not the engine (the
+ * floor, p-graph): `n` tasks, the parents of task `i` are
+ * `parents[start[i]] .. parents[start[i + 1] - 1]`. Task order is creation order,
+ * so every parent comes before its children.
+ */
+export interface Graph {
+  n: number;
+  start: Int32Array;
+  parents: Int32Array;
+}
+
+/**
+ * The graph {@link build} creates on the engine for `shape` and `n`: the same
+ * tasks and the same edges (a block counts as a task that its members depend on,
+ * and a composite block's workflows run one after another).
+ */
+export function graph(shape: Shape, n: number, dag?: number[][]): Graph {
+  const start: number[] = [0];
+  const parents: number[] = [];
+  const add = (...ps: number[]) => {
+    for (let k = 0; k < ps.length; k++) parents.push(ps[k]!);
+    start.push(parents.length);
+    return start.length - 2;
+  };
+  switch (shape) {
+    case "independent":
+      for (let i = 0; i < n; i++) add();
+      break;
+    case "chain":
+      add();
+      for (let i = 1; i < n; i++) add(i - 1);
+      break;
+    case "fan": {
+      const root = add();
+      for (let i = 0; i < n - 2; i++) add(root);
+      for (let i = 1; i <= n - 2; i++) parents.push(i); // the sink gathers every middle task
+      start.push(parents.length);
+      break;
+    }
+    case "tree": {
+      let level: number[] = [];
+      for (let i = 0; i < Math.max(1, n >> 1); i++) level.push(add());
+      while (level.length > 1) {
+        const next: number[] = [];
+        for (let i = 0; i < level.length >> 1; i++) {
+          next.push(add(level[2 * i]!, level[2 * i + 1]!));
+        }
+        level = next;
+      }
+      break;
+    }
+    case "wavefront": {
+      const side = Math.max(1, Math.floor(Math.sqrt(n)));
+      for (let y = 0; y < side; y++) {
+        for (let x = 0; x < side; x++) {
+          const i = y * side + x;
+          if (x === 0 && y === 0) add();
+          else if (x === 0) add(i - side);
+          else if (y === 0) add(i - 1);
+          else add(i - 1, i - side);
+        }
+      }
+      break;
+    }
+    case "dag": {
+      const g = dag ?? layeredDag(n, 256, 4);
+      for (const ps of g) add(...ps);
+      break;
+    }
+    case "blocks": {
+      const nb = Math.max(1, Math.floor(n / 12));
+      for (let b = 0; b < nb; b++) {
+        let prev = add(); // the composite block
+        for (let w = 0; w < 3; w++) {
+          const wf = add(prev); // the workflow block, after the previous workflow
+          prev = add(add(wf), add(wf)); // task3 after task1 and task2
+        }
+      }
+      break;
+    }
+  }
+  return { n: start.length - 1, start: Int32Array.from(start), parents: Int32Array.from(parents) };
 }

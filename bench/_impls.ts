@@ -1,0 +1,126 @@
+/**
+ * The implementations the benchmarks compare, behind one interface: prepare
+ * once (engine, graph; not timed), run the workload (timed), check what the
+ * run produced (not timed).
+ *
+ * @module
+ */
+import {
+  InlineBackend,
+  NoopBackend,
+  WorkerBackend,
+  WorkflowEngine,
+  type WorkflowEngine as Engine,
+} from "../mod.ts";
+import { build, graph, layeredDag, type Shape } from "./_shapes.ts";
+import { runFloor } from "./floor.ts";
+import { pgraphIds, runPGraph } from "./pgraph.ts";
+
+/** The implementations. */
+export const IMPLS = [
+  "inline-wasm",
+  "inline-ts",
+  "noop",
+  "workers-1",
+  "workers-2",
+  "pgraph",
+  "floor",
+] as const;
+/** One of {@link IMPLS}. */
+export type Impl = typeof IMPLS[number];
+
+/** A workload ready to run on one implementation. */
+export interface Prepared {
+  /** How many tasks one run executes. */
+  readonly tasks: number;
+  /** Runs the workload once (the timed part); resolves when every task is final. */
+  run(): Promise<unknown>;
+  /**
+   * Checks the value {@link run} resolved with.
+   * @returns undefined when right, else what is wrong
+   */
+  check(out: unknown): string | undefined;
+  /** Releases the engine, if any. */
+  close(): Promise<void>;
+}
+
+function createEngine(impl: Impl): Promise<Engine> {
+  switch (impl) {
+    case "inline-wasm":
+      return WorkflowEngine.create({ backend: new InlineBackend(), core: "wasm" });
+    case "inline-ts":
+      return WorkflowEngine.create({ backend: new InlineBackend(), core: "ts" });
+    case "noop":
+      return WorkflowEngine.create({ backend: new NoopBackend(), core: "wasm" });
+    case "workers-1":
+      return WorkflowEngine.create({ backend: new WorkerBackend({ workers: 1 }), core: "wasm" });
+    case "workers-2":
+      return WorkflowEngine.create({ backend: new WorkerBackend({ workers: 2 }), core: "wasm" });
+    default:
+      throw new TypeError(`Cannot create engine as '${impl}' is not an engine implementation`);
+  }
+}
+
+interface EngineOut {
+  values: unknown[];
+  tasks: number;
+  done: number;
+}
+
+/**
+ * Prepares `shape` with about `n` tasks on `impl`. With `engine`, that engine
+ * is used (and not closed) instead of a new one.
+ */
+export async function prepare(
+  impl: Impl,
+  shape: Shape,
+  n: number,
+  engine?: Engine,
+): Promise<Prepared> {
+  if (!(IMPLS as readonly string[]).includes(impl)) {
+    throw new TypeError(
+      `Cannot prepare benchmark as 'impl' must be one of ${IMPLS.join(", ")}: received '${impl}'`,
+    );
+  }
+  const dag = shape === "dag" ? layeredDag(n, 256, 4) : undefined;
+  if (impl === "floor" || impl === "pgraph") {
+    const g = graph(shape, n, dag);
+    const ids = impl === "pgraph" ? pgraphIds(g.n) : [];
+    return {
+      tasks: g.n,
+      run: impl === "floor" ? () => runFloor(g) : () => runPGraph(g, ids),
+      check: (out) => out === g.n ? undefined : `expected ${g.n} tasks to run, ${out} did`,
+      close: () => Promise.resolve(),
+    };
+  }
+  const flow = engine ?? await createEngine(impl);
+  const expected = shape === "blocks" ? undefined : impl === "noop" ? "Dummy Output" : 0;
+  // the number of tasks, from a dry build of the plain graph
+  const tasks = graph(shape, n, dag).n;
+  return {
+    tasks,
+    run: async (): Promise<EngineOut> => {
+      const before = flow.stats().done;
+      const w = build(flow, shape, n, dag);
+      const values = await Promise.all(w.wait);
+      return { values, tasks: w.tasks, done: flow.stats().done - before };
+    },
+    check: (o) => {
+      const out = o as EngineOut;
+      const s = flow.stats();
+      if (out.tasks !== tasks) return `expected ${tasks} tasks to be created, ${out.tasks} were`;
+      if (out.done !== tasks) return `expected ${tasks} tasks DONE, ${out.done} are`;
+      if (s.pending + s.running + s.failed + s.cancelled !== 0) {
+        return `expected every task DONE, stats are ${JSON.stringify(s)}`;
+      }
+      const bad = out.values.findIndex((v) => v !== expected);
+      if (bad >= 0) {
+        return `expected every awaited value to be ${expected}, value ${bad} is ${
+          String(out.values[bad])
+        }`;
+      }
+      return undefined;
+    },
+    close: () => engine === undefined ? flow.shutdown() : Promise.resolve(),
+  };
+}
