@@ -310,6 +310,9 @@ class Engine {
   /** Tasks prepared asynchronously (builders, staging) waiting to be submitted. */
   #dispatchQueue: Task[] = [];
   #batches = new Map<ExecutionBackend, BackendTask[]>();
+  /** The batch #enqueue used last (most tasks of a turn go to one backend). */
+  #lastBackend: ExecutionBackend | undefined;
+  #lastBatch: BackendTask[] | undefined;
   #signalHandlers: [() => void, () => void] | undefined;
   #shutdownHooks: (() => Promise<void>)[] = [];
   // stats
@@ -754,17 +757,20 @@ class Engine {
   #enqueue(t: Task): void {
     t.flags |= DISPATCHED;
     const b = t.backend!;
-    let batch = this.#batches.get(b);
+    let batch = b === this.#lastBackend ? this.#lastBatch : this.#batches.get(b);
     if (batch === undefined) {
       batch = [];
       this.#batches.set(b, batch);
     }
+    this.#lastBackend = b;
+    this.#lastBatch = batch;
     batch.push(t as unknown as BackendTask);
     if (this.#listeners.length !== 0) this.#emit("TaskSubmitted", t);
   }
 
   #submitBatches(): void {
     if (this.#batches.size === 0) return;
+    this.#lastBackend = this.#lastBatch = undefined;
     // one submit per backend; a backend may report synchronously from submit
     for (const [b, batch] of this.#batches) {
       this.#batches.delete(b);

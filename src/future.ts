@@ -42,6 +42,13 @@ export function isFinal(state: TaskState): boolean {
   return FINAL[state];
 }
 
+let capturedResolve: unknown;
+let capturedReject: unknown;
+function capture(resolve: unknown, reject: unknown): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /**
  * Run the `then` reactions of a future that just became final.
  *
@@ -184,10 +191,12 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
     if (s === "FAILED" || s === "CANCELLED") {
       return Promise.reject(r.out).then(onfulfilled, onrejected);
     }
-    const { promise, resolve, reject } = Promise.withResolvers<R1 | R2>();
+    // a shared executor hands the resolvers over: no closure, no result object
+    const promise = new Promise<R1 | R2>(capture);
     // a literal sized exactly: `[].push(...)` would reserve 17 slots
-    if (r.waiters === undefined) r.waiters = [onfulfilled, onrejected, resolve, reject];
-    else r.waiters.push(onfulfilled, onrejected, resolve, reject);
+    if (r.waiters === undefined) {
+      r.waiters = [onfulfilled, onrejected, capturedResolve, capturedReject];
+    } else r.waiters.push(onfulfilled, onrejected, capturedResolve, capturedReject);
     return promise;
   }
 
