@@ -101,6 +101,40 @@ for (const kind of KINDS) {
     assertEquals(core.failed().subarray(8), new Int32Array([f, e]));
   });
 
+  Deno.test(`${kind}: complete() walks many dependents in the order they were added`, () => {
+    const core = createCore(kind);
+    const a = core.add([]);
+    const b = core.add([]);
+    // 40 dependents each, added alternately, so the two lists interleave.
+    const onA: number[] = [];
+    const onB: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      onA.push(core.add([a]));
+      onB.push(core.add([b]));
+    }
+    core.clearOutputs();
+    core.completeOne(a, Outcome.DONE);
+    assertEquals([...core.ready()], onA);
+    core.clearOutputs();
+    core.completeOne(b, Outcome.FAILED);
+    assertEquals([...core.failed()], onB.flatMap((t) => [t, b]));
+    core.clearOutputs();
+    // The freed lists are reused: a second round gives the same answers.
+    core.complete(40, onA, new Array(40).fill(Outcome.DONE));
+    core.release(82, [a, b, ...onA, ...onB]);
+    const c = core.add([]);
+    const onC: number[] = [];
+    for (let i = 0; i < 25; i++) onC.push(core.add([c]));
+    const last = core.add(onC);
+    core.clearOutputs();
+    core.completeOne(c, Outcome.DONE);
+    assertEquals([...core.ready()], onC);
+    core.clearOutputs();
+    core.complete(25, onC, new Array(25).fill(Outcome.DONE));
+    assertEquals([...core.ready()], [last]);
+    assertEquals(core.counts().waiting, 0);
+  });
+
   Deno.test(`${kind}: cancel() cancels WAITING and READY tasks and their dependents`, () => {
     const core = createCore(kind);
     const a = core.add([]);
