@@ -5,6 +5,7 @@
  * @module
  */
 import type { TaskFunction, WorkflowEngine } from "../mod.ts";
+import { rng } from "../tests/_rng.ts";
 
 /** The shapes. */
 export const SHAPES = [
@@ -18,18 +19,6 @@ export const SHAPES = [
 ] as const;
 /** One of {@link SHAPES}. */
 export type Shape = typeof SHAPES[number];
-
-/** A deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random layered DAG: `n` tasks in layers of `width`, each with ~`deps` parents in the previous layer. */
 export function layeredDag(n: number, width: number, deps: number, seed = 42): number[][] {

@@ -12,23 +12,13 @@
  * @module
  */
 import { createCore, Outcome, type SchedulerCore, type TaskId } from "../src/core/mod.ts";
+import { rng } from "../tests/_rng.ts";
 
 /** A graph in the core's batch format: local dependencies are `-1 - index`. */
 interface Workload {
   n: number;
   depCounts: Int32Array;
   deps: Int32Array;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function build(n: number, parentsOf: (i: number, out: number[]) => void): Workload {
@@ -61,7 +51,7 @@ const SHAPES: Record<string, (n: number) => Workload> = {
     });
   },
   "random DAG": (n) => {
-    const r = prng(42);
+    const r = rng(42);
     const width = Math.max(16, Math.round(Math.sqrt(n)));
     return build(n, (i, o) => {
       const layer = Math.floor(i / width);

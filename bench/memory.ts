@@ -22,7 +22,7 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import { InlineBackend, type TaskFunction, type TaskFuture, WorkflowEngine } from "../mod.ts";
-import { rng } from "./_shapes.ts";
+import { rng } from "../tests/_rng.ts";
 import { procStatusMB } from "./_run_one.ts";
 
 type Fn = TaskFunction<unknown[], unknown>;

@@ -11,18 +11,7 @@ import {
   type SchedulerCore,
   type TaskId,
 } from "../src/core/mod.ts";
-
-/** A small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "./_rng.ts";
 
 /** A set of ids with O(1) add, remove and random pick. */
 class Bag {
@@ -176,7 +165,7 @@ function randomOutcome(r: () => number, failRate: number): Outcome {
 
 /** One random workload of `size` tasks; returns the harness for final checks. */
 function drive(size: number, seed: number): Harness {
-  const r = prng(seed);
+  const r = rng(seed);
   const h = new Harness();
   const failRate = r() * 0.1;
   const maxBatch = Math.max(1, Math.min(512, size >> 4));

@@ -1,4 +1,21 @@
-/** Validation shared by backend constructors. @module */
+/** Validation shared by the backends. @module */
+import type { AttachContext, BackendHost } from "../backend.ts";
+
+/**
+ * The host a backend reports to, from `attach()`: a backend serves one engine.
+ *
+ * @throws {Error} when the backend is already attached
+ */
+export function attachOnce(
+  name: string,
+  current: BackendHost | undefined,
+  context: AttachContext,
+): BackendHost {
+  if (current !== undefined) {
+    throw new Error(`Cannot attach backend '${name}' as it already serves an engine`);
+  }
+  return context.host;
+}
 
 /**
  * Read and check the `name` option of a backend constructor.

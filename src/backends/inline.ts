@@ -13,7 +13,7 @@ import type {
   ResolvedResources,
 } from "../backend.ts";
 import { LocalProcesses } from "../exec.ts";
-import { checkName } from "./_name.ts";
+import { attachOnce, checkName } from "./_name.ts";
 
 /** Options of {@link InlineBackend}. */
 export interface InlineBackendOptions {
@@ -62,10 +62,7 @@ export class InlineBackend implements ExecutionBackend {
 
   /** Bind to the engine. */
   attach(context: AttachContext): void {
-    if (this.#host !== undefined) {
-      throw new Error(`Cannot attach backend '${this.name}' as it already serves an engine`);
-    }
-    this.#host = context.host;
+    this.#host = attachOnce(this.name, this.#host, context);
   }
 
   /** Start ready tasks. */

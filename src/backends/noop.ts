@@ -10,7 +10,7 @@ import type {
   ExecutionBackend,
   ResolvedResources,
 } from "../backend.ts";
-import { checkName } from "./_name.ts";
+import { attachOnce, checkName } from "./_name.ts";
 
 /** Options of {@link NoopBackend}. */
 export interface NoopBackendOptions {
@@ -56,10 +56,7 @@ export class NoopBackend implements ExecutionBackend {
 
   /** Bind to the engine. */
   attach(context: AttachContext): void {
-    if (this.#host !== undefined) {
-      throw new Error(`Cannot attach backend '${this.name}' as it already serves an engine`);
-    }
-    this.#host = context.host;
+    this.#host = attachOnce(this.name, this.#host, context);
   }
 
   /** Complete every task at once. */
