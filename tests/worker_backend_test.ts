@@ -565,3 +565,18 @@ console.log(JSON.stringify(r.map((x) => x.status === "rejected" ? x.reason.name 
     assertMatch(r, /^BackendError: Cannot start a worker for backend 'workers': .*read access/);
   }
 });
+
+Deno.test("WorkerBackend reports the start of a fast function that hangs once, so its timeout fires", async () => {
+  const { WorkflowEngine, TaskTimeoutError } = await import("../mod.ts");
+  await using flow = await WorkflowEngine.create({ backend: new WorkerBackend({ workers: 1 }) });
+  const spin = flow.functionTask(function spin(ms: number) {
+    const end = Date.now() + ms;
+    while (Date.now() < end) { /* busy */ }
+    return ms;
+  }, { timeout: 300 });
+  // many fast calls: the worker learns that spin() returns at once...
+  assertEquals(await Promise.all(Array.from({ length: 20 }, () => spin(0))), Array(20).fill(0));
+  // ...then one call spins for 1.5 s: it must still be reported RUNNING and time out
+  const e = await spin(1500).then(() => undefined, (err: unknown) => err);
+  assertInstanceOf(e, TaskTimeoutError);
+});

@@ -623,7 +623,8 @@ export class WorkerBackend implements ExecutionBackend {
         defs.push([e.fnId, e.shipped]);
       }
       tasks[i++] = e.slot;
-      tasks[i++] = e.fnId;
+      // ~fnId: report the start even if the function is fast (the timeout starts then)
+      tasks[i++] = e.task.timeout === undefined ? e.fnId : ~e.fnId;
       tasks[i++] = e.task.args;
     }
     const msg: ToWorker = { type: "run", defs, tasks };

@@ -229,7 +229,11 @@ function main(scope: WorkerScope): void {
     batchStart = t0;
     while (active < concurrency && head < queue.length && !closing) {
       const slot = queue[head] as number;
-      const fnId = queue[head + 1] as number;
+      let fnId = queue[head + 1] as number;
+      // a negative id (~id) asks for a start notice even for a fast function:
+      // the task has a timeout, whose clock starts with that notice
+      const notify = fnId < 0;
+      if (notify) fnId = ~fnId;
       const rec = fns.get(fnId);
       if (rec === undefined) throw new Error(`Unknown function id ${fnId}`);
       if (rec.state === LOADING) {
@@ -252,7 +256,7 @@ function main(scope: WorkerScope): void {
         results.push(slot, Status.THREW, serializeThrown(rec.error));
         continue;
       }
-      const fast = rec.fast;
+      const fast = rec.fast && !notify;
       if (!fast) {
         started.push(slot);
         flush();
