@@ -122,6 +122,10 @@ interface TaskDef {
   readonly opts: ResolvedOptions;
   readonly name: string;
   readonly engine: Engine;
+  /** Where calls are routed: undefined for blocks, gates and unknown backend names. */
+  readonly backend: ExecutionBackend | undefined;
+  /** The backend accepted `opts.resources` once (it fails tasks itself if it shrinks later). */
+  fits?: boolean;
   /** Gates only: the uid they stand for. */
   readonly uid?: string;
 }
@@ -179,7 +183,6 @@ class Task implements FutureRecord {
   /** The raw arguments; replaced by the resolved ones when the task is ready. */
   args: readonly unknown[];
   flags = 0;
-  backend: ExecutionBackend | undefined = undefined;
   x: TaskExtra | undefined = undefined;
 
   constructor(seq: number, def: TaskDef, args: readonly unknown[]) {
@@ -213,8 +216,11 @@ class Task implements FutureRecord {
   get fn(): (...args: never[]) => unknown {
     return this.def.fn;
   }
+  get backend(): ExecutionBackend | undefined {
+    return this.def.backend;
+  }
   get backendName(): string | undefined {
-    return this.backend?.name;
+    return this.def.backend?.name;
   }
   get resources(): ResolvedResources {
     return this.def.opts.resources;
@@ -464,7 +470,18 @@ class Engine {
     fn: TaskDef["fn"],
     opts: ResolvedOptions,
   ): TaskFunction<unknown[], unknown, F> {
-    const def: TaskDef = { kind, fn, opts, name: opts.name ?? (fn.name || "task"), engine: this };
+    const def: TaskDef = {
+      kind,
+      fn,
+      opts,
+      name: opts.name ?? (fn.name || "task"),
+      engine: this,
+      backend: kind === "block"
+        ? undefined
+        : opts.backend === undefined
+        ? this.defaultBackend
+        : this.backends.get(opts.backend),
+    };
     const call = (...args: unknown[]) => this.submit(def, args) as F;
     const tf = call as unknown as TaskFunction<unknown[], unknown, F>;
     Object.defineProperty(tf, "taskName", { value: def.name });
@@ -497,7 +514,7 @@ class Engine {
 
     // routing and resources (blocks run in the engine)
     if (!isBlock) {
-      const b = opts.backend === undefined ? this.defaultBackend : this.backends.get(opts.backend);
+      const b = def.backend;
       if (b === undefined) {
         t.extra.pre = {
           state: "FAILED",
@@ -509,9 +526,9 @@ class Engine {
           ),
         };
       } else {
-        t.backend = b;
-        const msg = b.checkResources(opts.resources);
-        if (msg !== undefined) {
+        const msg = def.fits ? undefined : b.checkResources(opts.resources);
+        if (msg === undefined) def.fits = true;
+        else {
           t.extra.pre = {
             state: "FAILED",
             error: new RangeError(`Cannot run task '${t.name}' on backend '${b.name}': ${msg}`),
@@ -599,6 +616,7 @@ class Engine {
     const gdef: TaskDef = {
       kind: "gate",
       engine: this,
+      backend: undefined,
       fn: t.fn,
       opts: t.def.opts,
       name: first instanceof TaskFuture ? first.name : "promise",
