@@ -580,3 +580,21 @@ Deno.test("WorkerBackend reports the start of a fast function that hangs once, s
   const e = await spin(1500).then(() => undefined, (err: unknown) => err);
   assertInstanceOf(e, TaskTimeoutError);
 });
+
+Deno.test("WorkerBackend runs functions defined again by their own text, never a same-named other", async () => {
+  const { WorkflowEngine } = await import("../mod.ts");
+  await using flow = await WorkflowEngine.create({ backend: new WorkerBackend({ workers: 1 }) });
+  const results: unknown[] = [];
+  for (let i = 0; i < 3; i++) {
+    // a new closure each time around, same text: shipped once, reused
+    const one = flow.functionTask(function f() {
+      return 1;
+    });
+    // same name, other text: must not be mistaken for the one above
+    const two = flow.functionTask(function f() {
+      return 2;
+    });
+    results.push(await one(), await two());
+  }
+  assertEquals(results, [1, 2, 1, 2, 1, 2]);
+});

@@ -266,6 +266,8 @@ export class WorkerBackend implements ExecutionBackend {
     { module: string | undefined; id: number; shipped: ShippedFunction }
   >();
   #nextFnId = 1;
+  /** Function ids by what was shipped (module URL + export, or source text). */
+  readonly #idsByShipped = new Map<string, number>();
   #seq = 0;
   /** Reports are being handled or tasks placed: submit() only queues. */
   #busy = false;
@@ -378,7 +380,18 @@ export class WorkerBackend implements ExecutionBackend {
           host.failed(task, error);
           continue;
         }
-        info = { module: task.module, id: this.#nextFnId++, shipped };
+        // A function defined again (a closure made per call, a task function
+        // defined in a loop) ships the same text: reuse its id, so workers keep
+        // the function they loaded and compiled instead of loading a new one.
+        const key = shipped.kind === "module"
+          ? `m ${shipped.url}#${shipped.name}`
+          : `s ${shipped.source}`;
+        let id = this.#idsByShipped.get(key);
+        if (id === undefined) {
+          id = this.#nextFnId++;
+          this.#idsByShipped.set(key, id);
+        }
+        info = { module: task.module, id, shipped };
         this.#fnIds.set(task.fn, info);
       }
       const entry = new Entry(
