@@ -268,7 +268,8 @@ export class Engine {
     if (this.#closed) throw new Error("Cannot submit task as the engine is shut down");
     const isBlock = def.kind === "block";
     const opts = def.opts;
-    const t = new Task(++this.#seq, def, args);
+    // keep no per-call array alive for calls without arguments (survivors cost GC time)
+    const t = new Task(++this.#seq, def, args.length === 0 ? EMPTY : args);
     const scope = this.#scope();
     t.workflowId = opts.workflowId ?? scope?.id;
     const parent = scope?.block;
