@@ -606,3 +606,41 @@ await f.catch(() => {});
   assert(gone, `executable ${pid} survived the interrupt`);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a rejected promise among the arguments fails the task with DependencyFailureError", async () => {
+  await using flow = await WorkflowEngine.create();
+  let ran = false;
+  const t = flow.functionTask((_x: unknown) => (ran = true));
+  const boom = new TypeError("upstream promise broke");
+  const f = t(Promise.reject(boom));
+  const e = await assertRejects(() => f, DependencyFailureError);
+  assertStrictEquals(e.rootCause, boom);
+  assertEquals(ran, false);
+});
+
+Deno.test("cancel() of a task waiting on a promise ends it at once; the promise settling later changes nothing", async () => {
+  await using flow = await WorkflowEngine.create();
+  const gate = Promise.withResolvers<number>();
+  let ran = false;
+  const t = flow.functionTask((x: number) => (ran = true, x));
+  const f = t(gate.promise);
+  const d = flow.functionTask((x: unknown) => x)(f);
+  assert(f.cancel("not needed"));
+  assertEquals([f.state, d.state], ["CANCELLED", "CANCELLED"]);
+  gate.resolve(1);
+  await sleep(5);
+  assertEquals([f.state, d.state, ran], ["CANCELLED", "CANCELLED", false]);
+  assertEquals(flow.stats().cancelled, 2);
+  assertEquals(await t(2), 2); // the engine goes on
+});
+
+Deno.test("a cancelled future of another engine cancels its dependent here", async () => {
+  await using a = await WorkflowEngine.create();
+  await using b = await WorkflowEngine.create();
+  const slow = a.functionTask(() => new Promise(() => {}));
+  const fa = slow();
+  const fb = b.functionTask((x: unknown) => x)(fa);
+  fa.cancel("stop upstream");
+  await assertRejects(() => fb, CancelledError);
+  assertEquals(fb.state, "CANCELLED");
+});
