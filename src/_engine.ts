@@ -21,7 +21,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { BackendHost, BackendTask, ExecutionBackend } from "./backend.ts";
 import { type SchedulerCore, SLOT_BITS, type TaskId } from "./core/types.ts";
 import { ArgScan, scanArgs, substituteArgs } from "./args.ts";
-import { BlockFuture, settleWaiters, TaskFuture } from "./future.ts";
+import { settleWaiters, TaskFuture } from "./future.ts";
 import {
   BackendError,
   CancelledError,
@@ -46,8 +46,9 @@ import {
   hex8,
   isFinalState,
   NESTED,
+  newTask,
   type Scope,
-  Task,
+  type Task,
   type TaskDef,
 } from "./_task.ts";
 import type { TaskFunction } from "./engine.ts";
@@ -95,7 +96,7 @@ export class Engine {
   cancelled = 0;
   readonly host: BackendHost;
   readonly #flushFn = () => this.#flush();
-  readonly #own = (f: TaskFuture) => (f._r as Task).def.engine === this;
+  readonly #own = (f: TaskFuture) => (f as Task).def.engine === this;
 
   constructor(
     uid: string,
@@ -154,7 +155,7 @@ export class Engine {
 
   #emit(type: FlowEventType, t: Task, error?: unknown, deps?: string[]): void {
     const ev: FlowEvent = { type, uid: t.uid, name: t.name, time: now() };
-    if (t.workflowId !== undefined) ev.workflowId = t.workflowId;
+    if (t.wf !== undefined) ev.workflowId = t.wf;
     if (t.backendName !== undefined) ev.backend = t.backendName;
     if (error !== undefined) ev.error = error;
     if (deps !== undefined) ev.deps = deps;
@@ -269,15 +270,14 @@ export class Engine {
     const isBlock = def.kind === "block";
     const opts = def.opts;
     // keep no per-call array alive for calls without arguments (survivors cost GC time)
-    const t = new Task(++this.#seq, def, args.length === 0 ? EMPTY : args);
+    const t = newTask(++this.#seq, def, args.length === 0 ? EMPTY : args);
     const scope = this.#scope();
-    t.workflowId = opts.workflowId ?? scope?.id;
+    t.wf = opts.workflowId ?? scope?.id;
     const parent = scope?.block;
     if (parent !== undefined) {
       t.extra.parent = parent;
       (parent.extra.members ??= new Set()).add(t);
     }
-    const f = isBlock ? new BlockFuture(t) : new TaskFuture(t);
 
     // routing and resources (blocks run in the engine)
     if (!isBlock) {
@@ -315,8 +315,8 @@ export class Engine {
     if (s.futures.length !== 0) {
       const seen = s.futures.length > 8 ? new Set<number>() : undefined;
       for (const df of s.futures) {
-        const d = df._r as Task;
-        switch (d.state) {
+        const d = df as Task;
+        switch (d.st) {
           case "DONE":
             break;
           case "FAILED":
@@ -368,12 +368,12 @@ export class Engine {
         s.futures.length ? s.futures.map((f) => f.uid) : undefined,
       );
     }
-    if (parent !== undefined && isFinalState(parent.state)) {
+    if (parent !== undefined && isFinalState(parent.st)) {
       // a member created in a block that is already over: cancel it with the block
       this._cancel(t, parent.out ?? "block is over", false);
     }
     this.#schedule();
-    return f;
+    return t;
   }
 
   /** A core entry that completes when all foreign thenables resolve. */
@@ -389,7 +389,7 @@ export class Engine {
       name: first instanceof TaskFuture ? first.name : "promise",
       uid: first instanceof TaskFuture ? first.uid : "promise",
     };
-    const g = new Task(0, gdef, EMPTY);
+    const g = newTask(0, gdef, EMPTY);
     g.id = this.#core.add([]);
     this.#bySlot[g.id & SLOT_MASK] = g;
     Promise.all(thenables).then(
@@ -405,8 +405,8 @@ export class Engine {
   }
 
   #finishGate(g: Task, state: "DONE" | "FAILED" | "CANCELLED", error: unknown): void {
-    if (isFinalState(g.state)) return;
-    g.state = state;
+    if (isFinalState(g.st)) return;
+    g.st = state;
     g.out = error;
     this.#coreFinal(g, state === "DONE" ? 3 : state === "FAILED" ? 4 : 5);
     this.#schedule();
@@ -454,7 +454,7 @@ export class Engine {
           const c0 = bySlot[cid & SLOT_MASK];
           const c = c0?.id === cid ? c0 : undefined;
           this.#toRelease.push(t.id);
-          if (t.kind === "gate" || isFinalState(t.state)) continue;
+          if (t.kind === "gate" || isFinalState(t.st)) continue;
           const cause = c?.out;
           const fd: FailedDependency[] = c === undefined || c.kind === "gate"
             ? [{ uid: c?.uid ?? "unknown", name: c?.name ?? "unknown" }]
@@ -465,7 +465,7 @@ export class Engine {
           const t = bySlot[cb[i]! & SLOT_MASK]!;
           const cid = cb[i + 1]!;
           this.#toRelease.push(t.id);
-          if (t.kind === "gate" || isFinalState(t.state)) continue;
+          if (t.kind === "gate" || isFinalState(t.st)) continue;
           const c0 = cid >= 0 ? bySlot[cid & SLOT_MASK] : undefined;
           const c = c0?.id === cid ? c0 : undefined;
           const why = c === undefined
@@ -482,7 +482,7 @@ export class Engine {
         const q = this.#dispatchQueue;
         if (q.length !== 0) {
           this.#dispatchQueue = [];
-          for (const t of q) if (t.state === "PENDING" && !(t.flags & DISPATCHED)) this.#enqueue(t);
+          for (const t of q) if (t.st === "PENDING" && !(t.flags & DISPATCHED)) this.#enqueue(t);
         }
         this.#submitBatches();
         this.#release(releasable);
@@ -509,7 +509,7 @@ export class Engine {
   }
 
   #onReady(t: Task): void {
-    if (t.state !== "PENDING") return;
+    if (t.st !== "PENDING") return;
     if (this.#listeners.length !== 0) this.#emit("TaskReady", t);
     const pre = t.x?.pre;
     if (pre !== undefined) {
@@ -583,7 +583,7 @@ export class Engine {
         x.outputs = outputs.map((o) => o.filename);
         const producers = new Map<string, string>();
         for (const df of x.depFutures ?? []) {
-          const dx = (df._r as Task).x;
+          const dx = (df as Task).x;
           if (dx?.sandbox === undefined || dx.outputs === undefined) continue;
           for (const name of dx.outputs) producers.set(name, join(dx.sandbox, name));
         }
@@ -612,12 +612,12 @@ export class Engine {
       }
     })().then(
       () => {
-        if (t.state !== "PENDING") return;
+        if (t.st !== "PENDING") return;
         this.#dispatchQueue.push(t);
         this.#schedule();
       },
       (e) => {
-        if (t.state !== "PENDING") return;
+        if (t.st !== "PENDING") return;
         this.#finalize(t, "FAILED", e);
         this.#coreFinal(t, 4);
         this.#schedule();
@@ -638,15 +638,15 @@ export class Engine {
   // ---------------------------------------------------------------- reports
 
   #onRunning(t: Task): void {
-    if (t.state !== "PENDING") return;
-    t.state = "RUNNING";
+    if (t.st !== "PENDING") return;
+    t.st = "RUNNING";
     this.pending--;
     this.running++;
     if (t.timeout !== undefined) {
       const ms = t.timeout;
       t.extra.timer = setTimeout(() => {
         t.x!.timer = undefined;
-        if (t.state !== "RUNNING") return;
+        if (t.st !== "RUNNING") return;
         this.#stopOnBackend(t, "timeout");
         const members = t.x?.members;
         if (members !== undefined) {
@@ -659,14 +659,14 @@ export class Engine {
   }
 
   #onDone(t: Task, v: unknown): void {
-    if (isFinalState(t.state)) return;
+    if (isFinalState(t.st)) return;
     this.#finalize(t, "DONE", v);
     this.#coreFinal(t, 3);
     this.#schedule();
   }
 
   #onFailed(t: Task, e: unknown): void {
-    if (isFinalState(t.state)) return;
+    if (isFinalState(t.st)) return;
     this.#fail(t, e);
   }
 
@@ -678,11 +678,11 @@ export class Engine {
         clearTimeout(t.x.timer);
         t.x.timer = undefined;
       }
-      if (t.state === "RUNNING") {
+      if (t.st === "RUNNING") {
         this.running--;
         this.pending++;
       }
-      t.state = "PENDING";
+      t.st = "PENDING";
       t.flags &= ~DISPATCHED;
       this.#dispatchQueue.push(t);
       this.#schedule();
@@ -694,7 +694,7 @@ export class Engine {
   }
 
   #onBackendCancelled(t: Task, reason: unknown): void {
-    if (isFinalState(t.state)) return;
+    if (isFinalState(t.st)) return;
     this.#finalize(t, "CANCELLED", new CancelledError(reason, t.uid));
     this.#coreFinal(t, 5);
     this.#schedule();
@@ -718,13 +718,13 @@ export class Engine {
   // ---------------------------------------------------------------- cancel and finalize
 
   _cancel(t: Task, reason: unknown, flushNow: boolean): boolean {
-    if (isFinalState(t.state) || t.kind === "gate") return false;
+    if (isFinalState(t.st) || t.kind === "gate") return false;
     const members = t.x?.members;
     if (members !== undefined) {
       for (const m of [...members]) this._cancel(m, reason, false);
     }
     const dispatched = (t.flags & DISPATCHED) !== 0;
-    const inCore = t.state === "RUNNING" || dispatched;
+    const inCore = t.st === "RUNNING" || dispatched;
     if (dispatched) this.#stopOnBackend(t, reason);
     this.#finalize(t, "CANCELLED", new CancelledError(reason, t.uid));
     if (inCore) this.#coreFinal(t, 5);
@@ -739,10 +739,10 @@ export class Engine {
   }
 
   #finalize(t: Task, state: "DONE" | "FAILED" | "CANCELLED", v: unknown): void {
-    const was = t.state;
+    const was = t.st;
     if (was === "RUNNING") this.running--;
     else this.pending--;
-    t.state = state;
+    t.st = state;
     if (state === "DONE") {
       this.done++;
     } else {
@@ -793,7 +793,7 @@ export class Engine {
       }
     }
     // cancel blocks first (their members go with them), then everything else
-    const live = this.#bySlot.filter((t): t is Task => t !== undefined && !isFinalState(t.state));
+    const live = this.#bySlot.filter((t): t is Task => t !== undefined && !isFinalState(t.st));
     for (const t of live) {
       if (t.kind === "block" && t.parent === undefined) {
         this._cancel(t, "engine shut down", false);

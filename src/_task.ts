@@ -5,7 +5,7 @@
  * @module
  */
 import type { ExecutionBackend, ResolvedResources } from "./backend.ts";
-import type { FutureRecord, TaskFuture, TaskState } from "./future.ts";
+import { BlockFuture, type FutureRecord, TaskFuture, type TaskState } from "./future.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { Engine } from "./_engine.ts";
 
@@ -61,98 +61,113 @@ export const DISPATCHED = 4;
 export const HAS_DEPS = 8;
 
 /**
- * The engine's record of one task. It is both what the future reads and the
- * `BackendTask` a backend receives, so a task costs one record and one future.
- * Kept small (what every task needs as fields, the rest as prototype getters
- * or in `x`): at a million tasks per second, record size is GC time.
+ * The engine's record of one task *is* its future: the record fields live on
+ * the `TaskFuture` (or `BlockFuture`) object, and it is also the `BackendTask`
+ * a backend receives. One object per task: at a million tasks per second,
+ * what each task keeps alive is GC time. Fields are what every task needs;
+ * the rest are prototype getters or live in `x`.
  */
-export class Task implements FutureRecord {
-  readonly seq: number;
-  readonly def: TaskDef;
-  workflowId: string | undefined = undefined;
-  state: TaskState = "PENDING";
-  /** The value (DONE) or the error (FAILED, CANCELLED). */
-  out: unknown = undefined;
-  /** `then` reactions and `onDone` callbacks (see future.ts). */
-  waiters: unknown[] | undefined = undefined;
-  /** Core id, -1 before it has one. */
-  id = -1;
-  /** The raw arguments; replaced by the resolved ones when the task is ready. */
-  args: readonly unknown[];
-  flags = 0;
-  x: TaskExtra | undefined = undefined;
+// deno-lint-ignore no-explicit-any
+function record<B extends new (...args: any[]) => TaskFuture>(Base: B) {
+  return class TaskRecord extends Base implements FutureRecord {
+    seq = 0;
+    def!: TaskDef;
+    /** The workflow id. */
+    wf: string | undefined = undefined;
+    st: TaskState = "PENDING";
+    /** The value (DONE) or the error (FAILED, CANCELLED). */
+    out: unknown = undefined;
+    /** `then` reactions and `onDone` callbacks (see future.ts). */
+    waiters: unknown[] | undefined = undefined;
+    /** Core id, -1 before it has one. */
+    id = -1;
+    /** The raw arguments; replaced by the resolved ones when the task is ready. */
+    args: readonly unknown[] = EMPTY;
+    flags = 0;
+    x: TaskExtra | undefined = undefined;
 
-  constructor(seq: number, def: TaskDef, args: readonly unknown[]) {
-    this.seq = seq;
-    this.def = def;
-    this.args = args;
-  }
+    get engine(): Engine {
+      return this.def.engine;
+    }
+    get attempt(): number {
+      return this.x?.attempt ?? 0;
+    }
+    get parent(): Task | undefined {
+      return this.x?.parent;
+    }
+    override get uid(): string {
+      const d = this.def;
+      if (d.uid !== undefined) return d.uid;
+      const n = this.seq;
+      return (d.kind === "block" ? "block." : "task.") +
+        (n < 1000000 ? String(n).padStart(6, "0") : n);
+    }
+    override get name(): string {
+      return this.def.name;
+    }
+    get kind(): Kind {
+      return this.def.kind;
+    }
+    get fn(): (...args: never[]) => unknown {
+      return this.def.fn;
+    }
+    get backend(): ExecutionBackend | undefined {
+      return this.def.backend;
+    }
+    override get backendName(): string | undefined {
+      return this.def.backend?.name;
+    }
+    get resources(): ResolvedResources {
+      return this.def.opts.resources;
+    }
+    get timeout(): number | undefined {
+      return this.def.opts.timeout;
+    }
+    get module(): string | undefined {
+      return this.def.opts.module;
+    }
+    get engineUid(): string {
+      return this.engine.uid;
+    }
+    get env(): Readonly<Record<string, string>> | undefined {
+      return this.def.opts.env;
+    }
+    get command(): string | readonly string[] {
+      return this.x?.command ?? "";
+    }
+    get cwd(): string | undefined {
+      return this.x?.cwd ?? this.def.opts.cwd;
+    }
+    get stdoutPath(): string | undefined {
+      return this.x?.stdoutPath;
+    }
+    get stderrPath(): string | undefined {
+      return this.x?.stderrPath;
+    }
+    get extra(): TaskExtra {
+      return this.x ??= {};
+    }
 
-  get engine(): Engine {
-    return this.def.engine;
-  }
-  get attempt(): number {
-    return this.x?.attempt ?? 0;
-  }
-  get parent(): Task | undefined {
-    return this.x?.parent;
-  }
-  get uid(): string {
-    const d = this.def;
-    if (d.uid !== undefined) return d.uid;
-    const n = this.seq;
-    return (d.kind === "block" ? "block." : "task.") +
-      (n < 1000000 ? String(n).padStart(6, "0") : n);
-  }
-  get name(): string {
-    return this.def.name;
-  }
-  get kind(): Kind {
-    return this.def.kind;
-  }
-  get fn(): (...args: never[]) => unknown {
-    return this.def.fn;
-  }
-  get backend(): ExecutionBackend | undefined {
-    return this.def.backend;
-  }
-  get backendName(): string | undefined {
-    return this.def.backend?.name;
-  }
-  get resources(): ResolvedResources {
-    return this.def.opts.resources;
-  }
-  get timeout(): number | undefined {
-    return this.def.opts.timeout;
-  }
-  get module(): string | undefined {
-    return this.def.opts.module;
-  }
-  get engineUid(): string {
-    return this.engine.uid;
-  }
-  get env(): Readonly<Record<string, string>> | undefined {
-    return this.def.opts.env;
-  }
-  get command(): string | readonly string[] {
-    return this.x?.command ?? "";
-  }
-  get cwd(): string | undefined {
-    return this.x?.cwd ?? this.def.opts.cwd;
-  }
-  get stdoutPath(): string | undefined {
-    return this.x?.stdoutPath;
-  }
-  get stderrPath(): string | undefined {
-    return this.x?.stderrPath;
-  }
-  get extra(): TaskExtra {
-    return this.x ??= {};
-  }
+    override cancel(reason?: unknown): boolean {
+      return this.def.engine._cancel(this as unknown as Task, reason, true);
+    }
+  };
+}
 
-  cancel(reason: unknown): boolean {
-    return this.def.engine._cancel(this, reason, true);
-  }
+/** The record of a function or executable task (and of gates). */
+export class FnTask extends record(TaskFuture) {}
+/** The record of a block. */
+export class BlockTask extends record(BlockFuture) {}
+/** A task record of either kind. */
+export type Task = FnTask | BlockTask;
+
+/** A new record for `def`: a BlockFuture for blocks, a TaskFuture otherwise. */
+export function newTask(seq: number, def: TaskDef, args: readonly unknown[]): Task {
+  const t = def.kind === "block" ? new BlockTask() : new FnTask();
+  t.seq = seq;
+  t.def = def;
+  t.args = args;
+  return t;
 }
 
 export const EMPTY: readonly unknown[] = Object.freeze([]);

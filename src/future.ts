@@ -11,22 +11,28 @@
 /** A task's state. */
 export type TaskState = "PENDING" | "RUNNING" | "DONE" | "FAILED" | "CANCELLED";
 
-/** The engine-side record a future reads (implemented by the engine). */
+/**
+ * The engine-side state every future carries: the engine's task record
+ * extends the future classes, so a task is one object (see `_task.ts`).
+ */
 export interface FutureRecord {
-  readonly uid: string;
-  readonly name: string;
-  readonly workflowId: string | undefined;
-  readonly backendName: string | undefined;
-  state: TaskState;
+  /** The state. */
+  st: TaskState;
   /** The value when DONE, the error when FAILED or CANCELLED. */
   out: unknown;
+  /** The workflow id. */
+  wf: string | undefined;
   /**
    * Pending `then` reactions and `onDone` callbacks, flat quadruples
    * [onFulfilled, onRejected, resolve, reject, ...] (an onDone callback has no
    * resolve/reject); no object per reaction. Run by {@link settleWaiters}.
    */
   waiters: unknown[] | undefined;
-  cancel(reason: unknown): boolean;
+}
+
+/** The record fields of a future (every future is an engine record). */
+function rec(f: TaskFuture<unknown>): FutureRecord {
+  return f as unknown as FutureRecord;
 }
 
 const FINAL: Record<TaskState, boolean> = {
@@ -102,46 +108,46 @@ export function settleWaiters(w: unknown[], ok: boolean, v: unknown): void {
  * ```
  */
 export class TaskFuture<T = unknown> implements PromiseLike<T> {
-  /** @internal */
-  readonly _r: FutureRecord;
-
-  /** @internal Futures are created by the engine only. */
-  constructor(record: FutureRecord) {
-    this._r = record;
-  }
+  /**
+   * Futures are created by the engine only: its task record extends this
+   * class (the record's fields live on the future itself, one object a task).
+   * A future made with `new` is not attached to any engine.
+   */
+  constructor() {}
 
   /** `"task.NNNNNN"` or `"block.NNNNNN"`, unique within the engine. */
   get uid(): string {
-    return this._r.uid;
+    return ""; // the engine's record overrides it
   }
   /** The task's name. */
   get name(): string {
-    return this._r.name;
+    return ""; // the engine's record overrides it
   }
   /** The current state; `PENDING` right after the call. */
   get state(): TaskState {
-    return this._r.state;
+    return rec(this).st;
   }
   /** The workflow (scope or block uid) the task belongs to. */
   get workflowId(): string | undefined {
-    return this._r.workflowId;
+    return rec(this).wf;
   }
   /** The backend the task was routed to. */
   get backendName(): string | undefined {
-    return this._r.backendName;
+    return undefined; // the engine's record overrides it
   }
   /** Whether the future is final (DONE, FAILED or CANCELLED). */
   get done(): boolean {
-    return FINAL[this._r.state];
+    return FINAL[rec(this).st];
   }
   /** The value once DONE, else undefined. */
   get result(): T | undefined {
-    return this._r.state === "DONE" ? this._r.out as T : undefined;
+    const r = rec(this);
+    return r.st === "DONE" ? r.out as T : undefined;
   }
   /** The rejection reason once FAILED or CANCELLED, else undefined. */
   get error(): unknown {
-    const s = this._r.state;
-    return s === "FAILED" || s === "CANCELLED" ? this._r.out : undefined;
+    const r = rec(this);
+    return r.st === "FAILED" || r.st === "CANCELLED" ? r.out : undefined;
   }
 
   /**
@@ -150,8 +156,8 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
    * @param reason why; becomes the `reason` of the {@link CancelledError}
    * @returns true if the future was not final
    */
-  cancel(reason?: unknown): boolean {
-    return this._r.cancel(reason);
+  cancel(_reason?: unknown): boolean {
+    return false; // the engine's record overrides it
   }
 
   /**
@@ -166,8 +172,8 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
         `Cannot add done callback as 'cb' must be a function: received ${typeof cb}`,
       );
     }
-    const r = this._r;
-    if (FINAL[r.state]) {
+    const r = rec(this);
+    if (FINAL[r.st]) {
       queueMicrotask(() => cb(this));
     } else {
       const f = () => cb(this);
@@ -185,8 +191,8 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const r = this._r;
-    const s = r.state;
+    const r = rec(this);
+    const s = r.st;
     if (s === "DONE") return Promise.resolve(r.out as T).then(onfulfilled, onrejected);
     if (s === "FAILED" || s === "CANCELLED") {
       return Promise.reject(r.out).then(onfulfilled, onrejected);
