@@ -644,3 +644,46 @@ Deno.test("a cancelled future of another engine cancels its dependent here", asy
   await assertRejects(() => fb, CancelledError);
   assertEquals(fb.state, "CANCELLED");
 });
+
+Deno.test("a backend that throws from submit() fails those tasks with BackendError; the engine keeps serving", async () => {
+  const bad: ExecutionBackend = Object.assign(new NoopBackend({ name: "bad" }), {
+    submit() {
+      throw new Error("socket closed");
+    },
+  });
+  await using flow = await WorkflowEngine.create({ backend: [new NoopBackend(), bad] });
+  const t = flow.functionTask(() => 1, { backend: "bad" });
+  const e = await assertRejects(() => t(), BackendError, "threw from submit()");
+  assertEquals(e.backend, "bad");
+  assertEquals((e.cause as Error).message, "socket closed");
+  assertEquals(await flow.functionTask(() => 2)(), "Dummy Output");
+});
+
+Deno.test("WorkflowEngine.create() rejects when a backend cannot attach, and shuts the attached ones down", async () => {
+  let shutDown = 0;
+  const ok: ExecutionBackend = Object.assign(new NoopBackend({ name: "ok" }), {
+    shutdown() {
+      shutDown++;
+      return Promise.resolve();
+    },
+  });
+  const broken: ExecutionBackend = Object.assign(new NoopBackend({ name: "broken" }), {
+    attach() {
+      throw new Error("no allocation");
+    },
+  });
+  await assertRejects(
+    () => WorkflowEngine.create({ backend: [ok, broken] }),
+    Error,
+    "no allocation",
+  );
+  assertEquals(shutDown, 1);
+});
+
+Deno.test("WorkflowEngine.create() rejects an event log it cannot write, naming the path", async () => {
+  await assertRejects(
+    () => WorkflowEngine.create({ eventLog: "/nonexistent-dir/events.jsonl" }),
+    Error,
+    "/nonexistent-dir/events.jsonl",
+  );
+});
