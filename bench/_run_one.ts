@@ -48,6 +48,22 @@ export function procStatusMB(field: "VmRSS" | "VmHWM"): number {
   }
 }
 
+/**
+ * The command line of a benchmark subprocess: the project's config (import
+ * map) and a collectable heap, so each measurement starts in a fresh process.
+ */
+export function benchChildArgs(script: URL, args: string[]): string[] {
+  return [
+    "run",
+    "-A",
+    "--config",
+    new URL("../deno.json", import.meta.url).pathname,
+    "--v8-flags=--expose-gc",
+    script.pathname,
+    ...args,
+  ];
+}
+
 function phase(name: string, i: number, n: number): void {
   Deno.stderr.writeSync(new TextEncoder().encode(`phase ${name} ${i}/${n}\n`));
 }

@@ -23,7 +23,7 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { InlineBackend, type TaskFunction, type TaskFuture, WorkflowEngine } from "../mod.ts";
 import { rng } from "../tests/_rng.ts";
-import { procStatusMB } from "./_run_one.ts";
+import { benchChildArgs, procStatusMB } from "./_run_one.ts";
 
 type Fn = TaskFunction<unknown[], unknown>;
 
@@ -158,17 +158,7 @@ async function stream(n: number, live: number, core: "wasm" | "ts"): Promise<Str
 
 async function child(part: string, args: string[]): Promise<unknown> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--config",
-      new URL("../deno.json", import.meta.url).pathname,
-      "--v8-flags=--expose-gc",
-      new URL(import.meta.url).pathname,
-      "--part",
-      part,
-      ...args,
-    ],
+    args: benchChildArgs(new URL(import.meta.url), ["--part", part, ...args]),
     stdin: "null",
     stderr: "inherit",
   }).output();

@@ -16,7 +16,7 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { type Impl, IMPLS } from "./_impls.ts";
 import { type Shape, SHAPES } from "./_shapes.ts";
-import type { RunResult } from "./_run_one.ts";
+import { benchChildArgs, type RunResult } from "./_run_one.ts";
 
 const HELP = `deno task bench:report [options]
 
@@ -136,13 +136,7 @@ async function runOne(
   const timer = setTimeout(() => ac.abort(), timeoutS * 1000);
   try {
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--config",
-        new URL("../deno.json", import.meta.url).pathname,
-        "--v8-flags=--expose-gc",
-        new URL("./_run_one.ts", import.meta.url).pathname,
+      args: benchChildArgs(new URL("./_run_one.ts", import.meta.url), [
         "--impl",
         impl,
         "--shape",
@@ -153,7 +147,7 @@ async function runOne(
         String(reps),
         "--warmup",
         String(warmup),
-      ],
+      ]),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
