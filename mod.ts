@@ -43,20 +43,35 @@ export {
   type FailedDependency,
   TaskTimeoutError,
 } from "./src/errors.ts";
-export type { FlowEvent, FlowEventType, FlowListener } from "./src/events.ts";
-export { InputFile, OutputFile } from "./src/data.ts";
 export type {
-  AttachContext,
-  BackendHost,
-  BackendTask,
-  BackendTaskBase,
-  ExecutableTask,
-  ExecutionBackend,
-  FunctionTask,
-  ResolvedResources,
-  Resources,
+  FlowEvent,
+  FlowEventType,
+  FlowListener,
+  TaskEvent,
+  TaskEventType,
+} from "./src/events.ts";
+export { InputFile, OutputFile } from "./src/data.ts";
+export {
+  type AttachContext,
+  type BackendHost,
+  type BackendTask,
+  type BackendTaskBase,
+  byPriority,
+  type CompletionInfo,
+  type ExecutableTask,
+  type ExecutionBackend,
+  type FunctionTask,
+  type ResolvedResources,
+  type Resources,
+  type TaskKind,
+  unsupportedKind,
 } from "./src/backend.ts";
 export { InlineBackend, type InlineBackendOptions } from "./src/backends/inline.ts";
-export { NoopBackend, type NoopBackendOptions } from "./src/backends/noop.ts";
+export {
+  DUMMY_OUTPUT,
+  DUMMY_PROMPT_OUTPUT,
+  NoopBackend,
+  type NoopBackendOptions,
+} from "./src/backends/noop.ts";
 export { WorkerBackend, type WorkerBackendOptions } from "./src/backends/worker.ts";
-export { SlurmBackend, type SlurmBackendOptions } from "./src/backends/slurm.ts";
+export { SlurmBackend, type SlurmBackendOptions } from "./src/backends/slurm/mod.ts";

@@ -1,27 +1,39 @@
 /**
  * The engine's machinery (internal): the dependency graph on the scheduler
- * core, the flush loop, blocks, scopes, routing to backends, and events.
- * `WorkflowEngine` in engine.ts is its public face.
+ * core, the flush loop, the transition function, the dispatch stage, blocks,
+ * scopes, routing to backends, and events. `WorkflowEngine` in engine.ts is
+ * its public face.
  *
  * How a task flows (see DESIGN.md):
  * 1. `taskFn(a, futB)` scans the arguments, adds the task to the core with
  *    the ids of its live dependencies, creates the future and emits
  *    `TaskCreated` — synchronously.
  * 2. A flush (one microtask per turn, or synchronously after a cancel) reads
- *    the core's outputs: ready ids are dispatched (one `submit` per backend
- *    per flush), failed/cancelled ids are settled.
- * 3. Backends report through the host; a completion tells the core, which
- *    releases dependents, and schedules a flush. Nothing polls.
- * 4. Final tasks are released from the core after the flush that read the
+ *    the core's outputs: failed/cancelled ids are settled, ready ids move to
+ *    PREPARING: their arguments are resolved and their kind prepares them
+ *    (an executable's builder runs).
+ * 3. The dispatch stage: its steps (the journal, then limits) may complete a
+ *    prepared task without running it, or hold it; what passes goes into its
+ *    backend's batch (one `submit` per backend per flush).
+ * 4. Backends report through the host; every change of state goes through
+ *    {@link Engine#to}, which keeps the counts, timers, events, the future
+ *    and the core's outcome; the core releases dependents. Nothing polls.
+ * 5. Final tasks are released from the core after the flush that read the
  *    outputs they caused, so core memory is bounded by live tasks.
  *
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { BackendHost, BackendTask, ExecutionBackend } from "./backend.ts";
-import { type SchedulerCore, SLOT_BITS, type TaskId } from "./core/types.ts";
-import { ArgScan, scanArgs, substituteArgs } from "./args.ts";
-import { settleWaiters, TaskFuture } from "./future.ts";
+import {
+  type BackendHost,
+  type BackendTask,
+  type CompletionInfo,
+  type ExecutionBackend,
+  kindsOf,
+} from "./backend.ts";
+import { Outcome, type SchedulerCore, SLOT_BITS, type TaskId } from "./core/types.ts";
+import { ArgScan, forEachFuture, scanArgs, substituteArgs } from "./args.ts";
+import { TaskFuture } from "./future.ts";
 import {
   BackendError,
   CancelledError,
@@ -29,34 +41,94 @@ import {
   type FailedDependency,
   TaskTimeoutError,
 } from "./errors.ts";
-import { type FlowEvent, type FlowEventType, type FlowListener, now } from "./events.ts";
 import {
-  type CallOptions,
-  describeValue,
-  type ResolvedOptions,
-  resolveOptions,
-} from "./options.ts";
+  type FlowEvent,
+  type FlowListener,
+  now,
+  type TaskEvent,
+  type TaskEventType,
+} from "./events.ts";
+import { type CallOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { findDataFiles, stageInputs } from "./data.ts";
 import { join, resolvePath } from "./path.ts";
 import {
-  DISPATCHED,
+  ArgFlag,
   EMPTY,
-  FILES,
-  HAS_DEPS,
-  hex8,
-  isFinalState,
-  NESTED,
+  type EngineLink,
+  Gate,
   newTask,
+  Phase,
   type Scope,
   type Task,
   type TaskDef,
 } from "./_task.ts";
-import type { TaskFunction } from "./engine.ts";
+import type { Kind } from "./kinds/mod.ts";
+import type { TaskFunction } from "./task_function.ts";
+import { after } from "./_timer.ts";
+import { capText, hex8, received } from "./_text.ts";
 
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
 
+/** What a dispatch step decided about a prepared task. */
+export const Step = {
+  /** Go on to the next step (and finally the backend). */
+  PASS: 0,
+  /** The step took the task: it completed it, or holds it and hands it on later. */
+  TAKEN: 1,
+} as const;
+/** One of the {@link Step} values. */
+export type Step = typeof Step[keyof typeof Step];
+
+/**
+ * A step of the dispatch stage: the stretch between "prepared" (dependencies
+ * done, arguments resolved, the kind's preparation done) and "handed to a
+ * backend". Steps run in order for each task (the journal lookup, then
+ * limits and priority); with no step, a prepared task goes straight into its
+ * backend's batch.
+ */
+export interface DispatchStep {
+  /**
+   * Looks at a prepared task (phase PREPARING). Returns `PASS` to go on,
+   * `TAKEN` when it completed the task (`engine.complete`) or holds it (it
+   * calls `engine.pass(t, this)` later), or a promise of either for work
+   * that must wait (a file hash); a rejection fails the task.
+   */
+  admit(t: Task): Step | Promise<Step>;
+}
+
+/** A rejected "thenable" that settles a future as rejected through its resolve function. */
+function rejecting(error: unknown): PromiseLike<never> {
+  return {
+    then(_ok: unknown, fail?: ((e: unknown) => unknown) | null) {
+      fail?.(error);
+      return undefined as unknown as PromiseLike<never>;
+    },
+  } as PromiseLike<never>;
+}
+
+function noop(): void {}
+
+function includes(a: Int32Array, n: number, v: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] === v) return true;
+  return false;
+}
+
+/** A growable list of ids on an Int32Array (it never shrinks: reuse allocates nothing). */
+class IdList {
+  a = new Int32Array(256);
+  n = 0;
+  push(id: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = id;
+  }
+}
+
 /** The engine's implementation; `WorkflowEngine` is its public face. */
-export class Engine {
+export class Engine implements EngineLink {
   readonly uid: string;
   readonly backends: Map<string, ExecutionBackend>;
   readonly defaultBackend: ExecutionBackend;
@@ -67,28 +139,31 @@ export class Engine {
   #activeScopes = 0;
   #listeners: FlowListener[] = [];
   #seq = 0;
-  #bySlot: (Task | undefined)[] = [];
+  #bySlot: (Task | Gate | undefined)[] = [];
   #closed = false;
   #shutdown: Promise<void> | undefined;
   #scheduled = false;
   #flushing = false;
-  #toRelease: number[] = [];
-  #releaseBuf = new Int32Array(1024);
+  /** Final tasks the core has been told about, released after the flush reads their outputs. */
+  #toRelease = new IdList();
+  /** The other release list (the two alternate, so a flush allocates none). */
+  #spare = new IdList();
   #readyBuf = new Int32Array(1024);
   #failedBuf = new Int32Array(1024);
   #cancelledBuf = new Int32Array(1024);
-  #depIds: number[] = [];
+  #depIds = new Int32Array(64);
   #one = new Int32Array(1);
   #scan = new ArgScan();
-  /** Tasks prepared asynchronously (builders, staging) waiting to be submitted. */
-  #dispatchQueue: Task[] = [];
-  #batches = new Map<ExecutionBackend, BackendTask[]>();
-  /** The batch #enqueue used last (most tasks of a turn go to one backend). */
-  #lastBackend: ExecutionBackend | undefined;
-  #lastBatch: BackendTask[] | undefined;
+  /** The dispatch stage's steps, in order. */
+  readonly #steps: DispatchStep[] = [];
+  /** Each backend's batch for this flush (its array is reused: `n` counts what is in it). */
+  #batches = new Map<ExecutionBackend, { tasks: Task[]; n: number }>();
+  /** The backends whose batch holds tasks, in the order they got their first. */
+  #dirty: ExecutionBackend[] = [];
+  #nDirty = 0;
   #signalHandlers: [() => void, () => void] | undefined;
   #shutdownHooks: (() => Promise<void>)[] = [];
-  // stats
+  // counts by public state
   pending = 0;
   running = 0;
   done = 0;
@@ -96,7 +171,7 @@ export class Engine {
   cancelled = 0;
   readonly host: BackendHost;
   readonly #flushFn = () => this.#flush();
-  readonly #own = (f: TaskFuture) => (f as Task).def.engine === this;
+  readonly #own = (f: TaskFuture) => (f as Task).def?.engine === this;
 
   constructor(
     uid: string,
@@ -111,10 +186,10 @@ export class Engine {
     for (const b of backends) this.backends.set(b.name, b);
     this.defaultBackend = backends[0]!;
     this.host = {
-      running: (t) => this.#onRunning(t as unknown as Task),
-      done: (t, v) => this.#onDone(t as unknown as Task, v),
-      failed: (t, e) => this.#onFailed(t as unknown as Task, e),
-      cancelled: (t, r) => this.#onBackendCancelled(t as unknown as Task, r),
+      running: (t) => this.#started(t as unknown as Task),
+      done: (t, v, info) => this.#reported(t as unknown as Task, v, info),
+      failed: (t, e) => this.#reportedFailure(t as unknown as Task, e),
+      cancelled: (t, r) => this.#reportedCancel(t as unknown as Task, r),
     };
   }
 
@@ -139,12 +214,17 @@ export class Engine {
     Deno.addSignalListener("SIGTERM", onTerm);
   }
 
+  /** Add a step at the end of the dispatch stage. */
+  addStep(step: DispatchStep): void {
+    this.#steps.push(step);
+  }
+
   // ---------------------------------------------------------------- events
 
   subscribe(listener: FlowListener): () => void {
     if (typeof listener !== "function") {
       throw new TypeError(
-        `Cannot subscribe as 'listener' must be a function: received ${describeValue(listener)}`,
+        `Cannot subscribe as 'listener' must be a function: ${received(listener)}`,
       );
     }
     this.#listeners = [...this.#listeners, listener];
@@ -153,12 +233,13 @@ export class Engine {
     };
   }
 
-  #emit(type: FlowEventType, t: Task, error?: unknown, deps?: string[]): void {
-    const ev: FlowEvent = { type, uid: t.uid, name: t.name, time: now() };
-    if (t.wf !== undefined) ev.workflowId = t.wf;
-    if (t.backendName !== undefined) ev.backend = t.backendName;
-    if (error !== undefined) ev.error = error;
-    if (deps !== undefined) ev.deps = deps;
+  /** Whether anybody listens (events cost nothing when nobody does). */
+  get listening(): boolean {
+    return this.#listeners.length !== 0;
+  }
+
+  /** Deliver an event to every listener; a listener's error never reaches the engine. */
+  deliver(ev: FlowEvent): void {
     for (const l of this.#listeners) {
       try {
         l(ev);
@@ -170,6 +251,15 @@ export class Engine {
     }
   }
 
+  #emit(type: TaskEventType, t: Task, more?: Partial<TaskEvent>): void {
+    const ev: TaskEvent = { type, uid: t.uid, name: t.name, time: now() };
+    if (t.wf !== undefined) ev.workflowId = t.wf;
+    const b = t.def.backend;
+    if (b !== undefined) ev.backend = b.name;
+    if (more !== undefined) Object.assign(ev, more);
+    this.deliver(ev);
+  }
+
   // ---------------------------------------------------------------- scopes
 
   #scope(): Scope | undefined {
@@ -178,21 +268,30 @@ export class Engine {
     return s !== undefined && s.active ? s : undefined;
   }
 
+  /** The id of the workflow scope the caller runs in (a block's uid inside its body). */
+  currentWorkflowId(): string | undefined {
+    return this.#scope()?.id;
+  }
+
   workflowScope<T>(id: string | undefined, fn: (id: string) => Promise<T>): Promise<T> {
     if (id !== undefined && (typeof id !== "string" || id.length === 0)) {
       throw new TypeError(
-        `Cannot open workflow scope as 'id' must be a non-empty string or undefined: received ${
-          describeValue(id)
+        `Cannot open workflow scope as 'id' must be a non-empty string or undefined: ${
+          received(id)
         }`,
       );
     }
     if (typeof fn !== "function") {
-      throw new TypeError(
-        `Cannot open workflow scope as 'fn' must be a function: received ${describeValue(fn)}`,
-      );
+      throw new TypeError(`Cannot open workflow scope as 'fn' must be a function: ${received(fn)}`);
     }
     const wid = id ?? "wf-" + hex8();
-    const scope: Scope = { id: wid, block: undefined, active: true };
+    const outer = this.#scope();
+    const scope: Scope = {
+      id: wid,
+      block: undefined,
+      active: true,
+      priority: outer?.priority ?? 0,
+    };
     return this.#runInScope(scope, () => fn(wid));
   }
 
@@ -215,16 +314,14 @@ export class Engine {
   // ---------------------------------------------------------------- definitions
 
   define<F extends TaskFuture>(
-    kind: "function" | "executable" | "block",
+    kind: Kind,
     fn: unknown,
     options: unknown,
     factory: string,
   ): TaskFunction<unknown[], unknown, F> {
     if (typeof fn !== "function") {
       throw new TypeError(
-        `Cannot create task with ${factory}() as 'fn' must be a function: received ${
-          describeValue(fn)
-        }`,
+        `Cannot create task with ${factory}() as 'fn' must be a function: ${received(fn)}`,
       );
     }
     const action = `Cannot create task with ${factory}()`;
@@ -232,24 +329,76 @@ export class Engine {
     return this.#makeTaskFunction<F>(kind, fn as TaskDef["fn"], opts);
   }
 
+  /**
+   * Where calls of a definition go, and the failure every call ends with when
+   * they cannot run there (decided once per definition).
+   */
+  #route(
+    kind: Kind,
+    opts: ResolvedOptions,
+    name: string,
+  ): Pick<TaskDef, "backend" | "doomed"> {
+    if (!kind.onBackend) return { backend: undefined, doomed: undefined };
+    const wanted = opts.backend;
+    const b = wanted === undefined ? this.defaultBackend : this.backends.get(wanted);
+    if (b === undefined) {
+      const known = [...this.backends.keys()].join(", ");
+      return {
+        backend: undefined,
+        doomed: () =>
+          new BackendError(
+            wanted!,
+            `Cannot run task '${name}' as no backend is named ${
+              capText(JSON.stringify(wanted))
+            }: known backends are ${known}`,
+          ),
+      };
+    }
+    const k = kind.name as BackendTask["kind"];
+    if (!kindsOf(b).includes(k)) {
+      const can = [...this.backends.values()].filter((x) => kindsOf(x).includes(k)).map((x) =>
+        `'${x.name}'`
+      );
+      return {
+        backend: b,
+        doomed: () =>
+          new BackendError(
+            b.name,
+            `Cannot run ${k} task '${name}' on backend '${b.name}' as it does not run ${k} tasks: ${
+              can.length !== 0
+                ? `route it to ${can.join(" or ")} with the 'backend' option`
+                : `no backend of this engine does (backends: ${
+                  [...this.backends.keys()].join(", ")
+                })`
+            }`,
+          ),
+      };
+    }
+    let misfit: string | undefined;
+    try {
+      misfit = b.checkResources?.(opts.resources);
+    } catch (e) {
+      return {
+        backend: b,
+        doomed: () =>
+          new BackendError(b.name, `Backend '${b.name}' threw from checkResources()`, { cause: e }),
+      };
+    }
+    if (misfit === undefined) return { backend: b, doomed: undefined };
+    return {
+      backend: b,
+      doomed: () => new RangeError(`Cannot run task '${name}' on backend '${b.name}': ${misfit}`),
+    };
+  }
+
   #makeTaskFunction<F extends TaskFuture>(
-    kind: "function" | "executable" | "block",
+    kind: Kind,
     fn: TaskDef["fn"],
     opts: ResolvedOptions,
   ): TaskFunction<unknown[], unknown, F> {
-    const def: TaskDef = {
-      kind,
-      fn,
-      opts,
-      name: opts.name ?? (fn.name || "task"),
-      engine: this,
-      backend: kind === "block"
-        ? undefined
-        : opts.backend === undefined
-        ? this.defaultBackend
-        : this.backends.get(opts.backend),
-    };
-    const call = (...args: unknown[]) => this.submit(def, args) as F;
+    const name = opts.name ?? (fn.name || "task");
+    const def: TaskDef = { kind, fn, opts, name, engine: this, ...this.#route(kind, opts, name) };
+    const call = (...args: unknown[]) => this.call(def, args) as unknown as F;
     const tf = call as unknown as TaskFunction<unknown[], unknown, F>;
     Object.defineProperty(tf, "taskName", { value: def.name });
     Object.defineProperty(tf, "with", {
@@ -263,90 +412,66 @@ export class Engine {
     return tf;
   }
 
-  // ---------------------------------------------------------------- submission
+  // ---------------------------------------------------------------- calls
 
-  submit(def: TaskDef, args: unknown[]): TaskFuture {
+  call(def: TaskDef, args: unknown[]): Task {
     if (this.#closed) throw new Error("Cannot submit task as the engine is shut down");
-    const isBlock = def.kind === "block";
-    const opts = def.opts;
+    // scan first: bad arguments throw before anything is registered
+    const s = this.#scan;
+    scanArgs(args, s, this.#own);
     // keep no per-call array alive for calls without arguments (survivors cost GC time)
     const t = newTask(++this.#seq, def, args.length === 0 ? EMPTY : args);
     const scope = this.#scope();
-    t.wf = opts.workflowId ?? scope?.id;
+    t.wf = def.opts.workflowId ?? scope?.id;
     const parent = scope?.block;
     if (parent !== undefined) {
       t.extra.parent = parent;
       (parent.extra.members ??= new Set()).add(t);
     }
-
-    // routing and resources (blocks run in the engine)
-    if (!isBlock) {
-      const b = def.backend;
-      if (b === undefined) {
-        t.extra.pre = {
-          state: "FAILED",
-          error: new BackendError(
-            opts.backend!,
-            `Cannot run task '${t.name}' as no backend is named ${
-              JSON.stringify(opts.backend)
-            }: known backends are ${[...this.backends.keys()].join(", ")}`,
-          ),
-        };
-      } else {
-        const msg = def.fits ? undefined : b.checkResources(opts.resources);
-        if (msg === undefined) def.fits = true;
-        else {
-          t.extra.pre = {
-            state: "FAILED",
-            error: new RangeError(`Cannot run task '${t.name}' on backend '${b.name}': ${msg}`),
-          };
-        }
-      }
-    }
+    if (def.doomed !== undefined) t.extra.pre = { ph: Phase.FAILED, error: def.doomed() };
 
     // dependencies
-    const s = this.#scan;
-    scanArgs(args, s, this.#own);
-    const deps = this.#depIds;
-    deps.length = 0;
+    let deps = this.#depIds;
+    let nDeps = 0;
     let failedDeps: FailedDependency[] | undefined;
     let firstFailure: unknown;
     let cancelledBy: Task | undefined;
-    if (s.futures.length !== 0) {
-      const seen = s.futures.length > 8 ? new Set<number>() : undefined;
-      for (const df of s.futures) {
-        const d = df as Task;
-        switch (d.st) {
-          case "DONE":
-            break;
-          case "FAILED":
+    const nf = s.nFutures;
+    if (nf !== 0) {
+      if (deps.length < nf + 1) deps = this.#depIds = new Int32Array(2 * nf + 2);
+      const seen = nf > 8 ? new Set<number>() : undefined;
+      for (let i = 0; i < nf; i++) {
+        const d = s.futures[i] as Task;
+        const ph = d.ph;
+        if (ph === Phase.DONE) continue;
+        if (ph === Phase.FAILED) {
+          if (failedDeps === undefined || !failedDeps.some((f) => f.uid === d.uid)) {
             (failedDeps ??= []).push({ uid: d.uid, name: d.name });
-            if (firstFailure === undefined) firstFailure = d.out;
-            break;
-          case "CANCELLED":
-            cancelledBy ??= d;
-            break;
-          default:
-            if (seen === undefined ? !deps.includes(d.id) : !seen.has(d.id)) {
-              deps.push(d.id);
-              seen?.add(d.id);
-            }
+          }
+          if (firstFailure === undefined) firstFailure = d.o;
+        } else if (ph === Phase.CANCELLED) {
+          cancelledBy ??= d;
+        } else if (seen === undefined ? !includes(deps, nDeps, d.id) : !seen.has(d.id)) {
+          deps[nDeps++] = d.id;
+          seen?.add(d.id);
         }
       }
-      if (s.files) t.extra.depFutures = s.futures.slice();
     }
-    if (s.nested) t.flags |= NESTED;
-    if (s.files) t.flags |= FILES;
-    if (s.futures.length !== 0 || s.thenables.length !== 0) t.flags |= HAS_DEPS;
+    if (s.nested) t.flags |= ArgFlag.NESTED;
+    if (s.files) {
+      t.flags |= ArgFlag.FILES;
+      if (nf !== 0) t.extra.depFutures = s.futures.slice(0, nf);
+    }
+    if (nf !== 0 || s.nThenables !== 0) t.flags |= ArgFlag.HAS_DEPS;
     if (t.x?.pre === undefined) {
       if (failedDeps !== undefined) {
         t.extra.pre = {
-          state: "FAILED",
+          ph: Phase.FAILED,
           error: new DependencyFailureError(t.name, failedDeps, firstFailure),
         };
       } else if (cancelledBy !== undefined) {
         t.extra.pre = {
-          state: "CANCELLED",
+          ph: Phase.CANCELLED,
           error: new CancelledError(
             `dependency '${cancelledBy.name}' (${cancelledBy.uid}) was cancelled`,
             t.uid,
@@ -354,61 +479,57 @@ export class Engine {
         };
       }
     }
-    if (t.x?.pre !== undefined) deps.length = 0; // ready at once, failed when it turns ready
-    else if (s.thenables.length !== 0) deps.push(this.#gate(t, s.thenables));
+    // a task decided at the call is ready at once and settled when it turns ready
+    if (t.x?.pre !== undefined) nDeps = 0;
+    else if (s.nThenables !== 0) {
+      deps[nDeps++] = this.#gate(t, s.thenables.slice(0, s.nThenables));
+    }
 
-    t.id = this.#core.add(deps);
+    t.id = this.#core.add(deps, nDeps);
     this.#bySlot[t.id & SLOT_MASK] = t;
     this.pending++;
     if (this.#listeners.length !== 0) {
       this.#emit(
         "TaskCreated",
         t,
-        undefined,
-        s.futures.length ? s.futures.map((f) => f.uid) : undefined,
+        nf !== 0 ? { deps: s.futures.slice(0, nf).map((f) => f.uid) } : undefined,
       );
     }
-    if (parent !== undefined && isFinalState(parent.st)) {
+    if (parent !== undefined && parent.ph >= Phase.DONE) {
       // a member created in a block that is already over: cancel it with the block
-      this._cancel(t, parent.out ?? "block is over", false);
+      this.cancelTask(t, parent.ph === Phase.DONE ? "block is over" : parent.o);
     }
     this.#schedule();
     return t;
   }
 
   /** A core entry that completes when all foreign thenables resolve. */
-  #gate(t: Task, scanned: PromiseLike<unknown>[]): number {
-    const thenables = scanned.slice(); // the scan's array is reused by the next call
-    const first = thenables[0];
-    const gdef: TaskDef = {
-      kind: "gate",
-      engine: this,
-      backend: undefined,
-      fn: t.fn,
-      opts: t.def.opts,
-      name: first instanceof TaskFuture ? first.name : "promise",
-      uid: first instanceof TaskFuture ? first.uid : "promise",
-    };
-    const g = newTask(0, gdef, EMPTY);
-    g.id = this.#core.add([]);
+  #gate(t: Task, thenables: PromiseLike<unknown>[]): number {
+    const g = new Gate(t, thenables);
+    g.id = this.#core.add(EMPTY as number[]);
     this.#bySlot[g.id & SLOT_MASK] = g;
+    t.extra.gate = g;
     Promise.all(thenables).then(
       (vals) => {
+        if (g.over) return;
         const m = new Map<unknown, unknown>();
         for (let i = 0; i < thenables.length; i++) m.set(thenables[i], vals[i]);
         t.extra.values = m;
-        this.#finishGate(g, "DONE", undefined);
+        this.#gateOver(g, Outcome.DONE);
       },
-      (e) => this.#finishGate(g, e instanceof CancelledError ? "CANCELLED" : "FAILED", e),
+      (e) => {
+        if (g.over) return;
+        g.error = e;
+        this.#gateOver(g, e instanceof CancelledError ? Outcome.CANCELLED : Outcome.FAILED);
+      },
     );
     return g.id;
   }
 
-  #finishGate(g: Task, state: "DONE" | "FAILED" | "CANCELLED", error: unknown): void {
-    if (isFinalState(g.st)) return;
-    g.st = state;
-    g.out = error;
-    this.#coreFinal(g, state === "DONE" ? 3 : state === "FAILED" ? 4 : 5);
+  #gateOver(g: Gate, outcome: Outcome): void {
+    g.over = true;
+    this.#core.completeOne(g.id as TaskId, outcome);
+    this.#toRelease.push(g.id);
     this.#schedule();
   }
 
@@ -417,6 +538,113 @@ export class Engine {
       this.#scheduled = true;
       queueMicrotask(this.#flushFn);
     }
+  }
+
+  // ---------------------------------------------------------------- the transition function
+
+  /**
+   * Moves `t` to phase `next`: the one place a task's state changes, with
+   * everything that follows from it — the counts, the run's timer, the
+   * event, the future, and (for a final phase) the core's outcome, the gate
+   * of its foreign thenables and its block's member set. A final task never
+   * moves again.
+   *
+   * @param t the task
+   * @param next its new phase
+   * @param v the value (DONE), the error (FAILED, CANCELLED, BACKOFF), or
+   * the delay (BACKOFF uses `more.delay`)
+   * @param viaCore the core decided this outcome itself (a dependency's
+   * failure or cancel propagated): the flush that read it releases the slot
+   * @param more extra event fields
+   */
+  #to(t: Task, next: Phase, v?: unknown, viaCore = false, more?: Partial<TaskEvent>): void {
+    const prev = t.ph;
+    if (prev >= Phase.DONE) return;
+    t.ph = next;
+    if (prev === Phase.RUNNING) this.running--;
+    else this.pending--;
+    const x = t.x;
+    if (x?.timer !== undefined && (prev === Phase.RUNNING || prev === Phase.BACKOFF)) {
+      x.timer.cancel();
+      x.timer = undefined;
+    }
+    const listening = this.#listeners.length !== 0;
+    switch (next) {
+      case Phase.PREPARING:
+        this.pending++;
+        if (listening) this.#emit("TaskReady", t);
+        return;
+      case Phase.HELD:
+        this.pending++;
+        return;
+      case Phase.BACKOFF:
+        this.pending++;
+        if (listening) this.#emit("TaskRetrying", t, { error: v, ...more });
+        return;
+      case Phase.SUBMITTED:
+        this.pending++;
+        if (listening) this.#emit("TaskSubmitted", t);
+        return;
+      case Phase.RUNNING: {
+        this.running++;
+        t.flags += ArgFlag.ATTEMPT;
+        const ms = t.def.opts.timeout;
+        if (ms !== undefined) t.extra.timer = after(ms, () => this.#timedOut(t, ms));
+        if (listening) this.#emit("TaskStarted", t);
+        return;
+      }
+    }
+    // final
+    const outcome = next === Phase.DONE
+      ? Outcome.DONE
+      : next === Phase.FAILED
+      ? Outcome.FAILED
+      : Outcome.CANCELLED;
+    if (outcome === Outcome.DONE) this.done++;
+    else if (outcome === Outcome.FAILED) this.failed++;
+    else this.cancelled++;
+    const resolve = t.o as (value: unknown) => void;
+    t.o = v;
+    // the core: the task's outcome releases (or fails, or cancels) its dependents;
+    // an outcome the core decided itself is released by the flush that read it
+    if (viaCore) { /* nothing to tell the core */ }
+    else if (prev === Phase.WAITING) {
+      // still WAITING (or READY, unread) in the core: cancel() reports it and its dependents
+      this.#one[0] = t.id;
+      this.#core.cancel(1, this.#one);
+    } else {
+      this.#core.completeOne(t.id as TaskId, outcome);
+      this.#toRelease.push(t.id);
+    }
+    if (x !== undefined) {
+      const g = x.gate;
+      if (g !== undefined) {
+        x.gate = undefined;
+        if (!g.over) this.#gateOver(g, Outcome.CANCELLED); // its thenables no longer matter
+      }
+      x.values = undefined;
+      x.parent?.x?.members?.delete(t);
+      if (outcome !== Outcome.DONE) x.abort?.abort(v);
+    }
+    t.args = EMPTY; // drop what the task no longer needs
+    if (listening) {
+      this.#emit(
+        outcome === Outcome.DONE
+          ? "TaskCompleted"
+          : outcome === Outcome.FAILED
+          ? "TaskFailed"
+          : "TaskCancelled",
+        t,
+        outcome === Outcome.DONE ? more : { error: v, ...more },
+      );
+    }
+    if (outcome === Outcome.DONE) resolve(v);
+    else {
+      // nobody may ever await this future: a rejection must not be "unhandled"
+      Promise.prototype.then.call(t, undefined, noop);
+      resolve(rejecting(v));
+    }
+    this.#schedule();
   }
 
   // ---------------------------------------------------------------- the flush loop
@@ -431,352 +659,365 @@ export class Engine {
         const nr = core.readyCount();
         const nf = core.failedCount() * 2;
         const nc = core.cancelledCount() * 2;
+        // final tasks whose outcome the core has read: released after their outputs are handled
         const releasable = this.#toRelease;
-        if (nr + nf + nc === 0 && this.#dispatchQueue.length === 0) {
+        if (nr + nf + nc === 0 && this.#nDirty === 0) {
           this.#release(releasable);
           if (core.readyCount() + core.failedCount() + core.cancelledCount() === 0) break;
           continue;
         }
-        this.#toRelease = [];
+        this.#toRelease = this.#spare;
         // copy the outputs out of core memory: handling them calls the core again
         if (this.#readyBuf.length < nr) this.#readyBuf = new Int32Array(nr * 2);
         if (this.#failedBuf.length < nf) this.#failedBuf = new Int32Array(nf * 2);
         if (this.#cancelledBuf.length < nc) this.#cancelledBuf = new Int32Array(nc * 2);
         const rb = this.#readyBuf, fb = this.#failedBuf, cb = this.#cancelledBuf;
-        if (nr) rb.set(core.ready().subarray(0, nr));
-        if (nf) fb.set(core.failed().subarray(0, nf));
-        if (nc) cb.set(core.cancelled().subarray(0, nc));
-        core.clearOutputs();
+        core.takeOutputs(rb, fb, cb);
         const bySlot = this.#bySlot;
         for (let i = 0; i < nf; i += 2) {
           const t = bySlot[fb[i]! & SLOT_MASK]!;
-          const cid = fb[i + 1]!;
-          const c0 = bySlot[cid & SLOT_MASK];
-          const c = c0?.id === cid ? c0 : undefined;
           this.#toRelease.push(t.id);
-          if (t.kind === "gate" || isFinalState(t.st)) continue;
-          const cause = c?.out;
-          const fd: FailedDependency[] = c === undefined || c.kind === "gate"
-            ? [{ uid: c?.uid ?? "unknown", name: c?.name ?? "unknown" }]
-            : [{ uid: c.uid, name: c.name }];
-          this.#finalize(t, "FAILED", new DependencyFailureError(t.name, fd, cause));
+          if (t instanceof Gate || t.ph >= Phase.DONE) continue;
+          this.#dependencyFailed(t, this.#entry(fb[i + 1]!));
         }
         for (let i = 0; i < nc; i += 2) {
           const t = bySlot[cb[i]! & SLOT_MASK]!;
-          const cid = cb[i + 1]!;
           this.#toRelease.push(t.id);
-          if (t.kind === "gate" || isFinalState(t.st)) continue;
-          const c0 = cid >= 0 ? bySlot[cid & SLOT_MASK] : undefined;
-          const c = c0?.id === cid ? c0 : undefined;
+          if (t instanceof Gate || t.ph >= Phase.DONE) continue;
+          const c = this.#entry(cb[i + 1]!);
           const why = c === undefined
             ? "cancelled"
-            : c.kind === "gate"
+            : c instanceof Gate
             ? `dependency ${c.uid} was cancelled`
             : `dependency '${c.name}' (${c.uid}) was cancelled`;
-          this.#finalize(t, "CANCELLED", new CancelledError(why, t.uid));
+          this.#to(t, Phase.CANCELLED, new CancelledError(why, t.uid), true);
         }
         for (let i = 0; i < nr; i++) {
           const t = bySlot[rb[i]! & SLOT_MASK]!;
-          if (t.kind !== "gate") this.#onReady(t);
-        }
-        const q = this.#dispatchQueue;
-        if (q.length !== 0) {
-          this.#dispatchQueue = [];
-          for (const t of q) if (t.st === "PENDING" && !(t.flags & DISPATCHED)) this.#enqueue(t);
+          if (!(t instanceof Gate)) this.#ready(t);
         }
         this.#submitBatches();
         this.#release(releasable);
+        this.#spare = releasable;
       }
     } finally {
       this.#flushing = false;
     }
   }
 
-  #release(ids: number[]): void {
-    const n = ids.length;
+  /** The task or gate a core id names, if it is still live. */
+  #entry(id: number): Task | Gate | undefined {
+    if (id < 0) return undefined;
+    const e = this.#bySlot[id & SLOT_MASK];
+    return e?.id === id ? e : undefined;
+  }
+
+  #release(ids: IdList): void {
+    const n = ids.n;
     if (n === 0) return;
-    if (this.#releaseBuf.length < n) this.#releaseBuf = new Int32Array(n * 2);
-    const buf = this.#releaseBuf;
+    const buf = ids.a;
     const bySlot = this.#bySlot;
     for (let i = 0; i < n; i++) {
-      const id = ids[i]!;
-      buf[i] = id;
+      const id = buf[i]!;
       const slot = id & SLOT_MASK;
       if (bySlot[slot]?.id === id) bySlot[slot] = undefined;
     }
-    ids.length = 0;
+    ids.n = 0;
     this.#core.release(n, buf);
   }
 
-  #onReady(t: Task): void {
-    if (t.st !== "PENDING") return;
-    if (this.#listeners.length !== 0) this.#emit("TaskReady", t);
+  /** A dependency failed: name every dependency that is FAILED now. */
+  #dependencyFailed(t: Task, cause: Task | Gate | undefined): void {
+    const failed: FailedDependency[] = [];
+    const seen = new Set<TaskFuture>();
+    if (cause instanceof Gate) failed.push({ uid: cause.uid, name: cause.name });
+    forEachFuture(t.args, (f) => {
+      const d = f as Task;
+      if (d.def?.engine !== this || d.ph !== Phase.FAILED || seen.has(d)) return;
+      seen.add(d);
+      failed.push({ uid: d.uid, name: d.name });
+    });
+    if (failed.length === 0) {
+      failed.push({ uid: cause?.uid ?? "unknown", name: cause?.name ?? "unknown" });
+    }
+    const error = cause instanceof Gate ? cause.error : cause?.o;
+    this.#to(t, Phase.FAILED, new DependencyFailureError(t.name, failed, error), true);
+  }
+
+  /** The core says `t`'s dependencies are done. */
+  #ready(t: Task): void {
+    if (t.ph !== Phase.WAITING) return;
+    this.#to(t, Phase.PREPARING);
     const pre = t.x?.pre;
     if (pre !== undefined) {
-      this.#finalize(t, pre.state, pre.error);
-      this.#coreFinal(t, pre.state === "FAILED" ? 4 : 5);
-      return;
-    }
-    if (t.kind === "block") {
-      this.#runBlock(t);
+      this.#to(t, pre.ph, pre.error);
       return;
     }
     t.args = this.#resolveArgs(t);
-    if (t.def.kind === "executable" || (t.flags & FILES)) {
-      this.#prepare(t);
-      return;
-    }
-    this.#enqueue(t);
+    const kind = t.def.kind;
+    if (!kind.onBackend) this.#runInEngine(t);
+    else if (kind.prepare !== undefined || (t.flags & ArgFlag.FILES)) this.#prepare(t, kind);
+    else this.#stage(t, 0);
   }
 
   /** The arguments with futures and thenables replaced by their values. */
   #resolveArgs(t: Task): readonly unknown[] {
-    if (!(t.flags & HAS_DEPS)) return t.args;
+    if (!(t.flags & ArgFlag.HAS_DEPS)) return t.args;
     const values = t.x?.values;
-    const out = substituteArgs(t.args, (t.flags & NESTED) !== 0, values);
+    const out = substituteArgs(t.args, (t.flags & ArgFlag.NESTED) !== 0, values);
     if (values !== undefined) t.x!.values = undefined;
-    t.flags &= ~HAS_DEPS;
+    t.flags &= ~ArgFlag.HAS_DEPS;
     return out;
   }
 
-  #enqueue(t: Task): void {
-    t.flags |= DISPATCHED;
-    const b = t.backend!;
-    let batch = b === this.#lastBackend ? this.#lastBatch : this.#batches.get(b);
-    if (batch === undefined) {
-      batch = [];
-      this.#batches.set(b, batch);
-    }
-    this.#lastBackend = b;
-    this.#lastBatch = batch;
-    batch.push(t as unknown as BackendTask);
-    if (this.#listeners.length !== 0) this.#emit("TaskSubmitted", t);
-  }
-
-  #submitBatches(): void {
-    if (this.#batches.size === 0) return;
-    this.#lastBackend = this.#lastBatch = undefined;
-    // one submit per backend; a backend may report synchronously from submit
-    for (const [b, batch] of this.#batches) {
-      this.#batches.delete(b);
-      try {
-        b.submit(batch);
-      } catch (e) {
-        for (const t of batch) {
-          this.#onFailed(
-            t as unknown as Task,
-            new BackendError(b.name, `Backend '${b.name}' threw from submit()`, { cause: e }),
-          );
-        }
-      }
-    }
-  }
-
-  /** Executable builders and data staging: async work before dispatch. */
-  #prepare(t: Task): void {
+  /** Data staging and the kind's own preparation: async work before the dispatch stage. */
+  #prepare(t: Task, kind: Kind): void {
     (async () => {
       const x = t.extra;
-      if (t.flags & FILES) {
-        const sandbox = join(this.workDir, this.uid, t.uid);
-        x.sandbox = sandbox;
+      const base = join(this.workDir, this.uid, t.uid);
+      if (t.flags & ArgFlag.FILES) {
+        x.sandbox = base;
         const { inputs, outputs } = findDataFiles(t.args);
         x.outputs = outputs.map((o) => o.filename);
         const producers = new Map<string, string>();
-        for (const df of x.depFutures ?? []) {
+        forEachFuture(x.depFutures ?? EMPTY, (df) => {
           const dx = (df as Task).x;
-          if (dx?.sandbox === undefined || dx.outputs === undefined) continue;
+          if (dx?.sandbox === undefined || dx.outputs === undefined) return;
           for (const name of dx.outputs) producers.set(name, join(dx.sandbox, name));
-        }
-        await stageInputs(sandbox, inputs, producers);
+        });
+        await stageInputs(base, inputs, producers);
       }
-      if (t.kind === "executable") {
-        const cmd = await (t.def.fn as (...a: unknown[]) => unknown)(...t.args);
-        if (
-          !((typeof cmd === "string" && cmd.trim().length !== 0) ||
-            (Array.isArray(cmd) && cmd.length !== 0 && cmd.every((x) => typeof x === "string") &&
-              (cmd[0] as string).length !== 0))
-        ) {
-          throw new TypeError(
-            `Cannot run executable task '${t.name}' as its builder must return a non-empty string or a non-empty array of strings: received ${
-              describeValue(cmd)
-            }`,
-          );
-        }
-        x.command = cmd as string | string[];
-        x.cwd = x.sandbox ?? t.def.opts.cwd;
-        if (t.def.opts.captureStdio) {
-          const base = join(this.workDir, this.uid, t.uid);
-          x.stdoutPath = base + ".stdout";
-          x.stderrPath = base + ".stderr";
-        }
+      if (kind.prepare !== undefined) {
+        x.prep = await kind.prepare({
+          uid: t.uid,
+          name: t.name,
+          fn: t.def.fn,
+          args: t.args,
+          opts: t.def.opts,
+          sandbox: x.sandbox,
+          outputBase: base,
+        });
       }
     })().then(
       () => {
-        if (t.st !== "PENDING") return;
-        this.#dispatchQueue.push(t);
-        this.#schedule();
+        if (t.ph === Phase.PREPARING) this.#stage(t, 0);
       },
       (e) => {
-        if (t.st !== "PENDING") return;
-        this.#finalize(t, "FAILED", e);
-        this.#coreFinal(t, 4);
-        this.#schedule();
+        if (t.ph === Phase.PREPARING) this.#to(t, Phase.FAILED, e);
       },
     );
   }
 
-  #runBlock(t: Task): void {
-    this.#onRunning(t);
-    const scope: Scope = { id: t.uid, block: t, active: true };
-    const args = this.#resolveArgs(t);
+  /**
+   * The dispatch stage: runs the steps from `from` on; a task every step
+   * passes goes into its backend's batch.
+   */
+  #stage(t: Task, from: number): void {
+    const steps = this.#steps;
+    for (let i = from; i < steps.length; i++) {
+      let r: Step | Promise<Step>;
+      try {
+        r = steps[i]!.admit(t);
+      } catch (e) {
+        this.#to(t, Phase.FAILED, e);
+        return;
+      }
+      if (r === Step.PASS) continue;
+      if (r === Step.TAKEN) return;
+      r.then(
+        (s) => {
+          if (t.ph === Phase.PREPARING && s === Step.PASS) this.#stage(t, i + 1);
+        },
+        (e) => {
+          if (t.ph === Phase.PREPARING) this.#to(t, Phase.FAILED, e);
+        },
+      );
+      return;
+    }
+    this.#submit(t);
+  }
+
+  /** A step that held `t` hands it on to the next step. */
+  pass(t: Task, step: DispatchStep): void {
+    if (t.ph >= Phase.SUBMITTED) return;
+    if (t.ph === Phase.HELD) this.#to(t, Phase.PREPARING);
+    const i = this.#steps.indexOf(step);
+    this.#stage(t, i + 1);
+  }
+
+  /** A step holds `t` (waiting for a limit). */
+  hold(t: Task): void {
+    if (t.ph === Phase.PREPARING) this.#to(t, Phase.HELD);
+  }
+
+  /** A step completes `t` without running it (a journal hit). */
+  complete(t: Task, value: unknown, more?: Partial<TaskEvent>): void {
+    if (t.ph >= Phase.SUBMITTED) return;
+    this.#to(t, Phase.DONE, value, false, more);
+  }
+
+  /** Emits an event for `t` outside a transition (e.g. `TaskCached`). */
+  emitFor(type: TaskEventType, t: Task, more?: Partial<TaskEvent>): void {
+    if (this.#listeners.length !== 0) this.#emit(type, t, more);
+  }
+
+  /** Puts a prepared task into its backend's batch. */
+  #submit(t: Task): void {
+    this.#to(t, Phase.SUBMITTED);
+    const b = t.def.backend!;
+    let batch = this.#batches.get(b);
+    if (batch === undefined) this.#batches.set(b, batch = { tasks: [], n: 0 });
+    if (batch.n === 0) this.#dirty[this.#nDirty++] = b;
+    batch.tasks[batch.n++] = t;
+    this.#schedule();
+  }
+
+  #submitBatches(): void {
+    const dirty = this.#dirty;
+    // one submit per backend; a backend may report synchronously from submit, and a
+    // retry it reports lands in a new batch (submitted by this loop too)
+    let i = 0;
+    for (; i < this.#nDirty; i++) {
+      const b = dirty[i]!;
+      const staged = this.#batches.get(b)!;
+      // the backend gets an array of its own (it may keep it): exactly sized
+      const batch = staged.tasks.slice(0, staged.n);
+      staged.tasks.fill(undefined as unknown as Task, 0, staged.n);
+      staged.n = 0;
+      try {
+        b.submit(batch as unknown as BackendTask[]);
+      } catch (e) {
+        // only the tasks the backend had not started: one fault never throws away another's run
+        for (const t of batch) {
+          if (t.ph === Phase.SUBMITTED) {
+            this.#fail(
+              t,
+              new BackendError(b.name, `Backend '${b.name}' threw from submit()`, { cause: e }),
+            );
+          }
+        }
+      }
+    }
+    // cleared without shrinking (a shrunk array allocates again on the next push)
+    dirty.fill(undefined as unknown as ExecutionBackend, 0, i);
+    this.#nDirty = 0;
+  }
+
+  /** Runs an in-engine kind (a block): its body in its own scope. */
+  #runInEngine(t: Task): void {
+    this.#to(t, Phase.RUNNING);
+    const scope: Scope = { id: t.uid, block: t, active: true, priority: t.priority };
+    const args = t.args;
     this.#runInScope(scope, () => (t.def.fn as (...a: unknown[]) => unknown)(...args)).then(
-      (v) => this.#onDone(t, v),
-      (e) => this.#onFailed(t, e),
+      (v) => {
+        if (t.ph === Phase.RUNNING) this.#to(t, Phase.DONE, v);
+      },
+      (e) => {
+        if (t.ph === Phase.RUNNING) this.#to(t, Phase.FAILED, e);
+      },
     );
   }
 
   // ---------------------------------------------------------------- reports
 
-  #onRunning(t: Task): void {
-    if (t.st !== "PENDING") return;
-    t.st = "RUNNING";
-    this.pending--;
-    this.running++;
-    if (t.timeout !== undefined) {
-      const ms = t.timeout;
-      t.extra.timer = setTimeout(() => {
-        t.x!.timer = undefined;
-        if (t.st !== "RUNNING") return;
-        this.#stopOnBackend(t, "timeout");
-        const members = t.x?.members;
-        if (members !== undefined) {
-          for (const m of [...members]) this._cancel(m, "block timed out", false);
-        }
-        this.#fail(t, new TaskTimeoutError(ms, t.name));
-      }, ms);
+  /** Whether `t` is one of this engine's tasks in the hands of its backend. */
+  #onBackend(t: Task): boolean {
+    return t instanceof TaskFuture && t.def?.engine === this &&
+      (t.ph === Phase.SUBMITTED || t.ph === Phase.RUNNING);
+  }
+
+  #started(t: Task): void {
+    if (t instanceof TaskFuture && t.ph === Phase.SUBMITTED && t.def.engine === this) {
+      this.#to(t, Phase.RUNNING);
     }
-    if (this.#listeners.length !== 0) this.#emit("TaskStarted", t);
   }
 
-  #onDone(t: Task, v: unknown): void {
-    if (isFinalState(t.st)) return;
-    this.#finalize(t, "DONE", v);
-    this.#coreFinal(t, 3);
-    this.#schedule();
+  #reported(t: Task, v: unknown, info: CompletionInfo | undefined): void {
+    if (!this.#onBackend(t)) return;
+    if ((typeof v === "object" && v !== null) || typeof v === "function") {
+      // a thenable result is adopted first: the future must never settle against the engine
+      let then: unknown;
+      try {
+        then = (v as { then?: unknown }).then;
+      } catch (e) {
+        this.#reportedFailure(t, e);
+        return;
+      }
+      if (typeof then === "function") {
+        new Promise((ok, fail) => (then as (a: unknown, b: unknown) => void).call(v, ok, fail))
+          .then((value) => this.#reported(t, value, info), (e) => this.#reportedFailure(t, e));
+        return;
+      }
+    }
+    if (t.ph === Phase.SUBMITTED) this.#to(t, Phase.RUNNING);
+    this.#to(
+      t,
+      Phase.DONE,
+      v,
+      false,
+      info?.usage !== undefined ? { usage: info.usage } : undefined,
+    );
   }
 
-  #onFailed(t: Task, e: unknown): void {
-    if (isFinalState(t.st)) return;
-    this.#fail(t, e);
+  #reportedFailure(t: Task, e: unknown): void {
+    if (this.#onBackend(t)) this.#fail(t, e);
   }
 
-  /** Fail a task that ran (or was dispatched); retries when it has attempts left. */
+  #reportedCancel(t: Task, reason: unknown): void {
+    if (this.#onBackend(t)) this.#to(t, Phase.CANCELLED, new CancelledError(reason, t.uid));
+  }
+
+  /** A run failed: another attempt when the task has retries left, else FAILED. */
   #fail(t: Task, e: unknown): void {
-    if (t.attempt < t.def.opts.retries && t.kind !== "block" && !this.#closed) {
-      t.extra.attempt = t.attempt + 1;
-      if (t.x?.timer !== undefined) {
-        clearTimeout(t.x.timer);
-        t.x.timer = undefined;
-      }
-      if (t.st === "RUNNING") {
-        this.running--;
-        this.pending++;
-      }
-      t.st = "PENDING";
-      t.flags &= ~DISPATCHED;
-      this.#dispatchQueue.push(t);
-      this.#schedule();
+    const x = t.x;
+    const retried = x?.retried ?? 0;
+    if (retried < t.def.opts.retries && t.def.kind.onBackend && !this.#closed) {
+      t.extra.retried = retried + 1;
+      this.#to(t, Phase.BACKOFF, e, false, { attempt: retried + 2, delay: 0 });
+      this.#submit(t);
       return;
     }
-    this.#finalize(t, "FAILED", e);
-    this.#coreFinal(t, 4);
-    this.#schedule();
+    this.#to(t, Phase.FAILED, e);
   }
 
-  #onBackendCancelled(t: Task, reason: unknown): void {
-    if (isFinalState(t.st)) return;
-    this.#finalize(t, "CANCELLED", new CancelledError(reason, t.uid));
-    this.#coreFinal(t, 5);
-    this.#schedule();
-  }
-
-  /** Tell the core a READY task ended; its slot is released after the next output read. */
-  #coreFinal(t: Task, outcome: 3 | 4 | 5): void {
-    this.#core.completeOne(t.id as TaskId, outcome);
-    this.#toRelease.push(t.id);
+  #timedOut(t: Task, ms: number): void {
+    if (t.ph !== Phase.RUNNING) return;
+    t.x!.timer = undefined;
+    this.#stopOnBackend(t, "timeout");
+    const members = t.x?.members;
+    if (members !== undefined) {
+      for (const m of [...members]) this.cancelTask(m, "block timed out", false);
+    }
+    this.#fail(t, new TaskTimeoutError(ms, t.name));
   }
 
   #stopOnBackend(t: Task, reason: unknown): void {
-    if (!(t.flags & DISPATCHED) || t.backend === undefined) return;
+    const b = t.def.backend;
+    if (b === undefined || (t.ph !== Phase.SUBMITTED && t.ph !== Phase.RUNNING)) return;
     try {
-      t.backend.cancel(t as unknown as BackendTask, reason);
+      b.cancel(t as unknown as BackendTask, reason);
     } catch {
       // a backend never throws into the engine; ignore one that does
     }
   }
 
-  // ---------------------------------------------------------------- cancel and finalize
+  // ---------------------------------------------------------------- cancel and shutdown
 
-  _cancel(t: Task, reason: unknown, flushNow: boolean): boolean {
-    if (isFinalState(t.st) || t.kind === "gate") return false;
+  /**
+   * Cancels `t` (a block: its members first, recursively). Dependents become
+   * CANCELLED before this returns (the flush runs now unless one is running).
+   */
+  cancelTask(t: Task, reason: unknown, flushNow = true): boolean {
+    if (t.ph >= Phase.DONE) return false;
     const members = t.x?.members;
     if (members !== undefined) {
-      for (const m of [...members]) this._cancel(m, reason, false);
+      for (const m of [...members]) this.cancelTask(m, reason, false);
     }
-    const dispatched = (t.flags & DISPATCHED) !== 0;
-    const inCore = t.st === "RUNNING" || dispatched;
-    if (dispatched) this.#stopOnBackend(t, reason);
-    this.#finalize(t, "CANCELLED", new CancelledError(reason, t.uid));
-    if (inCore) this.#coreFinal(t, 5);
-    else {
-      // still WAITING or READY in the core: cancel() reports it (and its dependents) as outputs
-      this.#one[0] = t.id;
-      this.#core.cancel(1, this.#one);
-    }
+    this.#stopOnBackend(t, reason);
+    this.#to(t, Phase.CANCELLED, new CancelledError(reason, t.uid));
     if (flushNow && !this.#flushing) this.#flush();
-    else this.#schedule();
     return true;
   }
-
-  #finalize(t: Task, state: "DONE" | "FAILED" | "CANCELLED", v: unknown): void {
-    const was = t.st;
-    if (was === "RUNNING") this.running--;
-    else this.pending--;
-    t.st = state;
-    if (state === "DONE") {
-      this.done++;
-    } else {
-      if (state === "FAILED") this.failed++;
-      else this.cancelled++;
-    }
-    t.out = v;
-    const x = t.x;
-    if (x !== undefined) {
-      if (x.timer !== undefined) {
-        clearTimeout(x.timer);
-        x.timer = undefined;
-      }
-      x.values = undefined;
-    }
-    const parent = x?.parent;
-    if (parent !== undefined) parent.x?.members?.delete(t);
-    // drop what the task no longer needs
-    t.args = EMPTY;
-    if (this.#listeners.length !== 0) {
-      this.#emit(
-        state === "DONE" ? "TaskCompleted" : state === "FAILED" ? "TaskFailed" : "TaskCancelled",
-        t,
-        state === "DONE" ? undefined : v,
-      );
-    }
-    const w = t.waiters;
-    if (w !== undefined) {
-      t.waiters = undefined;
-      settleWaiters(w, state === "DONE", v);
-    }
-  }
-
-  // ---------------------------------------------------------------- shutdown
 
   shutdown(): Promise<void> {
     return this.#shutdown ??= this.#doShutdown();
@@ -793,20 +1034,21 @@ export class Engine {
       }
     }
     // cancel blocks first (their members go with them), then everything else
-    const live = this.#bySlot.filter((t): t is Task => t !== undefined && !isFinalState(t.st));
+    const live = this.#bySlot.filter((t): t is Task =>
+      t !== undefined && !(t instanceof Gate) && t.ph < Phase.DONE
+    );
     for (const t of live) {
-      if (t.kind === "block" && t.parent === undefined) {
-        this._cancel(t, "engine shut down", false);
+      if (!t.def.kind.onBackend && t.parent === undefined) {
+        this.cancelTask(t, "engine shut down", false);
       }
     }
-    for (const t of live) {
-      if (t.kind === "gate") continue;
-      this._cancel(t, "engine shut down", false);
-    }
+    for (const t of live) this.cancelTask(t, "engine shut down", false);
     if (!this.#flushing) this.#flush();
     const errors: unknown[] = [];
     await Promise.all(
-      [...this.backends.values()].map((b) => b.shutdown().catch((e) => errors.push(e))),
+      [...this.backends.values()].map((b) =>
+        Promise.resolve().then(() => b.shutdown()).catch((e) => errors.push(e))
+      ),
     );
     // after the backends: the last events (cancels) are still delivered to hooks
     for (const hook of this.#shutdownHooks) await hook().catch((e) => errors.push(e));

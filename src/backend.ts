@@ -7,14 +7,22 @@
  *   `WorkflowEngine.create`, and awaits it. A backend belongs to one engine.
  * - The engine calls {@link ExecutionBackend.submit} with batches of ready
  *   tasks (one call per backend per turn). Arguments are already resolved
- *   (futures replaced by values); executable commands are already built.
+ *   (futures replaced by values); each kind's preparation is done (an
+ *   executable's command is built and checked). Tasks a backend queues
+ *   start in priority order (higher first, then `seq`).
+ * - A backend handles the kinds it knows and fails any other with a
+ *   {@link BackendError} ({@link unsupportedKind}): a `switch` over
+ *   `task.kind` whose `default` passes the task to `unsupportedKind` does not
+ *   compile until every kind of {@link BackendTask} is handled. `kinds`
+ *   tells the engine which kinds to route to it at all.
  * - The backend reports through the {@link BackendHost}: `running` when a task
  *   really starts (not when it is queued), then exactly one of `done`,
  *   `failed`, `cancelled`. Reports for a task the engine already finalised
  *   (cancelled, timed out) are ignored by the engine, so a backend never needs
  *   to guard against that race.
  * - A backend never throws into the engine from `submit` or `cancel`: it
- *   reports `failed` with a {@link BackendError} instead.
+ *   reports `failed` with a {@link BackendError} instead. (If one does throw,
+ *   the engine fails only the tasks of that batch that had not started.)
  * - {@link ExecutionBackend.cancel} asks the backend to stop a task it was
  *   given (queued or running). The engine has already settled the future; the
  *   backend only has to make sure the work stops (kill the process, terminate
@@ -26,75 +34,30 @@
  *
  * @module
  */
+import { BackendError } from "./errors.ts";
+import type { ResolvedResources, TaskKind } from "./types.ts";
+import type { FunctionTask } from "./kinds/function.ts";
+import type { ExecutableTask } from "./kinds/executable.ts";
 
-/** What one run of a task needs. */
-export interface Resources {
-  /** Processes (MPI ranks). @default {1} */
-  ranks?: number;
-  /** Cores per rank. @default {1} */
-  coresPerRank?: number;
-  /** GPUs per rank. @default {0} */
-  gpusPerRank?: number;
-  /** Memory in MB for the whole run. @default {0} (unspecified) */
-  memoryMB?: number;
-}
+export type { BackendTaskBase, ResolvedResources, Resources, TaskKind } from "./types.ts";
+export type { FunctionTask } from "./kinds/function.ts";
+export type { ExecutableTask } from "./kinds/executable.ts";
 
-/** Resources with every field filled in. */
-export type ResolvedResources = Required<Resources>;
-
-/** Fields shared by every task a backend receives. */
-export interface BackendTaskBase {
-  /** `"task.NNNNNN"`, unique within the engine. */
-  readonly uid: string;
-  /** The task's name. */
-  readonly name: string;
-  /** What one run needs (defaults filled in). */
-  readonly resources: ResolvedResources;
-  /** Attempt number, 0 for the first run (retries count up). */
-  readonly attempt: number;
-  /** The task's timeout in ms, if any (the engine enforces it). */
-  readonly timeout: number | undefined;
-  /** The engine's uid (for file names, job names). */
-  readonly engineUid: string;
-}
-
-/** A function task: call `fn(...args)`. */
-export interface FunctionTask extends BackendTaskBase {
-  /** Discriminates {@link BackendTask}. */
-  readonly kind: "function";
-  /** The function to call. */
-  readonly fn: (...args: never[]) => unknown;
-  /** Resolved arguments. */
-  readonly args: readonly unknown[];
-  /** Module URL that exports `fn` under `fn.name` (for out-of-process backends). */
-  readonly module: string | undefined;
-}
-
-/** An executable task: run `command`. */
-export interface ExecutableTask extends BackendTaskBase {
-  /** Discriminates {@link BackendTask}. */
-  readonly kind: "executable";
-  /** A string runs through `/bin/sh -c`; an array is argv, run without a shell. */
-  readonly command: string | readonly string[];
-  /** Extra environment variables. */
-  readonly env: Readonly<Record<string, string>> | undefined;
-  /** Working directory (a sandbox, the `cwd` option, or undefined = inherit). */
-  readonly cwd: string | undefined;
-  /** When set, stdout goes to this file and the result is this path. */
-  readonly stdoutPath: string | undefined;
-  /** When set (with `stdoutPath`), stderr goes to this file. */
-  readonly stderrPath: string | undefined;
-}
-
-/** What a backend receives. */
+/** What a backend receives: one shape per task kind, discriminated by `kind`. */
 export type BackendTask = FunctionTask | ExecutableTask;
+
+/** Extra facts a backend may report with a result. */
+export interface CompletionInfo {
+  /** Tokens a prompt used, when the server said. */
+  usage?: { promptTokens: number; completionTokens: number };
+}
 
 /** How a backend reports. Pass back the same task object it was given. */
 export interface BackendHost {
   /** The task started running. */
   running(task: BackendTask): void;
   /** The task finished with `value`. */
-  done(task: BackendTask, value: unknown): void;
+  done(task: BackendTask, value: unknown, info?: CompletionInfo): void;
   /** The task failed with `error`. */
   failed(task: BackendTask, error: unknown): void;
   /** The task was cancelled by the backend itself (e.g. lost allocation). */
@@ -116,12 +79,18 @@ export interface ExecutionBackend {
   /** The name tasks are routed by. */
   readonly name: string;
   /**
+   * The task kinds this backend runs. A task of another kind routed to it
+   * fails with a `BackendError` naming the backends that can run it.
+   * @default {["function", "executable"]}
+   */
+  readonly kinds?: readonly TaskKind[];
+  /**
    * Whether a run with these resources could ever be satisfied. Returns
    * `undefined` when it can, else a message saying what is too large and what
    * the backend has (the engine fails the task with a `RangeError` carrying
-   * it). Called before attach is not required to work.
+   * it). Absent: every request fits.
    */
-  checkResources(resources: ResolvedResources): string | undefined;
+  checkResources?(resources: ResolvedResources): string | undefined;
   /** Bind to an engine; called once from `WorkflowEngine.create`. */
   attach(context: AttachContext): void | Promise<void>;
   /** Start these ready tasks. Never throws; failures are reported. */
@@ -130,4 +99,37 @@ export interface ExecutionBackend {
   cancel(task: BackendTask, reason: unknown): void;
   /** Stop everything; idempotent. */
   shutdown(): Promise<void>;
+}
+
+/** The kinds a backend runs (its `kinds`, else function and executable). */
+export function kindsOf(backend: ExecutionBackend): readonly TaskKind[] {
+  return backend.kinds ?? DEFAULT_KINDS;
+}
+const DEFAULT_KINDS: readonly TaskKind[] = Object.freeze(["function", "executable"]);
+
+/**
+ * The error for a task of a kind a backend does not run. Its parameter is
+ * `never`, so the `default` branch of a switch over `task.kind` that calls it
+ * does not compile while a kind is left unhandled.
+ *
+ * @param backend the backend's name
+ * @param task the task (typed `never` when every kind is handled)
+ * @returns the error to fail the task with
+ */
+export function unsupportedKind(backend: string, task: never): BackendError {
+  const t = task as { kind?: unknown; name?: unknown };
+  const kind = typeof t.kind === "string" ? t.kind : String(typeof t.kind);
+  const name = typeof t.name === "string" ? t.name : "task";
+  return new BackendError(
+    backend,
+    `Cannot run ${kind} task '${name}' as backend '${backend}' does not run ${kind} tasks`,
+  );
+}
+
+/**
+ * Orders tasks as backends queue them: higher `priority` first, then lower
+ * `seq` (creation order).
+ */
+export function byPriority(a: BackendTask, b: BackendTask): number {
+  return (b.priority ?? 0) - (a.priority ?? 0) || (a.seq ?? 0) - (b.seq ?? 0);
 }

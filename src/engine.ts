@@ -5,16 +5,20 @@
  * @module
  */
 import type { ExecutionBackend } from "./backend.ts";
-import type { BlockFuture, TaskFuture } from "./future.ts";
+import type { BlockFuture } from "./future.ts";
 import type { FlowListener } from "./events.ts";
-import { type CallOptions, describeValue, type TaskOptions } from "./options.ts";
+import type { TaskOptions } from "./options.ts";
 import { InlineBackend } from "./backends/inline.ts";
 import { NoopBackend } from "./backends/noop.ts";
 import { createCore } from "./core/mod.ts";
 import { EventLog } from "./event_log.ts";
 import { otelListener } from "./otel.ts";
 import { Engine } from "./_engine.ts";
-import { hex8 } from "./_task.ts";
+import { blockKind, executableKind, functionKind } from "./kinds/mod.ts";
+import type { TaskFunction } from "./task_function.ts";
+import { hex8, received } from "./_text.ts";
+
+export type { Awaitable, TaskArgs, TaskFunction } from "./task_function.ts";
 
 /** Options of {@link WorkflowEngine.create}. */
 export interface EngineOptions {
@@ -51,43 +55,18 @@ export interface EngineStats {
   cancelled: number;
 }
 
-/**
- * An argument that may also be given as a future or promise of its type, and
- * whose array elements and object fields may be too (at any depth).
- */
-export type Awaitable<T> =
-  | T
-  | PromiseLike<T>
-  | (T extends (...args: never[]) => unknown ? never
-    : T extends object ? { [K in keyof T]: Awaitable<T[K]> }
-    : never);
-
-/** The parameters of a task function: each may be a future/promise of its type. */
-export type TaskArgs<A extends readonly unknown[]> = { [K in keyof A]: Awaitable<A[K]> };
-
-/**
- * A task function: call it to create a task; returns the future at once.
- * `.with(options)` gives one with call-time options merged over these.
- */
-export interface TaskFunction<A extends readonly unknown[], R, F = TaskFuture<R>> {
-  (...args: TaskArgs<A>): F;
-  /** A task function with these options merged over the current ones. */
-  with(options: CallOptions): TaskFunction<A, R, F>;
-  /** The name tasks of this function get. */
-  readonly taskName: string;
-}
-
 function checkBackend(b: unknown, i: number): ExecutionBackend {
   const o = b as Partial<ExecutionBackend> | null;
   if (
     typeof o !== "object" || o === null || typeof o.name !== "string" ||
     typeof o.submit !== "function" || typeof o.cancel !== "function" ||
     typeof o.shutdown !== "function" || typeof o.attach !== "function" ||
-    typeof o.checkResources !== "function"
+    (o.checkResources !== undefined && typeof o.checkResources !== "function") ||
+    (o.kinds !== undefined && !Array.isArray(o.kinds))
   ) {
     throw new TypeError(
-      `Cannot create engine as 'backend[${i}]' must be an ExecutionBackend: received ${
-        describeValue(b)
+      `Cannot create engine as 'backend[${i}]' must be an ExecutionBackend (name, attach, submit, cancel, shutdown): ${
+        received(b)
       }`,
     );
   }
@@ -124,7 +103,7 @@ export class WorkflowEngine {
   static async create(options: EngineOptions = {}): Promise<WorkflowEngine> {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
-        `Cannot create engine as 'options' must be an object: received ${describeValue(options)}`,
+        `Cannot create engine as 'options' must be an object: ${received(options)}`,
       );
     }
     const known = [
@@ -139,14 +118,21 @@ export class WorkflowEngine {
     for (const k of Object.keys(options)) {
       if (!known.includes(k)) {
         throw new TypeError(
-          `Cannot create engine as 'options' has an unknown field: received ${JSON.stringify(k)}`,
+          `Cannot create engine as 'options' has an unknown field: ${received(k)}`,
         );
       }
     }
     const o = options;
     if (o.dryRun !== undefined && typeof o.dryRun !== "boolean") {
       throw new TypeError(
-        `Cannot create engine as 'dryRun' must be a boolean: received ${describeValue(o.dryRun)}`,
+        `Cannot create engine as 'dryRun' must be a boolean: ${received(o.dryRun)}`,
+      );
+    }
+    if (o.installSignalHandlers !== undefined && typeof o.installSignalHandlers !== "boolean") {
+      throw new TypeError(
+        `Cannot create engine as 'installSignalHandlers' must be a boolean: ${
+          received(o.installSignalHandlers)
+        }`,
       );
     }
     let backends: ExecutionBackend[];
@@ -166,29 +152,31 @@ export class WorkflowEngine {
       if (names.has(b.name)) {
         throw new TypeError(
           `Cannot create engine as two backends are named ${JSON.stringify(b.name)}: received ${
-            backends.map((x) => x.name).join(", ")
+            backends.map((x) => JSON.stringify(x.name)).join(", ")
           }`,
         );
       }
       names.add(b.name);
     }
-    if (o.uid !== undefined && (typeof o.uid !== "string" || !/^[\w.-]+$/.test(o.uid))) {
+    if (
+      o.uid !== undefined &&
+      (typeof o.uid !== "string" || !/^[\w.-]{1,200}$/.test(o.uid) || /^\.+$/.test(o.uid))
+    ) {
+      // the uid names a directory under workDir: "." or ".." would put files outside it
       throw new TypeError(
-        `Cannot create engine as 'uid' must be a non-empty string of letters, digits, '.', '_' or '-': received ${
-          describeValue(o.uid)
+        `Cannot create engine as 'uid' must be 1 to 200 letters, digits, '.', '_' or '-', and not only dots: ${
+          received(o.uid)
         }`,
       );
     }
     if (o.workDir !== undefined && (typeof o.workDir !== "string" || o.workDir.length === 0)) {
       throw new TypeError(
-        `Cannot create engine as 'workDir' must be a non-empty string: received ${
-          describeValue(o.workDir)
-        }`,
+        `Cannot create engine as 'workDir' must be a non-empty string: ${received(o.workDir)}`,
       );
     }
     if (o.core !== undefined && o.core !== "wasm" && o.core !== "ts") {
       throw new TypeError(
-        `Cannot create engine as 'core' must be "wasm" or "ts": received ${describeValue(o.core)}`,
+        `Cannot create engine as 'core' must be "wasm" or "ts": ${received(o.core)}`,
       );
     }
     const uid = o.uid ?? "flow." + hex8();
@@ -258,7 +246,7 @@ export class WorkflowEngine {
     fn: (...args: A) => R | PromiseLike<R>,
     options?: TaskOptions,
   ): TaskFunction<A, Awaited<R>> {
-    return this.#e.define("function", fn, options, "functionTask") as unknown as TaskFunction<
+    return this.#e.define(functionKind, fn, options, "functionTask") as unknown as TaskFunction<
       A,
       Awaited<R>
     >;
@@ -277,7 +265,7 @@ export class WorkflowEngine {
     fn: (...args: A) => string | string[] | PromiseLike<string | string[]>,
     options?: TaskOptions,
   ): TaskFunction<A, string> {
-    return this.#e.define("executable", fn, options, "executableTask") as unknown as TaskFunction<
+    return this.#e.define(executableKind, fn, options, "executableTask") as unknown as TaskFunction<
       A,
       string
     >;
@@ -296,7 +284,7 @@ export class WorkflowEngine {
     fn: (...args: A) => R | PromiseLike<R>,
     options?: TaskOptions,
   ): TaskFunction<A, Awaited<R>, BlockFuture<Awaited<R>>> {
-    return this.#e.define("block", fn, options, "block") as unknown as TaskFunction<
+    return this.#e.define(blockKind, fn, options, "block") as unknown as TaskFunction<
       A,
       Awaited<R>,
       BlockFuture<Awaited<R>>

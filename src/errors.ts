@@ -1,8 +1,14 @@
 /**
  * The error classes a caller is expected to catch. `name` equals the class name.
  *
+ * Every message that embeds user data (a reason, a command, stderr, a
+ * backend's report) is capped at about a thousand characters, so an error
+ * about a 10 MB command is not 10 MB; `ExecutableError.command` keeps the
+ * whole command.
+ *
  * @module
  */
+import { capTail, capText, messageOf } from "./_text.ts";
 
 /** A failed dependency, as named in {@link DependencyFailureError}. */
 export interface FailedDependency {
@@ -65,14 +71,19 @@ export class CancelledError extends Error {
    * @param what the uid or name of what was cancelled
    */
   constructor(reason?: unknown, what?: string) {
-    const why = reason === undefined
-      ? ""
-      : `: ${reason instanceof Error ? reason.message : String(reason)}`;
+    // any value is a valid reason, even one that cannot become a string
+    const why = reason === undefined ? "" : `: ${capText(messageOf(reason))}`;
     super(`${what ? `'${what}' was cancelled` : "Cancelled"}${why}`);
     this.name = "CancelledError";
     this.reason = reason;
   }
 }
+
+/**
+ * Most characters of a command's stdout and stderr an {@link ExecutableError}
+ * keeps (the end of each: where a failing program says why).
+ */
+export const MAX_OUTPUT = 16384;
 
 /** Options of {@link ExecutableError}. */
 export interface ExecutableErrorInit {
@@ -94,9 +105,9 @@ export class ExecutableError extends Error {
   readonly exitCode: number | null;
   /** The signal that killed it, or null. */
   readonly signal: string | null;
-  /** Its stdout. */
+  /** Its stdout (the last {@link MAX_OUTPUT} characters). */
   readonly stdout: string;
-  /** Its stderr. */
+  /** Its stderr (the last {@link MAX_OUTPUT} characters). */
   readonly stderr: string;
   /** The command. */
   readonly command: string | string[];
@@ -107,17 +118,19 @@ export class ExecutableError extends Error {
    * @param init what happened
    */
   constructor(init: ExecutableErrorInit) {
-    const cmd = typeof init.command === "string" ? init.command : JSON.stringify(init.command);
+    const cmd = capText(
+      typeof init.command === "string" ? init.command : JSON.stringify(init.command),
+    );
     const how = init.signal !== null
       ? `was killed by ${init.signal}`
       : `exited with code ${init.exitCode}`;
-    const tail = init.stderr.trim().split("\n").slice(-3).join("\n");
+    const tail = capTail(init.stderr.trim().split("\n").slice(-3).join("\n"));
     super(`Command ${cmd} ${how}${tail ? `: ${tail}` : ""}`);
     this.name = "ExecutableError";
     this.exitCode = init.exitCode;
     this.signal = init.signal;
-    this.stdout = init.stdout;
-    this.stderr = init.stderr;
+    this.stdout = capTail(init.stdout, MAX_OUTPUT);
+    this.stderr = capTail(init.stderr, MAX_OUTPUT);
     this.command = init.command;
   }
 }
@@ -151,7 +164,7 @@ export class BackendError extends Error {
    * @param options the underlying cause
    */
   constructor(backend: string, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(capText(message), options);
     this.name = "BackendError";
     this.backend = backend;
   }

@@ -9,6 +9,7 @@
  * @module
  */
 import type { FlowEvent, FlowListener } from "./events.ts";
+import { received, safeString } from "./_text.ts";
 
 /** Options of {@link EventLog.open}. */
 export interface EventLogOptions {
@@ -86,18 +87,18 @@ function cut(s: string): string {
   return s.length <= MAX_FIELD ? s : s.slice(0, MAX_FIELD) + "…";
 }
 
-function safeString(v: unknown): string {
-  try {
-    return String(v);
-  } catch {
-    return Object.prototype.toString.call(v);
-  }
+/** JSON for what plain JSON refuses: BigInt as a string, Map as an object, Set as an array. */
+function jsonValue(_key: string, v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  if (v instanceof Map) return Object.fromEntries(v);
+  if (v instanceof Set) return [...v];
+  return v;
 }
 
 /** One event as one JSON line (with the trailing newline). */
 function eventLine(ev: FlowEvent): string {
-  if (ev.error === undefined) return JSON.stringify(ev) + "\n";
-  return JSON.stringify({ ...ev, error: serializeError(ev.error) }) + "\n";
+  if (ev.error === undefined) return JSON.stringify(ev, jsonValue) + "\n";
+  return JSON.stringify({ ...ev, error: serializeError(ev.error) }, jsonValue) + "\n";
 }
 
 /**
@@ -150,12 +151,16 @@ export class EventLog {
 
   /**
    * Create (or truncate) the file at `path` and return a log writing to it.
+   * A log is written by one writer at a time: the file is locked (`flock`)
+   * while the log is open, and a path another log (of this process or
+   * another) has open is refused — two engines never tear each other's lines.
    *
    * @param path the file to write (its folder must exist)
    * @param options see {@link EventLogOptions}
    * @returns the open log
    * @throws {TypeError} when `path` is not a non-empty string or a URL, or an option is bad
-   * @throws {Error} when the file cannot be opened (the cause is Deno's error)
+   * @throws {Error} when the file cannot be opened (the cause is Deno's error), or
+   * another open log writes to it
    */
   static async open(path: string | URL, options: EventLogOptions = {}): Promise<EventLog> {
     if (!(path instanceof URL) && (typeof path !== "string" || path.length === 0)) {
@@ -184,11 +189,30 @@ export class EventLog {
     const shown = path instanceof URL ? path.href : path;
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(path, { write: true, create: true, truncate: true });
+      // not truncated before the lock is ours: another writer's lines stay intact
+      file = await Deno.open(path, { write: true, create: true });
     } catch (e) {
       throw new Error(
-        `Cannot open event log as the file cannot be created: received ${JSON.stringify(shown)}`,
+        `Cannot open event log as the file cannot be created: ${received(shown)}`,
         { cause: e },
+      );
+    }
+    let locked = false;
+    try {
+      locked = await file.tryLock(true);
+      if (locked) await file.truncate(0);
+    } catch (e) {
+      file.close();
+      throw new Error(`Cannot open event log as the file cannot be locked: ${received(shown)}`, {
+        cause: e,
+      });
+    }
+    if (!locked) {
+      file.close();
+      throw new Error(
+        `Cannot open event log as another engine writes to it (give each engine its own eventLog): ${
+          received(shown)
+        }`,
       );
     }
     return new EventLog(file, shown, bufferSize, interval);
@@ -225,6 +249,7 @@ export class EventLog {
         uid: event.uid,
         name: event.name,
         time: event.time,
+        workflowId: event.workflowId,
         unserializable: serializeError(e),
       }) + "\n";
     }
@@ -277,6 +302,11 @@ export class EventLog {
     this.#flush();
     await this.#writing;
     try {
+      await this.#file.unlock();
+    } catch {
+      // closing releases it anyway
+    }
+    try {
       this.#file.close();
     } catch {
       // already closed
@@ -302,6 +332,8 @@ const EVENT_TYPES = new Set([
   "TaskReady",
   "TaskSubmitted",
   "TaskStarted",
+  "TaskCached",
+  "TaskRetrying",
   "TaskCompleted",
   "TaskFailed",
   "TaskCancelled",
@@ -349,7 +381,14 @@ export function parseEventLog(text: string): FlowEvent[] {
 export function eventProblem(v: unknown): string | undefined {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return "not an object";
   const o = v as Record<string, unknown>;
-  if (typeof o.type !== "string" || !EVENT_TYPES.has(o.type)) return "bad 'type'";
+  if (typeof o.type !== "string") return "bad 'type'";
+  if (!EVENT_TYPES.has(o.type)) {
+    // a custom event: a dotted type, attrs, no task
+    if (!/^[^.]+\..+$/.test(o.type)) return "bad 'type'";
+    if (typeof o.time !== "number" || !Number.isFinite(o.time)) return "bad 'time'";
+    if (typeof o.attrs !== "object" || o.attrs === null) return "bad 'attrs'";
+    return undefined;
+  }
   if (typeof o.uid !== "string" || o.uid.length === 0) return "bad 'uid'";
   if (typeof o.name !== "string") return "bad 'name'";
   if (typeof o.time !== "number" || !Number.isFinite(o.time)) return "bad 'time'";

@@ -1,9 +1,16 @@
 /**
  * Task futures: what a call of a task function returns.
  *
- * A future is a thin view of the engine's task record. It creates a native
- * promise only when somebody awaits it (`then`), so a future that nobody
- * awaits never produces an unhandled rejection.
+ * A future *is* a native promise (a `Promise` subclass whose `constructor`
+ * reads `Promise`), so `await`, `Promise.all` and `Promise.race` take V8's
+ * fast paths: `Promise.resolve(future)` returns the future itself and its
+ * `then` is the native one. Reactions therefore always run asynchronously,
+ * in the async context they were registered in — never inside `cancel()`, a
+ * backend report or an engine flush. The engine's task record extends this
+ * class, so a task is one object (see `_task.ts`).
+ *
+ * A future that nobody awaits never produces an unhandled rejection: the
+ * engine marks a future handled just before it rejects it.
  *
  * @module
  */
@@ -12,108 +19,69 @@
 export type TaskState = "PENDING" | "RUNNING" | "DONE" | "FAILED" | "CANCELLED";
 
 /**
- * The engine-side state every future carries: the engine's task record
- * extends the future classes, so a task is one object (see `_task.ts`).
+ * What the engine's record gives a future (the record overrides these
+ * getters; a future made with `new` reads the defaults).
  */
-export interface FutureRecord {
-  /** The state. */
-  st: TaskState;
-  /** The value when DONE, the error when FAILED or CANCELLED. */
-  out: unknown;
-  /** The workflow id. */
-  wf: string | undefined;
-  /**
-   * Pending `then` reactions and `onDone` callbacks, flat quadruples
-   * [onFulfilled, onRejected, resolve, reject, ...] (an onDone callback has no
-   * resolve/reject); no object per reaction. Run by {@link settleWaiters}.
-   */
-  waiters: unknown[] | undefined;
+export interface FutureView {
+  /** The state as the public sees it. */
+  readonly state: TaskState;
 }
 
-/** The record fields of a future (every future is an engine record). */
-function rec(f: TaskFuture<unknown>): FutureRecord {
-  return f as unknown as FutureRecord;
-}
-
-const FINAL: Record<TaskState, boolean> = {
-  PENDING: false,
-  RUNNING: false,
-  DONE: true,
-  FAILED: true,
-  CANCELLED: true,
-};
-
-/** Whether a state is final. */
-export function isFinal(state: TaskState): boolean {
-  return FINAL[state];
-}
-
-let capturedResolve: unknown;
-let capturedReject: unknown;
-function capture(resolve: unknown, reject: unknown): void {
-  capturedResolve = resolve;
-  capturedReject = reject;
+let captured: ((value: unknown) => void) | undefined;
+function capture(resolve: (value: unknown) => void): void {
+  captured = resolve;
 }
 
 /**
- * Run the `then` reactions of a future that just became final.
+ * The resolve function of the future constructed last (the engine's record
+ * takes it right after `super()`); cleared on read.
  *
- * @param w the record's waiters (flat quadruples)
- * @param ok whether it is DONE
- * @param v the value or the error
+ * @returns the resolving function
  */
-export function settleWaiters(w: unknown[], ok: boolean, v: unknown): void {
-  for (let i = 0; i < w.length; i += 4) {
-    const f = w[ok ? i : i + 1];
-    const resolve = w[i + 2] as ((x: unknown) => void) | undefined;
-    const reject = w[i + 3] as (x: unknown) => void;
-    if (resolve === undefined) {
-      // an onDone callback: its errors are the caller's, reported, never swallowed
-      try {
-        (f as () => void)();
-      } catch (e) {
-        queueMicrotask(() => {
-          throw e;
-        });
-      }
-      continue;
-    }
-    if (typeof f !== "function") {
-      if (ok) resolve(v);
-      else reject(v);
-      continue;
-    }
-    try {
-      resolve(f(v));
-    } catch (e) {
-      reject(e);
-    }
-  }
+export function takeResolver(): (value: unknown) => void {
+  const r = captured!;
+  captured = undefined;
+  return r;
 }
 
+const INSPECT = Symbol.for("Deno.customInspect");
+
 /**
- * The future of a task. `PromiseLike`, so `await`, `Promise.all` and
- * `Promise.race` work; also exposes the task's identity and state.
+ * The future of a task. A native promise, so `await`, `Promise.all` and
+ * `Promise.race` work at native speed; also exposes the task's identity and
+ * state.
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { WorkflowEngine } from "../mod.ts";
  * await using flow = await WorkflowEngine.create();
- * const add = flow.functionTask((a: number, b: number) => a + b);
+ * const add = flow.functionTask((a: number, b: number) => a + b, { name: "add" });
  * const f = add(1, 2);
  * assertEquals(f.state, "PENDING");
  * assertEquals(await f, 3);
  * assertEquals([f.state, f.result], ["DONE", 3]);
+ * assertEquals(String(f), "TaskFuture(add task.000001 DONE)");
  * ```
  */
-export class TaskFuture<T = unknown> implements PromiseLike<T> {
+export class TaskFuture<T = unknown> extends Promise<T> {
   /**
-   * Futures are created by the engine only: its task record extends this
-   * class (the record's fields live on the future itself, one object a task).
-   * A future made with `new` is not attached to any engine.
+   * Futures are created by the engine: its task record extends this class.
+   * A future made with `new` (without an executor) is attached to no engine
+   * and never settles.
+   *
+   * @param executor as for `new Promise(executor)`; the engine passes none
    */
-  constructor() {}
+  constructor(
+    executor?: (resolve: (value: T | PromiseLike<T>) => void, reject: (e: unknown) => void) => void,
+  ) {
+    super((executor ?? capture) as never);
+  }
+
+  /** `then`, `catch` and `finally` make plain promises. */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
 
   /** `"task.NNNNNN"` or `"block.NNNNNN"`, unique within the engine. */
   get uid(): string {
@@ -125,11 +93,11 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
   }
   /** The current state; `PENDING` right after the call. */
   get state(): TaskState {
-    return rec(this).st;
+    return "PENDING"; // the engine's record overrides it
   }
   /** The workflow (scope or block uid) the task belongs to. */
   get workflowId(): string | undefined {
-    return rec(this).wf;
+    return undefined; // the engine's record overrides it
   }
   /** The backend the task was routed to. */
   get backendName(): string | undefined {
@@ -137,23 +105,33 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
   }
   /** Whether the future is final (DONE, FAILED or CANCELLED). */
   get done(): boolean {
-    return FINAL[rec(this).st];
+    return false; // the engine's record overrides it
   }
   /** The value once DONE, else undefined. */
   get result(): T | undefined {
-    const r = rec(this);
-    return r.st === "DONE" ? r.out as T : undefined;
+    return undefined; // the engine's record overrides it
   }
   /** The rejection reason once FAILED or CANCELLED, else undefined. */
   get error(): unknown {
-    const r = rec(this);
-    return r.st === "FAILED" || r.st === "CANCELLED" ? r.out : undefined;
+    return undefined; // the engine's record overrides it
+  }
+  /** Runs started: 0 while pending, 1 after one run, 2 after one retry… (0 for a cache hit). */
+  get attempts(): number {
+    return 0; // the engine's record overrides it
+  }
+  /** The task's cache key (hex SHA-256) once known; undefined without a journal. */
+  get key(): string | undefined {
+    return undefined; // the engine's record overrides it
+  }
+  /** Whether the task completed from the journal without running. */
+  get cached(): boolean {
+    return false; // the engine's record overrides it
   }
 
   /**
    * Cancel the task if it is not final.
    *
-   * @param reason why; becomes the `reason` of the {@link CancelledError}
+   * @param reason why; becomes the `reason` of the `CancelledError` (any value)
    * @returns true if the future was not final
    */
   cancel(_reason?: unknown): boolean {
@@ -161,10 +139,13 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * Call `cb(future)` once the future is final (in a microtask if it already is).
+   * Call `cb(future)` once the future is final (in a microtask if it already
+   * is); `state` is already final when it runs. An error thrown by `cb` is
+   * reported as an uncaught error, never swallowed.
    *
-   * @param cb the callback; `state` is already final when it runs
+   * @param cb the callback
    * @returns this future
+   * @throws {TypeError} when `cb` is not a function
    */
   onDone(cb: (future: this) => void): this {
     if (typeof cb !== "function") {
@@ -172,63 +153,73 @@ export class TaskFuture<T = unknown> implements PromiseLike<T> {
         `Cannot add done callback as 'cb' must be a function: received ${typeof cb}`,
       );
     }
-    const r = rec(this);
-    if (FINAL[r.st]) {
-      queueMicrotask(() => cb(this));
-    } else {
-      const f = () => cb(this);
-      if (r.waiters === undefined) r.waiters = [f, f, undefined, undefined];
-      else r.waiters.push(f, f, undefined, undefined);
-    }
+    const run = () => {
+      try {
+        cb(this);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    };
+    Promise.prototype.then.call(this, run, run);
     return this;
   }
 
-  /**
-   * As `Promise.prototype.then`. Reactions of a future that is not final yet run
-   * when it settles, inside the engine's turn (no extra microtask per future).
-   */
-  then<R1 = T, R2 = never>(
-    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    const r = rec(this);
-    const s = r.st;
-    if (s === "DONE") return Promise.resolve(r.out as T).then(onfulfilled, onrejected);
-    if (s === "FAILED" || s === "CANCELLED") {
-      return Promise.reject(r.out).then(onfulfilled, onrejected);
-    }
-    // a shared executor hands the resolvers over: no closure, no result object
-    const promise = new Promise<R1 | R2>(capture);
-    // a literal sized exactly: `[].push(...)` would reserve 17 slots
-    if (r.waiters === undefined) {
-      r.waiters = [onfulfilled, onrejected, capturedResolve, capturedReject];
-    } else r.waiters.push(onfulfilled, onrejected, capturedResolve, capturedReject);
-    return promise;
+  /** `TaskFuture(<name> <uid> <state>)`. */
+  override toString(): string {
+    return `${this[Symbol.toStringTag]}(${this.name} ${this.uid} ${this.state})`;
   }
 
-  /** As `Promise.prototype.catch`. */
-  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.then(undefined, onrejected);
+  /** What `JSON.stringify` shows: the same as {@link toString}. */
+  toJSON(): string {
+    return this.toString();
   }
 
-  /** As `Promise.prototype.finally`. */
-  finally(onfinally?: (() => void) | null): Promise<T> {
-    return this.then().finally(onfinally);
+  /** What `Deno.inspect` and `console.log` show: the same as {@link toString}. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** `[object TaskFuture]`-style tag. */
-  get [Symbol.toStringTag](): string {
+  override get [Symbol.toStringTag](): string {
     return "TaskFuture";
   }
 }
+
+// `Promise.resolve(future)` and `await future` return the future itself only
+// when its `constructor` is `Promise`: that keeps V8's fast paths.
+Object.defineProperty(TaskFuture.prototype, "constructor", {
+  value: Promise,
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 
 /**
  * The future of a block (a composite workflow). `cancel()` also cancels every
  * member that is not final, recursively through nested blocks.
  */
 export class BlockFuture<T = unknown> extends TaskFuture<T> {
+  /**
+   * Block futures are created by the engine (see {@link TaskFuture}).
+   *
+   * @param executor as for `new Promise(executor)`; the engine passes none
+   */
+  constructor(
+    executor?: (resolve: (value: T | PromiseLike<T>) => void, reject: (e: unknown) => void) => void,
+  ) {
+    super(executor);
+  }
+
   /** `[object BlockFuture]`-style tag. */
   override get [Symbol.toStringTag](): string {
     return "BlockFuture";
   }
 }
+Object.defineProperty(BlockFuture.prototype, "constructor", {
+  value: Promise,
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { ResolvedResources, Resources } from "./backend.ts";
+import { received } from "./_text.ts";
+import type { ResolvedResources, Resources } from "./types.ts";
 
 /** Options of `functionTask`, `executableTask` and `block`. */
 export interface TaskOptions {
@@ -68,23 +69,11 @@ const KNOWN = new Set([
   "workflowId",
 ]);
 
-function describe(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "object") return "an object";
-  if (typeof v === "function") return "a function";
-  return String(v);
-}
-
-/** A short description of a received value for error messages. */
-export { describe as describeValue };
-
 function checkInt(action: string, field: string, v: unknown, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
     const want = min === 0 ? "a non-negative integer" : "a positive integer";
     const E = typeof v === "number" ? RangeError : TypeError;
-    throw new E(`${action} as '${field}' must be ${want}: received ${describe(v)}`);
+    throw new E(`${action} as '${field}' must be ${want}: ${received(v)}`);
   }
   return v;
 }
@@ -92,7 +81,7 @@ function checkInt(action: string, field: string, v: unknown, min: number): numbe
 function checkString(action: string, field: string, v: unknown, allowEmpty = false): string {
   if (typeof v !== "string" || (!allowEmpty && v.length === 0)) {
     throw new TypeError(
-      `${action} as '${field}' must be a non-empty string: received ${describe(v)}`,
+      `${action} as '${field}' must be a non-empty string: ${received(v)}`,
     );
   }
   return v;
@@ -111,13 +100,13 @@ export function resolveResources(
 ): ResolvedResources {
   if (r === undefined) return base;
   if (typeof r !== "object" || r === null || Array.isArray(r)) {
-    throw new TypeError(`${action} as 'resources' must be an object: received ${describe(r)}`);
+    throw new TypeError(`${action} as 'resources' must be an object: ${received(r)}`);
   }
   const o = r as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     if (!(k in DEFAULT_RESOURCES)) {
       throw new TypeError(
-        `${action} as 'resources' has an unknown field: received ${JSON.stringify(k)}`,
+        `${action} as 'resources' has an unknown field: ${received(k)}`,
       );
     }
   }
@@ -161,13 +150,13 @@ export function resolveOptions(
   };
   if (options === undefined) return out;
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`${action} as 'options' must be an object: received ${describe(options)}`);
+    throw new TypeError(`${action} as 'options' must be an object: ${received(options)}`);
   }
   const o = options as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     if (!KNOWN.has(k) || (k === "workflowId" && !allowWorkflowId)) {
       throw new TypeError(
-        `${action} as 'options' has an unknown field: received ${JSON.stringify(k)}`,
+        `${action} as 'options' has an unknown field: ${received(k)}`,
       );
     }
   }
@@ -182,7 +171,7 @@ export function resolveOptions(
     if (typeof t !== "number" || !(t > 0) || !Number.isFinite(t)) {
       const E = typeof t === "number" ? RangeError : TypeError;
       throw new E(
-        `${action} as 'timeout' must be a positive number of ms: received ${describe(t)}`,
+        `${action} as 'timeout' must be a positive number of ms: ${received(t)}`,
       );
     }
     out.timeout = t;
@@ -190,7 +179,7 @@ export function resolveOptions(
   if (o.captureStdio !== undefined) {
     if (typeof o.captureStdio !== "boolean") {
       throw new TypeError(
-        `${action} as 'captureStdio' must be a boolean: received ${describe(o.captureStdio)}`,
+        `${action} as 'captureStdio' must be a boolean: ${received(o.captureStdio)}`,
       );
     }
     out.captureStdio = o.captureStdio;
@@ -201,7 +190,7 @@ export function resolveOptions(
       new URL(m);
     } catch {
       throw new TypeError(
-        `${action} as 'module' must be a URL (e.g. import.meta.url): received ${describe(m)}`,
+        `${action} as 'module' must be a URL (e.g. import.meta.url): ${received(m)}`,
       );
     }
     out.module = m;
@@ -210,12 +199,20 @@ export function resolveOptions(
     const e = o.env;
     if (typeof e !== "object" || e === null || Array.isArray(e)) {
       throw new TypeError(
-        `${action} as 'env' must be an object of strings: received ${describe(e)}`,
+        `${action} as 'env' must be an object of strings: ${received(e)}`,
       );
     }
     for (const [k, v] of Object.entries(e)) {
+      if (k.length === 0 || k.includes("=") || k.includes("\0")) {
+        throw new TypeError(
+          `${action} as 'env' names must be non-empty and contain no '=' or NUL: ${received(k)}`,
+        );
+      }
       if (typeof v !== "string") {
-        throw new TypeError(`${action} as 'env.${k}' must be a string: received ${describe(v)}`);
+        throw new TypeError(`${action} as 'env.${k}' must be a string: ${received(v)}`);
+      }
+      if (v.includes("\0")) {
+        throw new TypeError(`${action} as 'env.${k}' must not contain NUL: ${received(v)}`);
       }
     }
     out.env = { ...out.env, ...(e as Record<string, string>) };

@@ -160,6 +160,22 @@ export function createOtelListener(api: OtelApi): FlowListener {
 
   return (ev: FlowEvent): void => {
     try {
+      if (ev.attrs !== undefined) {
+        // a custom event: an event on the span of its workflow (scope or block), else a span of its own
+        const w = ev.workflowId;
+        const on = w === undefined ? undefined : (open.get(w)?.span ?? scopes.get(w)?.span);
+        const attributes = customAttributes(ev.attrs);
+        if (on !== undefined) on.addEvent(ev.type, attributes, ev.time);
+        else {
+          const span = tracer.startSpan(
+            ev.type,
+            { startTime: ev.time, attributes },
+            api.context.active(),
+          );
+          span.end(ev.time);
+        }
+        return;
+      }
       let o = open.get(ev.uid);
       if (o === undefined) {
         // TaskCreated, or the first event seen of a task created before we listened
@@ -203,7 +219,16 @@ export function createOtelListener(api: OtelApi): FlowListener {
           if (o.span === undefined) {
             const span = start(ev.uid, o, ev.time);
             span.setAttribute("asyncflow.task.wait_ms", ev.time - o.created);
-          } else o.span.addEvent("retry", {}, ev.time);
+          } else o.span.addEvent("start", {}, ev.time);
+          return;
+        case "TaskRetrying":
+          (o.span ?? start(ev.uid, o, ev.time)).addEvent("retry", {
+            "asyncflow.task.attempt": ev.attempt ?? 0,
+            "asyncflow.task.delay_ms": ev.delay ?? 0,
+          }, ev.time);
+          return;
+        case "TaskCached":
+          (o.span ?? start(ev.uid, o, ev.time)).setAttribute("asyncflow.task.cached", true);
           return;
       }
       // a final event
@@ -251,4 +276,20 @@ function describe(e: unknown): { name: string; message: string; stack?: string }
     }
   }
   return { name: "Error", message: String(e) };
+}
+
+/** Span-event attributes from a custom event's attrs: primitives as they are, the rest as JSON. */
+function customAttributes(attrs: Record<string, unknown>): Attrs {
+  const out: Attrs = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out[k] = v;
+    else {
+      try {
+        out[k] = JSON.stringify(v) ?? String(v);
+      } catch {
+        out[k] = String(v);
+      }
+    }
+  }
+  return out;
 }

@@ -4,14 +4,14 @@ import {
   cleanSlurmEnvironment,
   srunEnvironment,
   type SrunTaskSpec,
-} from "../src/backends/slurm_argv.ts";
+} from "../src/backends/slurm/argv.ts";
 import {
   countGpus,
   expandCounts,
   expandHostlist,
   parseJobInfo,
   parseSrunLine,
-} from "../src/backends/slurm_parse.ts";
+} from "../src/backends/slurm/parse.ts";
 
 function spec(overrides: Partial<SrunTaskSpec> = {}): SrunTaskSpec {
   return {

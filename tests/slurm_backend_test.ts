@@ -19,7 +19,7 @@ import type {
   Resources,
 } from "../src/backend.ts";
 import { BackendError, ExecutableError } from "../src/errors.ts";
-import { SlurmBackend } from "../src/backends/slurm.ts";
+import { SlurmBackend } from "../src/backends/slurm/mod.ts";
 
 import { CPUS, NODES, REQUIRED, sh, skipReason } from "./_slurm_probe.ts";
 import { backendConformance } from "./conformance.ts";

@@ -155,12 +155,29 @@ Deno.test("WorkerBackend() throws at once on bad options", () => {
   assertThrows(
     () => new WorkerBackend({ batchSize: "8" as unknown as number }),
     TypeError,
-    "'batchSize' must be a positive integer: received '8'",
+    `'batchSize' must be a positive integer: received "8"`,
   );
   assertThrows(
     () => new WorkerBackend({ name: "" }),
     TypeError,
-    "'name' must be a non-empty string: received ''",
+    `'name' must be a non-empty string: received ""`,
+  );
+  // unknown fields and null are refused, not ignored
+  assertThrows(
+    () => new WorkerBackend({ worker: 2 } as never),
+    TypeError,
+    `'options' has an unknown field (known: name, workers, concurrency, batchSize): received "worker"`,
+  );
+  assertThrows(
+    () => new WorkerBackend({ workers: null } as never),
+    TypeError,
+    "'workers' must be a positive integer: received null",
+  );
+  // a name that cannot become a string is described, not "Cannot convert object to primitive value"
+  assertThrows(
+    () => new WorkerBackend({ name: Object.create(null) }),
+    TypeError,
+    "'name' must be a non-empty string: received an object (null prototype)",
   );
   assertEquals(new WorkerBackend().name, "workers");
   assertEquals(new WorkerBackend({ name: "pool" }).name, "pool");

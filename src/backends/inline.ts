@@ -4,16 +4,18 @@
  *
  * @module
  */
-import type {
-  AttachContext,
-  BackendHost,
-  BackendTask,
-  ExecutableTask,
-  ExecutionBackend,
-  ResolvedResources,
+import {
+  type AttachContext,
+  type BackendHost,
+  type BackendTask,
+  type ExecutionBackend,
+  type FunctionTask,
+  type ResolvedResources,
+  type TaskKind,
+  unsupportedKind,
 } from "../backend.ts";
 import { LocalProcesses } from "../exec.ts";
-import { attachOnce, checkName } from "./_name.ts";
+import { attachOnce, backendName } from "./_options.ts";
 
 /** Options of {@link InlineBackend}. */
 export interface InlineBackendOptions {
@@ -41,6 +43,8 @@ export interface InlineBackendOptions {
 export class InlineBackend implements ExecutionBackend {
   /** The backend's name. */
   readonly name: string;
+  /** Function tasks and executables. */
+  readonly kinds: readonly TaskKind[] = ["function", "executable"];
   #host: BackendHost | undefined;
   #processes: LocalProcesses;
 
@@ -48,10 +52,11 @@ export class InlineBackend implements ExecutionBackend {
    * Creates the backend; it starts nothing until tasks arrive.
    *
    * @param options see {@link InlineBackendOptions}
-   * @throws {TypeError} when `name` is not a non-empty string
+   * @throws {TypeError} when `options` is not an object, has an unknown
+   * field, or `name` is not a non-empty string
    */
   constructor(options: InlineBackendOptions = {}) {
-    this.name = checkName("InlineBackend", options, "inline");
+    this.name = backendName("InlineBackend", options, [], "inline");
     this.#processes = new LocalProcesses(this.name);
   }
 
@@ -70,32 +75,55 @@ export class InlineBackend implements ExecutionBackend {
     const host = this.#host!;
     for (let i = 0; i < tasks.length; i++) {
       const t = tasks[i]!;
-      if (t.kind === "executable") {
-        this.#processes.submit(t, host);
-        continue;
-      }
-      host.running(t);
-      let r: unknown;
-      try {
-        r = (t.fn as (...a: unknown[]) => unknown)(...t.args);
-      } catch (e) {
-        host.failed(t, e);
-        continue;
-      }
-      if (
-        r !== null && (typeof r === "object" || typeof r === "function") &&
-        typeof (r as PromiseLike<unknown>).then === "function"
-      ) {
-        (r as PromiseLike<unknown>).then((v) => host.done(t, v), (e) => host.failed(t, e));
-      } else {
-        host.done(t, r);
+      switch (t.kind) {
+        case "function":
+          this.#call(t, host);
+          break;
+        case "executable":
+          this.#processes.submit(t, host);
+          break;
+        default:
+          host.failed(t, unsupportedKind(this.name, t));
       }
     }
   }
 
+  /** Calls a function task; whatever it does, only its own task is affected. */
+  #call(t: FunctionTask, host: BackendHost): void {
+    host.running(t);
+    let r: unknown;
+    try {
+      r = (t.fn as (...a: unknown[]) => unknown)(...t.args);
+    } catch (e) {
+      host.failed(t, e);
+      return;
+    }
+    if (r === null || (typeof r !== "object" && typeof r !== "function")) {
+      host.done(t, r);
+      return;
+    }
+    // a result that is a thenable is awaited; its `then` (or a getter for it) may throw
+    let then: unknown;
+    try {
+      then = (r as { then?: unknown }).then;
+      if (typeof then === "function") {
+        (then as PromiseLike<unknown>["then"]).call(
+          r,
+          (v) => host.done(t, v),
+          (e) => host.failed(t, e),
+        );
+        return;
+      }
+    } catch (e) {
+      host.failed(t, e);
+      return;
+    }
+    host.done(t, r);
+  }
+
   /** Stop a task: kills an executable's process tree; JavaScript cannot be stopped. */
   cancel(task: BackendTask, _reason: unknown): void {
-    if (task.kind === "executable") this.#processes.cancel(task as ExecutableTask);
+    if (task.kind === "executable") this.#processes.cancel(task);
   }
 
   /** Kill every running process tree. */

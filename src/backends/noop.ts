@@ -3,14 +3,17 @@
  *
  * @module
  */
-import type {
-  AttachContext,
-  BackendHost,
-  BackendTask,
-  ExecutionBackend,
-  ResolvedResources,
+import {
+  type AttachContext,
+  type BackendHost,
+  type BackendTask,
+  type ExecutionBackend,
+  type ResolvedResources,
+  type TaskKind,
+  unsupportedKind,
 } from "../backend.ts";
-import { attachOnce, checkName } from "./_name.ts";
+import { TASK_KINDS } from "../types.ts";
+import { attachOnce, backendName } from "./_options.ts";
 
 /** Options of {@link NoopBackend}. */
 export interface NoopBackendOptions {
@@ -18,9 +21,14 @@ export interface NoopBackendOptions {
   name?: string;
 }
 
+/** What a function or executable task gives on a {@link NoopBackend}. */
+export const DUMMY_OUTPUT = "Dummy Output";
+/** What a prompt task gives on a {@link NoopBackend}. */
+export const DUMMY_PROMPT_OUTPUT = "Dummy Prompt Output";
+
 /**
- * Completes every task at once with `"Dummy Output"`, reporting RUNNING
- * first. What `dryRun: true` uses: the graph, routing and events are real,
+ * Completes every task at once with `"Dummy Output"` (prompt tasks:
+ * `"Dummy Prompt Output"`), reporting RUNNING first. What `dryRun: true` uses: the graph, routing and events are real,
  * nothing runs.
  *
  * @example
@@ -37,16 +45,19 @@ export interface NoopBackendOptions {
 export class NoopBackend implements ExecutionBackend {
   /** The backend's name. */
   readonly name: string;
+  /** Every kind: nothing runs. */
+  readonly kinds: readonly TaskKind[] = TASK_KINDS;
   #host: BackendHost | undefined;
 
   /**
    * Creates the backend.
    *
    * @param options see {@link NoopBackendOptions}
-   * @throws {TypeError} when `name` is not a non-empty string
+   * @throws {TypeError} when `options` is not an object, has an unknown
+   * field, or `name` is not a non-empty string
    */
   constructor(options: NoopBackendOptions = {}) {
-    this.name = checkName("NoopBackend", options, "noop");
+    this.name = backendName("NoopBackend", options, [], "noop");
   }
 
   /** Nothing runs, so any request fits. */
@@ -64,8 +75,15 @@ export class NoopBackend implements ExecutionBackend {
     const host = this.#host!;
     for (let i = 0; i < tasks.length; i++) {
       const t = tasks[i]!;
-      host.running(t);
-      host.done(t, "Dummy Output");
+      switch (t.kind) {
+        case "function":
+        case "executable":
+          host.running(t);
+          host.done(t, DUMMY_OUTPUT);
+          break;
+        default:
+          host.failed(t, unsupportedKind(this.name, t));
+      }
     }
   }
 

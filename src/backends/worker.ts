@@ -5,14 +5,17 @@
  * @module
  */
 
-import type {
-  AttachContext,
-  BackendHost,
-  BackendTask,
-  ExecutionBackend,
-  FunctionTask,
-  ResolvedResources,
+import {
+  type AttachContext,
+  type BackendHost,
+  type BackendTask,
+  type ExecutionBackend,
+  type FunctionTask,
+  type ResolvedResources,
+  type TaskKind,
+  unsupportedKind,
 } from "../backend.ts";
+import { attachOnce, backendName, positiveInt } from "./_options.ts";
 import { BackendError } from "../errors.ts";
 import { LocalProcesses } from "../exec.ts";
 import { explainLoadError, shipFunction, type ShippedFunction } from "../ship.ts";
@@ -177,22 +180,6 @@ function revive(t: Thrown): unknown {
   return error;
 }
 
-function checkOption(field: string, value: unknown): number {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `Cannot create WorkerBackend as '${field}' must be a positive integer: received ${
-        typeof value === "string" ? `'${value}'` : String(value)
-      }`,
-    );
-  }
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot create WorkerBackend as '${field}' must be a positive integer: received ${value}`,
-    );
-  }
-  return value;
-}
-
 /**
  * Runs function tasks on a pool of Deno module Workers, executable tasks as
  * local processes (process groups, as on the inline backend).
@@ -244,6 +231,8 @@ function checkOption(field: string, value: unknown): number {
 export class WorkerBackend implements ExecutionBackend {
   /** The name tasks are routed by. */
   readonly name: string;
+  /** Function tasks in workers, executables as local processes. */
+  readonly kinds: readonly TaskKind[] = ["function", "executable"];
   readonly #maxWorkers: number;
   readonly #concurrency: number;
   readonly #batchSize: number;
@@ -284,23 +273,26 @@ export class WorkerBackend implements ExecutionBackend {
    * positive integer
    */
   constructor(options: WorkerBackendOptions = {}) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot create WorkerBackend as 'options' must be an object: received ${String(options)}`,
-      );
-    }
-    const name = options.name ?? "workers";
-    if (typeof name !== "string" || name === "") {
-      throw new TypeError(
-        `Cannot create WorkerBackend as 'name' must be a non-empty string: received ${
-          typeof name === "string" ? "''" : String(name)
-        }`,
-      );
-    }
-    this.name = name;
-    this.#maxWorkers = checkOption("workers", options.workers ?? navigator.hardwareConcurrency);
-    this.#concurrency = checkOption("concurrency", options.concurrency ?? DEFAULT_CONCURRENCY);
-    this.#batchSize = checkOption("batchSize", options.batchSize ?? DEFAULT_BATCH_SIZE);
+    this.name = backendName(
+      "WorkerBackend",
+      options,
+      ["workers", "concurrency", "batchSize"],
+      "workers",
+    );
+    const o = options ?? {};
+    this.#maxWorkers = positiveInt(
+      "WorkerBackend",
+      "workers",
+      o.workers,
+      navigator.hardwareConcurrency,
+    );
+    this.#concurrency = positiveInt(
+      "WorkerBackend",
+      "concurrency",
+      o.concurrency,
+      DEFAULT_CONCURRENCY,
+    );
+    this.#batchSize = positiveInt("WorkerBackend", "batchSize", o.batchSize, DEFAULT_BATCH_SIZE);
     this.#capacity = this.#concurrency + 2 * this.#batchSize;
     this.#local = new LocalProcesses(name);
   }
@@ -333,12 +325,7 @@ export class WorkerBackend implements ExecutionBackend {
    * @throws {Error} when already attached
    */
   attach(context: AttachContext): void {
-    if (this.#host !== undefined) {
-      throw new Error(
-        `Cannot attach backend '${this.name}' as it is already attached to an engine`,
-      );
-    }
-    this.#host = context.host;
+    this.#host = attachOnce(this.name, this.#host, context);
   }
 
   /**
@@ -364,6 +351,10 @@ export class WorkerBackend implements ExecutionBackend {
       }
       if (task.kind === "executable") {
         this.#local.submit(task, host);
+        continue;
+      }
+      if (task.kind !== "function") {
+        host.failed(task, unsupportedKind(this.name, task));
         continue;
       }
       const misfit = this.checkResources(task.resources);

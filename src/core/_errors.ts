@@ -90,3 +90,9 @@ export function depTotal(count: number, depCounts: ArrayLike<number>, depsLength
   }
   return total;
 }
+
+/** Copies `src[from .. from + n)` to the start of `dst`: a loop when short (no view is made). */
+export function copyInto(dst: Int32Array, src: Int32Array, from: number, n: number): void {
+  if (n > 64) dst.set(src.subarray(from, from + n));
+  else for (let i = 0; i < n; i++) dst[i] = src[from + i]!;
+}

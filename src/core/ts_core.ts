@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { checkCount, coreError, depTotal } from "./_errors.ts";
+import { checkCount, copyInto, coreError, depTotal } from "./_errors.ts";
 import {
   type CoreCounts,
   type CoreState,
@@ -350,8 +350,9 @@ class TsCore implements SchedulerCore {
 
   // ─── the interface ────────────────────────────────────────────────────────
 
-  add(deps: ArrayLike<number>): TaskId {
-    const n = deps.length;
+  add(deps: ArrayLike<number>, count: number = deps.length): TaskId {
+    if (count !== deps.length) checkCount("add task", count, deps);
+    const n = count;
     for (let j = 0; j < n; j++) {
       const d = (deps[j] as number) | 0;
       const st = this.#idStatus(d);
@@ -552,6 +553,19 @@ class TsCore implements SchedulerCore {
       v.cancelled = this.#cancelled.subarray(0, this.#cancelledLen);
     }
     return v.cancelled;
+  }
+
+  takeOutputs(ready: Int32Array, failed: Int32Array, cancelled: Int32Array): void {
+    const nr = this.#readyLen, nf = this.#failedLen, nc = this.#cancelledLen;
+    if (ready.length < nr || failed.length < nf || cancelled.length < nc) {
+      throw new RangeError(
+        `Cannot take outputs as a buffer is too small: received ${ready.length}/${failed.length}/${cancelled.length} for ${nr}/${nf}/${nc}`,
+      );
+    }
+    copyInto(ready, this.#ready, 0, nr);
+    copyInto(failed, this.#failed, 0, nf);
+    copyInto(cancelled, this.#cancelled, 0, nc);
+    this.clearOutputs();
   }
 
   clearOutputs(): void {

@@ -135,10 +135,11 @@ export interface SchedulerCore {
   readonly kind: "wasm" | "ts";
 
   /**
-   * Add one task whose dependencies are `deps` (may be empty). Returns its id.
-   * Fast path for the engine, which adds tasks one at a time at call time.
+   * Add one task whose dependencies are `deps[0 .. count)` (may be empty;
+   * `count` defaults to `deps.length`). Returns its id. Fast path for the
+   * engine, which adds tasks one at a time at call time.
    */
-  add(deps: ArrayLike<number>): TaskId;
+  add(deps: ArrayLike<number>, count?: number): TaskId;
 
   /**
    * Add many tasks at once. `depCounts[i]` is the number of dependencies of the
@@ -186,6 +187,15 @@ export interface SchedulerCore {
   failed(): Int32Array;
   cancelled(): Int32Array;
   clearOutputs(): void;
+  /**
+   * Copy the three output lists to the start of `ready`, `failed` and
+   * `cancelled` (which must hold {@link readyCount}, 2 × {@link failedCount}
+   * and 2 × {@link cancelledCount} entries), then clear them: what the engine
+   * does every flush, without making a view.
+   *
+   * @throws {RangeError} when a buffer is too small (nothing is cleared)
+   */
+  takeOutputs(ready: Int32Array, failed: Int32Array, cancelled: Int32Array): void;
 
   counts(): CoreCounts;
   /** Bytes of memory the core holds (Wasm memory size, or typed-array bytes). */

@@ -16,7 +16,7 @@
  * @module
  */
 import * as wasm from "../../asm/build/core.wasm";
-import { checkCount, coreError, depTotal } from "./_errors.ts";
+import { checkCount, copyInto, coreError, depTotal } from "./_errors.ts";
 import type { CoreCounts, CoreState, Outcome, SchedulerCore, TaskId } from "./types.ts";
 
 /** What the core module exports (the `H_*` globals are header field byte offsets). */
@@ -187,8 +187,9 @@ class WasmCore implements SchedulerCore {
     }
   }
 
-  add(deps: ArrayLike<number>): TaskId {
-    const n = deps.length;
+  add(deps: ArrayLike<number>, count: number = deps.length): TaskId {
+    if (count !== deps.length) checkCount("add task", count, deps);
+    const n = count;
     if (n !== 0) {
       if (n > this.#inCap) this.#reserve("add task", n);
       let m = this.#b.heap;
@@ -290,6 +291,24 @@ class WasmCore implements SchedulerCore {
 
   cancelled(): Int32Array {
     return this.#view(this.#cv, this.#b.at.cancelledPtr, this.#b.at.cancelledLen);
+  }
+
+  takeOutputs(ready: Int32Array, failed: Int32Array, cancelled: Int32Array): void {
+    const m = this.#b.mem();
+    const h = this.#h;
+    const at = this.#b.at;
+    const nr = m[h + at.readyLen]!, nf = m[h + at.failedLen]!, nc = m[h + at.cancelledLen]!;
+    if (ready.length < nr || failed.length < nf || cancelled.length < nc) {
+      throw new RangeError(
+        `Cannot take outputs as a buffer is too small: received ${ready.length}/${failed.length}/${cancelled.length} for ${nr}/${nf}/${nc}`,
+      );
+    }
+    if (nr !== 0) copyInto(ready, m, m[h + at.readyPtr]! >> 2, nr);
+    if (nf !== 0) copyInto(failed, m, m[h + at.failedPtr]! >> 2, nf);
+    if (nc !== 0) copyInto(cancelled, m, m[h + at.cancelledPtr]! >> 2, nc);
+    m[h + at.readyLen] = 0;
+    m[h + at.failedLen] = 0;
+    m[h + at.cancelledLen] = 0;
   }
 
   /** Zeroes the three output lengths in the header (the core re-reads them on every call). */

@@ -9,29 +9,11 @@
  * @module
  */
 
-import type { BackendTask, ResolvedResources } from "../backend.ts";
-import { BackendError } from "../errors.ts";
-import type { SlurmAllocation } from "./_slurm_allocation.ts";
-import type { Agent } from "./_slurm_agents.ts";
-import type { SlurmShared } from "./_slurm_shared.ts";
-
-/** One node of the allocation and its free slots. */
-export interface SlotNode {
-  readonly name: string;
-  readonly cpus: number;
-  readonly gpus: number;
-  freeCpus: number;
-  freeGpus: number;
-  lost: boolean;
-  readonly agents: Agent[];
-}
-
-/** What a started task holds on one node. */
-export interface Share {
-  readonly node: SlotNode;
-  readonly cpus: number;
-  readonly gpus: number;
-}
+import type { BackendTask, ResolvedResources } from "../../backend.ts";
+import { BackendError } from "../../errors.ts";
+import type { SlurmAllocation } from "./_allocation.ts";
+import type { SlurmShared } from "./_shared.ts";
+import type { Share, SlotNode } from "./_types.ts";
 
 /** A queued task. */
 interface Pending {

@@ -33,7 +33,7 @@
  *
  * ## Executables
  *
- * `srun --verbose` runs each step (argv from `buildSrunArgv` (slurm_argv.ts)); its
+ * `srun --verbose` runs each step (argv from `buildSrunArgv` (argv.ts)); its
  * `launching StepId=J.S` line marks the task RUNNING and names the step.
  * Outcome: stdout (or the `stdoutPath`) on success; the task's own exit code
  * or signal (from srun's task exit notices) → `ExecutableError`; a node
@@ -46,7 +46,7 @@
  * ## Function tasks
  *
  * On the first function task the backend listens on TCP and starts
- * `agentsPerNode` agents ({@link ./slurm_agent.ts}) per node with
+ * `agentsPerNode` agents ({@link ./agent.ts}) per node with
  * `srun --overlap` (its own CPU accounting covers them). Tasks go to the
  * agent of the node they are placed on, many per frame; the function crosses
  * as its `module` URL and name or as self-contained source (as with
@@ -61,68 +61,52 @@
  * @module
  */
 
-import type {
-  AttachContext,
-  BackendTask,
-  ExecutionBackend,
-  ResolvedResources,
-} from "../backend.ts";
-import { BackendError } from "../errors.ts";
-import { checkName } from "./_name.ts";
-import { SlurmAgents } from "./_slurm_agents.ts";
-import { SlurmAllocation } from "./_slurm_allocation.ts";
-import { SlurmShared } from "./_slurm_shared.ts";
-import { SlotScheduler } from "./_slurm_slots.ts";
-import { SlurmSteps } from "./_slurm_steps.ts";
-import { cleanSlurmEnvironment } from "./slurm_argv.ts";
+import {
+  type AttachContext,
+  type BackendTask,
+  type ExecutionBackend,
+  type ResolvedResources,
+  type TaskKind,
+  unsupportedKind,
+} from "../../backend.ts";
+import { BackendError } from "../../errors.ts";
+import { backendName, positiveInt } from "../_options.ts";
+import { received } from "../../_text.ts";
+import { SlurmAgents } from "./_agents.ts";
+import { SlurmAllocation } from "./_allocation.ts";
+import { SlurmShared } from "./_shared.ts";
+import { SlotScheduler } from "./_slots.ts";
+import { SlurmSteps } from "./_steps.ts";
+import { cleanSlurmEnvironment } from "./argv.ts";
+import type { SlurmBackendOptions } from "./_types.ts";
 
-/** Options of {@link SlurmBackend}. */
-export interface SlurmBackendOptions {
-  /** The name tasks are routed by. @default {"slurm"} */
-  name?: string;
-  /** The `srun` executable. @default {"srun"} */
-  srun?: string;
-  /** The `salloc` executable. @default {"salloc"} */
-  salloc?: string;
-  /** The `scontrol` executable. @default {"scontrol"} */
-  scontrol?: string;
-  /** The `scancel` executable. @default {"scancel"} */
-  scancel?: string;
-  /** The `squeue` executable. @default {"squeue"} */
-  squeue?: string;
-  /** Job id of an existing allocation to use (default: `SLURM_JOB_ID`, else request one). */
-  allocation?: string;
-  /** Requested allocation: partition (`--partition`). */
-  partition?: string;
-  /** Requested allocation: account (`--account`). */
-  account?: string;
-  /** Requested allocation: whole nodes (`--nodes=N --exclusive`). @default {1} */
-  nodes?: number;
-  /** Requested allocation: time limit (`--time`, e.g. `"1:00:00"`). */
-  time?: string;
-  /** Requested allocation: more `salloc` flags (after the generated ones). */
-  sallocArgs?: string[];
-  /** More `srun` flags for every step (after the generated ones). */
-  extraSrunArgs?: string[];
-  /** Start every task at once with `--overlap`, counting no slots. @default {false} */
-  oversubscribe?: boolean;
-  /** Agents per node for function tasks. @default {1} */
-  agentsPerNode?: number;
-  /** Address the agents connect back to. @default {Deno.hostname()} */
-  agentAddress?: string;
-  /** Address the backend listens on for agents. @default {"0.0.0.0"} */
-  listenAddress?: string;
-  /** The Deno binary the agents run. @default {Deno.execPath()} */
-  deno?: string;
-  /** Flags for `deno run` of the agents. @default {["-A", "--no-prompt"]} */
-  agentDenoArgs?: string[];
-  /** Milliseconds between SIGTERM and SIGKILL to an `srun` being stopped. @default {5000} */
-  killGraceMs?: number;
-  /** Milliseconds an agent may take to start and say hello. @default {60000} */
-  agentStartTimeoutMs?: number;
-}
+export type { SlurmBackendOptions } from "./_types.ts";
 
 const DEFAULT_KILL_GRACE_MS = 5000;
+
+/** The options {@link SlurmBackend} takes besides `name`. */
+const OPTION_NAMES: readonly string[] = [
+  "srun",
+  "salloc",
+  "scontrol",
+  "scancel",
+  "squeue",
+  "allocation",
+  "partition",
+  "account",
+  "nodes",
+  "time",
+  "sallocArgs",
+  "extraSrunArgs",
+  "oversubscribe",
+  "agentsPerNode",
+  "agentAddress",
+  "listenAddress",
+  "deno",
+  "agentDenoArgs",
+  "killGraceMs",
+  "agentStartTimeoutMs",
+];
 
 /**
  * Runs executable tasks as Slurm job steps and function tasks on Deno agents
@@ -139,6 +123,8 @@ const DEFAULT_KILL_GRACE_MS = 5000;
 export class SlurmBackend implements ExecutionBackend {
   /** The backend's name. */
   readonly name: string;
+  /** Executables as job steps, function tasks on node agents. */
+  readonly kinds: readonly TaskKind[] = ["function", "executable"];
   readonly #shared: SlurmShared;
   readonly #allocation: SlurmAllocation;
   readonly #slots: SlotScheduler;
@@ -154,7 +140,7 @@ export class SlurmBackend implements ExecutionBackend {
    * @throws {RangeError} on a non-positive `nodes` / `agentsPerNode` or a negative `killGraceMs`
    */
   constructor(options: SlurmBackendOptions = {}) {
-    this.name = checkName("SlurmBackend", options, "slurm");
+    this.name = backendName("SlurmBackend", options, OPTION_NAMES, "slurm");
     for (
       const key of [
         "srun",
@@ -174,9 +160,7 @@ export class SlurmBackend implements ExecutionBackend {
       const v = options[key];
       if (v !== undefined && (typeof v !== "string" || v === "")) {
         throw new TypeError(
-          `Cannot create SlurmBackend as '${key}' must be a non-empty string: received ${
-            describe(v)
-          }`,
+          `Cannot create SlurmBackend as '${key}' must be a non-empty string: ${received(v)}`,
         );
       }
     }
@@ -184,20 +168,25 @@ export class SlurmBackend implements ExecutionBackend {
       const v = options[key];
       if (v !== undefined && (!Array.isArray(v) || v.some((a) => typeof a !== "string"))) {
         throw new TypeError(
-          `Cannot create SlurmBackend as '${key}' must be an array of strings: received ${
-            describe(v)
-          }`,
+          `Cannot create SlurmBackend as '${key}' must be an array of strings: ${received(v)}`,
         );
       }
     }
-    positiveInteger("nodes", options.nodes);
-    positiveInteger("agentsPerNode", options.agentsPerNode);
-    positiveInteger("agentStartTimeoutMs", options.agentStartTimeoutMs);
+    positiveInt("SlurmBackend", "nodes", options.nodes, 1);
+    positiveInt("SlurmBackend", "agentsPerNode", options.agentsPerNode, 1);
+    positiveInt("SlurmBackend", "agentStartTimeoutMs", options.agentStartTimeoutMs, 1);
+    if (options.oversubscribe !== undefined && typeof options.oversubscribe !== "boolean") {
+      throw new TypeError(
+        `Cannot create SlurmBackend as 'oversubscribe' must be a boolean: ${
+          received(options.oversubscribe)
+        }`,
+      );
+    }
     const grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     if (typeof grace !== "number" || !Number.isFinite(grace) || grace < 0) {
       throw new RangeError(
-        `Cannot create SlurmBackend as 'killGraceMs' must be a non-negative number: received ${
-          describe(grace)
+        `Cannot create SlurmBackend as 'killGraceMs' must be a non-negative number: ${
+          received(grace)
         }`,
       );
     }
@@ -280,6 +269,14 @@ export class SlurmBackend implements ExecutionBackend {
         );
         continue;
       }
+      switch (task.kind) {
+        case "function":
+        case "executable":
+          break;
+        default:
+          host.failed(task, unsupportedKind(this.name, task));
+          continue;
+      }
       if (task.kind === "function" && !this.#shared.options.oversubscribe) {
         const need = task.resources.ranks * task.resources.coresPerRank;
         const largest = Math.max(0, ...this.#slots.live().map((n) => n.cpus));
@@ -342,23 +339,5 @@ export class SlurmBackend implements ExecutionBackend {
     await this.#allocation.release();
     // Until nothing this backend started is left (scancels, readers).
     while (shared.chores.size > 0) await Promise.allSettled([...shared.chores]);
-  }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  return typeof value === "object" ? "an object" : String(value);
-}
-
-function positiveInteger(name: string, value: unknown): void {
-  if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot create SlurmBackend as '${name}' must be a positive integer: received ${
-        describe(value)
-      }`,
-    );
   }
 }

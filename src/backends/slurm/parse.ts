@@ -34,7 +34,7 @@ export interface JobInfo {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { expandHostlist } from "./slurm_parse.ts";
+ * import { expandHostlist } from "./parse.ts";
  * assert(expandHostlist("n[1-3],gpu[08-09]").join() === "n1,n2,n3,gpu08,gpu09");
  * ```
  *
@@ -109,7 +109,7 @@ function badHostlist(expression: string, detail: string): SyntaxError {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { expandCounts } from "./slurm_parse.ts";
+ * import { expandCounts } from "./parse.ts";
  * assert(expandCounts("8(x2),4").join() === "8,8,4");
  * ```
  *
@@ -173,7 +173,7 @@ export function countGpus(gres: string): number {
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { parseJobInfo } from "./slurm_parse.ts";
+ * import { parseJobInfo } from "./parse.ts";
  * const info = parseJobInfo("JobId=7 JobName=x\n JobState=RUNNING Reason=None\n NodeList=n[1-2]\n" +
  *   "   Nodes=n[1-2] CPU_IDs=0-7 Mem=0 GRES=\n");
  * assert(info.nodes.length === 2 && info.nodes[1]!.cpus === 8);
@@ -239,7 +239,7 @@ export type SrunLine =
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { parseSrunLine } from "./slurm_parse.ts";
+ * import { parseSrunLine } from "./parse.ts";
  * const l = parseSrunLine("srun: launching StepId=4.2 on host n1, 8 tasks: [0-7]");
  * assert(l.kind === "launching" && l.stepId === "2");
  * ```

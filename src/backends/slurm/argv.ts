@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { ExecutableTask, ResolvedResources } from "../backend.ts";
+import type { ExecutableTask, ResolvedResources } from "../../backend.ts";
 
 /** What {@link buildSrunArgv} needs of a task (an {@link ExecutableTask} fits). */
 export interface SrunTaskSpec {
@@ -82,7 +82,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { buildSrunArgv } from "./slurm_argv.ts";
+ * import { buildSrunArgv } from "./argv.ts";
  * const argv = buildSrunArgv({
  *   uid: "task.000001",
  *   resources: { ranks: 2, coresPerRank: 1, gpusPerRank: 0, memoryMB: 0 },
@@ -192,7 +192,7 @@ export function buildSrunArgv(
  * @example
  * ```ts
  * import { assert } from "@std/assert";
- * import { srunEnvironment } from "./slurm_argv.ts";
+ * import { srunEnvironment } from "./argv.ts";
  * const env = srunEnvironment({ env: { A: "x,y" } }, { SLURM_JOB_ID: "7", PATH: "/bin" });
  * assert(env.A === "x,y" && env.SLURM_JOB_ID === undefined && env.PATH === "/bin");
  * ```

@@ -1,6 +1,6 @@
 /**
  * Function tasks of a `SlurmBackend` on long-lived Deno agents
- * ({@link ./slurm_agent.ts}): the host side. On the first function task the
+ * ({@link ./agent.ts}): the host side. On the first function task the
  * backend listens on TCP and starts `agentsPerNode` agents per node with
  * `srun --overlap`; an agent says hello with a random token, then takes many
  * tasks per frame and reports them RUNNING and done. Cancelling a running
@@ -10,12 +10,13 @@
  * @module
  */
 
-import type { FunctionTask } from "../backend.ts";
-import { BackendError } from "../errors.ts";
-import { shipFunction, type ShippedFunction } from "../ship.ts";
-import type { SlurmAllocation } from "./_slurm_allocation.ts";
-import { message, readLines, type SlurmShared, tryClose, tryKill } from "./_slurm_shared.ts";
-import type { Share, SlotNode, SlotScheduler } from "./_slurm_slots.ts";
+import type { FunctionTask } from "../../backend.ts";
+import { BackendError } from "../../errors.ts";
+import { shipFunction, type ShippedFunction } from "../../ship.ts";
+import type { SlurmAllocation } from "./_allocation.ts";
+import { message, readLines, type SlurmShared, tryClose, tryKill } from "./_shared.ts";
+import type { SlotScheduler } from "./_slots.ts";
+import type { Agent, FnRun, Share, SlotNode } from "./_types.ts";
 import {
   encodeFrame,
   FrameReader,
@@ -23,46 +24,11 @@ import {
   fromThrownValue,
   ResultStatus,
   type ThrownValue,
-} from "./slurm_agent.ts";
-import { buildSrunArgv } from "./slurm_argv.ts";
-import { parseSrunLine } from "./slurm_parse.ts";
+} from "./agent.ts";
+import { buildSrunArgv } from "./argv.ts";
+import { parseSrunLine } from "./parse.ts";
 
-/** A function task given to an agent. */
-export interface FnRun {
-  readonly kind: "fn";
-  readonly task: FunctionTask;
-  readonly shares: Share[];
-  readonly id: number;
-  readonly fnId: number;
-  readonly agent: Agent;
-  started: boolean;
-  cancelled: boolean;
-}
-
-/** A Deno agent process on one node. */
-export interface Agent {
-  readonly id: number;
-  readonly node: SlotNode;
-  state: "starting" | "ready" | "dead";
-  child: Deno.ChildProcess | undefined;
-  conn: Deno.Conn | undefined;
-  writes: Promise<void>;
-  /** Runs sent or waiting to be sent, by id. */
-  readonly runs: Map<number, FnRun>;
-  /** Flat [id, fnId, args] of runs not yet sent. */
-  outbox: unknown[];
-  outRuns: FnRun[];
-  readonly defined: Set<number>;
-  flushQueued: boolean;
-  readonly stderrTail: string[];
-  nodeFailure: boolean;
-  deathReason: string | undefined;
-  startTimer: ReturnType<typeof setTimeout> | undefined;
-  killTimer: ReturnType<typeof setTimeout> | undefined;
-  exited: Promise<void>;
-}
-
-const AGENT_URL = new URL("./slurm_agent.ts", import.meta.url).href;
+const AGENT_URL = new URL("./agent.ts", import.meta.url).href;
 
 /** The agents of one backend, their listener, and the function tasks they run. */
 export class SlurmAgents {

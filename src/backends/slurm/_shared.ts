@@ -6,13 +6,8 @@
  * @module
  */
 
-import type { BackendHost, BackendTask } from "../backend.ts";
-import type { FnRun } from "./_slurm_agents.ts";
-import type { StepRun } from "./_slurm_steps.ts";
-import type { SlurmBackendOptions } from "./slurm.ts";
-
-/** A started task: an executable step or a function task on an agent. */
-export type Run = StepRun | FnRun;
+import type { BackendHost, BackendTask } from "../../backend.ts";
+import type { Run, SlurmBackendOptions } from "./_types.ts";
 
 /** State read and written by every part of one `SlurmBackend`. */
 export class SlurmShared {

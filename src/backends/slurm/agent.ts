@@ -5,7 +5,7 @@
  * ## Start
  *
  * ```
- *  deno run -A slurm_agent.ts <host> <port> <agent id>     (token in env ASYNCFLOW_AGENT_TOKEN)
+ *  deno run -A agent.ts <host> <port> <agent id>     (token in env ASYNCFLOW_AGENT_TOKEN)
  * ```
  *
  * The agent connects to the engine over TCP, says `hello` with the token and
@@ -37,7 +37,7 @@
 
 import { Buffer } from "node:buffer";
 import v8 from "node:v8";
-import { explainLoadError, loadFunction, type ShippedFunction } from "../ship.ts";
+import { explainLoadError, loadFunction, type ShippedFunction } from "../../ship.ts";
 
 /** Result status codes in a `report`. */
 export const ResultStatus = {
@@ -352,7 +352,7 @@ if (import.meta.main) {
   const [host, port, agent] = Deno.args;
   const token = Deno.env.get("ASYNCFLOW_AGENT_TOKEN");
   if (host === undefined || port === undefined || agent === undefined || token === undefined) {
-    console.error("Usage: ASYNCFLOW_AGENT_TOKEN=<token> slurm_agent.ts <host> <port> <agent id>");
+    console.error("Usage: ASYNCFLOW_AGENT_TOKEN=<token> agent.ts <host> <port> <agent id>");
     Deno.exit(2);
   }
   Deno.env.delete("ASYNCFLOW_AGENT_TOKEN");

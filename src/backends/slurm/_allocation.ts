@@ -6,8 +6,8 @@
  * @module
  */
 
-import { message, readLines, type SlurmShared, tryKill } from "./_slurm_shared.ts";
-import { type JobInfo, parseJobInfo } from "./slurm_parse.ts";
+import { message, readLines, type SlurmShared, tryKill } from "./_shared.ts";
+import { type JobInfo, parseJobInfo } from "./parse.ts";
 
 const TERMINAL_JOB_STATES = new Set([
   "BOOT_FAIL",

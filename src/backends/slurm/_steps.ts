@@ -8,26 +8,14 @@
  */
 
 import { dirname } from "node:path";
-import type { ExecutableTask } from "../backend.ts";
-import { BackendError, ExecutableError } from "../errors.ts";
-import type { SlurmAllocation } from "./_slurm_allocation.ts";
-import { message, readLines, type SlurmShared, tryKill } from "./_slurm_shared.ts";
-import type { Share, SlotScheduler } from "./_slurm_slots.ts";
-import { buildSrunArgv, srunEnvironment } from "./slurm_argv.ts";
-import { parseSrunLine, signalName } from "./slurm_parse.ts";
-
-/** A running executable step. */
-export interface StepRun {
-  readonly kind: "step";
-  readonly task: ExecutableTask;
-  readonly shares: Share[];
-  child: Deno.ChildProcess | undefined;
-  /** `J.S`, once srun said it launched. */
-  step: string | undefined;
-  cancelled: boolean;
-  killTimer: ReturnType<typeof setTimeout> | undefined;
-  finished: Promise<void>;
-}
+import type { ExecutableTask } from "../../backend.ts";
+import { BackendError, ExecutableError } from "../../errors.ts";
+import type { SlurmAllocation } from "./_allocation.ts";
+import { message, readLines, type SlurmShared, tryKill } from "./_shared.ts";
+import type { SlotScheduler } from "./_slots.ts";
+import type { Share, StepRun } from "./_types.ts";
+import { buildSrunArgv, srunEnvironment } from "./argv.ts";
+import { parseSrunLine, signalName } from "./parse.ts";
 
 /** Runs executable tasks as job steps; frees their slots when `srun` has exited. */
 export class SlurmSteps {
