@@ -51,16 +51,21 @@ export type {
   TaskEventType,
 } from "./src/events.ts";
 export { InputFile, OutputFile } from "./src/data.ts";
+export { type TaskContext, taskContext } from "./src/context.ts";
 export {
   type AttachContext,
   type BackendHost,
   type BackendTask,
   type BackendTaskBase,
   byPriority,
+  type ChatMessage,
   type CompletionInfo,
   type ExecutableTask,
   type ExecutionBackend,
   type FunctionTask,
+  type PromptOptions,
+  type PromptTask,
+  refuseKind,
   type ResolvedResources,
   type Resources,
   type TaskKind,

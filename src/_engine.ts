@@ -624,7 +624,6 @@ export class Engine implements EngineLink {
       }
       x.values = undefined;
       x.parent?.x?.members?.delete(t);
-      if (outcome !== Outcome.DONE) x.abort?.abort(v);
     }
     t.args = EMPTY; // drop what the task no longer needs
     if (listening) {
@@ -983,12 +982,13 @@ export class Engine implements EngineLink {
   #timedOut(t: Task, ms: number): void {
     if (t.ph !== Phase.RUNNING) return;
     t.x!.timer = undefined;
-    this.#stopOnBackend(t, "timeout");
+    const error = new TaskTimeoutError(ms, t.name);
+    this.#stopOnBackend(t, error);
     const members = t.x?.members;
     if (members !== undefined) {
       for (const m of [...members]) this.cancelTask(m, "block timed out", false);
     }
-    this.#fail(t, new TaskTimeoutError(ms, t.name));
+    this.#fail(t, error);
   }
 
   #stopOnBackend(t: Task, reason: unknown): void {
@@ -1013,8 +1013,9 @@ export class Engine implements EngineLink {
     if (members !== undefined) {
       for (const m of [...members]) this.cancelTask(m, reason, false);
     }
-    this.#stopOnBackend(t, reason);
-    this.#to(t, Phase.CANCELLED, new CancelledError(reason, t.uid));
+    const error = new CancelledError(reason, t.uid);
+    this.#stopOnBackend(t, error);
+    this.#to(t, Phase.CANCELLED, error);
     if (flushNow && !this.#flushing) this.#flush();
     return true;
   }

@@ -25,7 +25,7 @@ import type { ExecutionBackend } from "./backend.ts";
 import { BlockFuture, takeResolver, TaskFuture, type TaskState } from "./future.ts";
 import type { ResolvedOptions } from "./options.ts";
 import type { ResolvedResources } from "./types.ts";
-import type { Kind } from "./kinds/mod.ts";
+import type { ChatMessage, Kind } from "./kinds/mod.ts";
 
 /** Where a task is in its life. Stable integers; ordered as a task moves on. */
 export const Phase = {
@@ -128,8 +128,6 @@ export interface TaskExtra {
   key?: string;
   /** Completed from the journal. */
   cached?: boolean;
-  /** Aborted on cancel, timeout and shutdown (made when a body asks for it). */
-  abort?: AbortController | undefined;
 }
 
 /** Argument-scan bits in `Task.flags`. */
@@ -265,6 +263,18 @@ export class FnTask extends TaskFuture {
   get stderrPath(): string | undefined {
     return this.x?.prep?.stderrPath as string | undefined;
   }
+  get messages(): readonly ChatMessage[] {
+    return (this.x?.prep?.messages as ChatMessage[] | undefined) ?? [];
+  }
+  get model(): string | undefined {
+    return this.def.opts.prompt?.model;
+  }
+  get temperature(): number | undefined {
+    return this.def.opts.prompt?.temperature;
+  }
+  get maxTokens(): number | undefined {
+    return this.def.opts.prompt?.maxTokens;
+  }
   get extra(): TaskExtra {
     return this.x ??= {};
   }
@@ -334,6 +344,10 @@ interface RecordMembers {
   readonly cwd: string | undefined;
   readonly stdoutPath: string | undefined;
   readonly stderrPath: string | undefined;
+  readonly messages: readonly ChatMessage[];
+  readonly model: string | undefined;
+  readonly temperature: number | undefined;
+  readonly maxTokens: number | undefined;
   readonly extra: TaskExtra;
 }
 /** A block record has every member of a task record. */

@@ -28,7 +28,10 @@
  *   backend only has to make sure the work stops (kill the process, terminate
  *   the worker, scancel the step) and release its slot.
  * - Timeouts are owned by the engine: it starts the clock at `running`, and on
- *   expiry calls `cancel(task, "timeout")` and fails the task.
+ *   expiry calls `cancel(task, error)` with the `TaskTimeoutError` and fails
+ *   the task. A cancel passes the `CancelledError` the future rejects with.
+ *   A backend that runs function bodies aborts the task's
+ *   `taskContext().signal` with that reason.
  * - {@link ExecutionBackend.shutdown} stops everything the backend started.
  *   Idempotent.
  *
@@ -38,13 +41,15 @@ import { BackendError } from "./errors.ts";
 import type { ResolvedResources, TaskKind } from "./types.ts";
 import type { FunctionTask } from "./kinds/function.ts";
 import type { ExecutableTask } from "./kinds/executable.ts";
+import type { PromptTask } from "./kinds/prompt.ts";
 
 export type { BackendTaskBase, ResolvedResources, Resources, TaskKind } from "./types.ts";
 export type { FunctionTask } from "./kinds/function.ts";
 export type { ExecutableTask } from "./kinds/executable.ts";
+export type { ChatMessage, PromptOptions, PromptTask } from "./kinds/prompt.ts";
 
 /** What a backend receives: one shape per task kind, discriminated by `kind`. */
-export type BackendTask = FunctionTask | ExecutableTask;
+export type BackendTask = FunctionTask | ExecutableTask | PromptTask;
 
 /** Extra facts a backend may report with a result. */
 export interface CompletionInfo {
@@ -108,9 +113,29 @@ export function kindsOf(backend: ExecutionBackend): readonly TaskKind[] {
 const DEFAULT_KINDS: readonly TaskKind[] = Object.freeze(["function", "executable"]);
 
 /**
- * The error for a task of a kind a backend does not run. Its parameter is
- * `never`, so the `default` branch of a switch over `task.kind` that calls it
- * does not compile while a kind is left unhandled.
+ * The error for a task of a kind a backend does not run (list such kinds as
+ * their own `case` in the backend's switch over `task.kind`).
+ *
+ * @param backend the backend's name
+ * @param task the task
+ * @returns the error to fail the task with
+ */
+export function refuseKind(
+  backend: string,
+  task: { readonly kind: string; readonly name: string },
+): BackendError {
+  return new BackendError(
+    backend,
+    `Cannot run ${task.kind} task '${task.name}' as backend '${backend}' does not run ${task.kind} tasks`,
+  );
+}
+
+/**
+ * The `default` branch of a backend's switch over `task.kind`: its parameter
+ * is `never`, so the switch does not compile while a kind of
+ * {@link BackendTask} is left unhandled (a kind added later cannot be
+ * mishandled silently); at run time (a backend compiled against fewer kinds)
+ * it makes the same error as {@link refuseKind}.
  *
  * @param backend the backend's name
  * @param task the task (typed `never` when every kind is handled)
@@ -118,12 +143,10 @@ const DEFAULT_KINDS: readonly TaskKind[] = Object.freeze(["function", "executabl
  */
 export function unsupportedKind(backend: string, task: never): BackendError {
   const t = task as { kind?: unknown; name?: unknown };
-  const kind = typeof t.kind === "string" ? t.kind : String(typeof t.kind);
-  const name = typeof t.name === "string" ? t.name : "task";
-  return new BackendError(
-    backend,
-    `Cannot run ${kind} task '${name}' as backend '${backend}' does not run ${kind} tasks`,
-  );
+  return refuseKind(backend, {
+    kind: typeof t.kind === "string" ? t.kind : String(typeof t.kind),
+    name: typeof t.name === "string" ? t.name : "task",
+  });
 }
 
 /**

@@ -14,7 +14,13 @@ import { createCore } from "./core/mod.ts";
 import { EventLog } from "./event_log.ts";
 import { otelListener } from "./otel.ts";
 import { Engine } from "./_engine.ts";
-import { blockKind, executableKind, functionKind } from "./kinds/mod.ts";
+import {
+  blockKind,
+  type ChatMessage,
+  executableKind,
+  functionKind,
+  promptKind,
+} from "./kinds/mod.ts";
 import type { TaskFunction } from "./task_function.ts";
 import { hex8, received } from "./_text.ts";
 
@@ -266,6 +272,40 @@ export class WorkflowEngine {
     options?: TaskOptions,
   ): TaskFunction<A, string> {
     return this.#e.define(executableKind, fn, options, "executableTask") as unknown as TaskFunction<
+      A,
+      string
+    >;
+  }
+
+  /**
+   * Define a prompt task (an AI task): `builder` runs after the dependencies
+   * resolve, with their values, and returns the user message (a non-empty
+   * string) or a non-empty list of chat messages; an inference backend
+   * (`OpenAIBackend`; `NoopBackend` answers `"Dummy Prompt Output"`) sends
+   * it. The `prompt` option sets the model, a system message, the
+   * temperature and `maxTokens`.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { WorkflowEngine } from "../mod.ts";
+   * await using flow = await WorkflowEngine.create({ dryRun: true });
+   * const summarise = flow.promptTask((text: string) => `Summarise: ${text}`, {
+   *   prompt: { system: "Be brief.", maxTokens: 64 },
+   * });
+   * assertEquals(await summarise("a long text"), "Dummy Prompt Output");
+   * ```
+   *
+   * @param builder the message builder (sync or async)
+   * @param options see {@link TaskOptions}
+   * @returns a task function whose result is the model's answer
+   * @throws {TypeError} when `builder` is not a function or an option is malformed
+   */
+  promptTask<A extends unknown[]>(
+    builder: (...args: A) => string | ChatMessage[] | PromiseLike<string | ChatMessage[]>,
+    options?: TaskOptions,
+  ): TaskFunction<A, string> {
+    return this.#e.define(promptKind, builder, options, "promptTask") as unknown as TaskFunction<
       A,
       string
     >;

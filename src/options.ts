@@ -6,6 +6,18 @@
 import { received } from "./_text.ts";
 import type { ResolvedResources, Resources } from "./types.ts";
 
+/** The `prompt` task option (a leaf copy of the prompt kind's type). */
+export interface PromptOptions {
+  /** The model; the backend's `model` when absent. */
+  model?: string;
+  /** A system message, put first unless the builder's messages start with one. */
+  system?: string;
+  /** Sampling temperature (0 to 2). */
+  temperature?: number;
+  /** Most tokens to generate (sent as `max_tokens`). */
+  maxTokens?: number;
+}
+
 /** Options of `functionTask`, `executableTask` and `block`. */
 export interface TaskOptions {
   /** The task's name. @default {fn.name, else "task"} */
@@ -26,6 +38,8 @@ export interface TaskOptions {
   env?: Record<string, string>;
   /** Executables: working directory. */
   cwd?: string;
+  /** Prompt tasks: model, system message, temperature, maxTokens. */
+  prompt?: PromptOptions;
 }
 
 /** Options given to `.with()`: task options plus `workflowId`. */
@@ -46,6 +60,7 @@ export interface ResolvedOptions {
   env: Record<string, string> | undefined;
   cwd: string | undefined;
   workflowId: string | undefined;
+  prompt: PromptOptions | undefined;
 }
 
 /** Resources when none are given. */
@@ -67,6 +82,7 @@ const KNOWN = new Set([
   "env",
   "cwd",
   "workflowId",
+  "prompt",
 ]);
 
 function checkInt(action: string, field: string, v: unknown, min: number): number {
@@ -147,6 +163,7 @@ export function resolveOptions(
     env: undefined,
     cwd: undefined,
     workflowId: undefined,
+    prompt: undefined,
   };
   if (options === undefined) return out;
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
@@ -219,5 +236,52 @@ export function resolveOptions(
   }
   if (o.cwd !== undefined) out.cwd = checkString(action, "cwd", o.cwd);
   if (o.workflowId !== undefined) out.workflowId = checkString(action, "workflowId", o.workflowId);
+  if (o.prompt !== undefined) out.prompt = resolvePrompt(action, o.prompt, out.prompt);
+  return out;
+}
+
+/**
+ * Validate the `prompt` option and merge it over `base` key by key.
+ *
+ * @throws {TypeError} for a wrong type or unknown field
+ * @throws {RangeError} for a temperature outside 0 to 2 or a maxTokens that is not a positive integer
+ */
+function resolvePrompt(
+  action: string,
+  p: unknown,
+  base: PromptOptions | undefined,
+): PromptOptions {
+  if (typeof p !== "object" || p === null || Array.isArray(p)) {
+    throw new TypeError(`${action} as 'prompt' must be an object: ${received(p)}`);
+  }
+  const o = p as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!["model", "system", "temperature", "maxTokens"].includes(k)) {
+      throw new TypeError(
+        `${action} as 'prompt' has an unknown field (known: model, system, temperature, maxTokens): ${
+          received(k)
+        }`,
+      );
+    }
+  }
+  const out: PromptOptions = { ...base };
+  if (o.model !== undefined) out.model = checkString(action, "prompt.model", o.model);
+  if (o.system !== undefined) {
+    if (typeof o.system !== "string") {
+      throw new TypeError(`${action} as 'prompt.system' must be a string: ${received(o.system)}`);
+    }
+    out.system = o.system;
+  }
+  if (o.temperature !== undefined) {
+    const t = o.temperature;
+    if (typeof t !== "number" || !(t >= 0 && t <= 2)) {
+      const E = typeof t === "number" ? RangeError : TypeError;
+      throw new E(`${action} as 'prompt.temperature' must be a number from 0 to 2: ${received(t)}`);
+    }
+    out.temperature = t;
+  }
+  if (o.maxTokens !== undefined) {
+    out.maxTokens = checkInt(action, "prompt.maxTokens", o.maxTokens, 1);
+  }
   return out;
 }

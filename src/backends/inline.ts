@@ -10,10 +10,12 @@ import {
   type BackendTask,
   type ExecutionBackend,
   type FunctionTask,
+  refuseKind,
   type ResolvedResources,
   type TaskKind,
   unsupportedKind,
 } from "../backend.ts";
+import { callInContext, type ContextSource } from "../context.ts";
 import { LocalProcesses } from "../exec.ts";
 import { attachOnce, backendName } from "./_options.ts";
 
@@ -47,6 +49,13 @@ export class InlineBackend implements ExecutionBackend {
   readonly kinds: readonly TaskKind[] = ["function", "executable"];
   #host: BackendHost | undefined;
   #processes: LocalProcesses;
+  /** Abort controllers of running function tasks whose body asked for its signal. */
+  readonly #aborts = new Map<ContextSource, AbortController>();
+  readonly #signalOf = (task: ContextSource): AbortSignal => {
+    let c = this.#aborts.get(task);
+    if (c === undefined) this.#aborts.set(task, c = new AbortController());
+    return c.signal;
+  };
 
   /**
    * Creates the backend; it starts nothing until tasks arrive.
@@ -82,6 +91,9 @@ export class InlineBackend implements ExecutionBackend {
         case "executable":
           this.#processes.submit(t, host);
           break;
+        case "prompt":
+          host.failed(t, refuseKind(this.name, t));
+          break;
         default:
           host.failed(t, unsupportedKind(this.name, t));
       }
@@ -93,12 +105,14 @@ export class InlineBackend implements ExecutionBackend {
     host.running(t);
     let r: unknown;
     try {
-      r = (t.fn as (...a: unknown[]) => unknown)(...t.args);
+      r = callInContext(t, this.#signalOf, t.fn as (...a: unknown[]) => unknown, t.args);
     } catch (e) {
+      this.#end(t);
       host.failed(t, e);
       return;
     }
     if (r === null || (typeof r !== "object" && typeof r !== "function")) {
+      this.#end(t);
       host.done(t, r);
       return;
     }
@@ -109,25 +123,49 @@ export class InlineBackend implements ExecutionBackend {
       if (typeof then === "function") {
         (then as PromiseLike<unknown>["then"]).call(
           r,
-          (v) => host.done(t, v),
-          (e) => host.failed(t, e),
+          (v) => {
+            this.#end(t);
+            host.done(t, v);
+          },
+          (e) => {
+            this.#end(t);
+            host.failed(t, e);
+          },
         );
         return;
       }
     } catch (e) {
+      this.#end(t);
       host.failed(t, e);
       return;
     }
+    this.#end(t);
     host.done(t, r);
   }
 
-  /** Stop a task: kills an executable's process tree; JavaScript cannot be stopped. */
-  cancel(task: BackendTask, _reason: unknown): void {
-    if (task.kind === "executable") this.#processes.cancel(task);
+  /** The body is over: forget its abort controller. */
+  #end(t: FunctionTask): void {
+    if (this.#aborts.size !== 0) this.#aborts.delete(t);
   }
 
-  /** Kill every running process tree. */
+  /**
+   * Stop a task: kills an executable's process tree; aborts a function
+   * task's signal (`taskContext().signal`), which is all a body that is
+   * JavaScript on this event loop can be told.
+   */
+  cancel(task: BackendTask, reason: unknown): void {
+    if (task.kind === "executable") this.#processes.cancel(task);
+    else if (task.kind === "function") {
+      // a body that asks for its signal later must still see the abort
+      this.#signalOf(task);
+      this.#aborts.get(task)!.abort(reason);
+    }
+  }
+
+  /** Kill every running process tree; abort every function task's signal. */
   async shutdown(): Promise<void> {
+    for (const c of this.#aborts.values()) c.abort(new Error("the backend shut down"));
+    this.#aborts.clear();
     await this.#processes.shutdown();
   }
 }

@@ -81,6 +81,10 @@ export class NoopBackend implements ExecutionBackend {
           host.running(t);
           host.done(t, DUMMY_OUTPUT);
           break;
+        case "prompt":
+          host.running(t);
+          host.done(t, DUMMY_PROMPT_OUTPUT);
+          break;
         default:
           host.failed(t, unsupportedKind(this.name, t));
       }

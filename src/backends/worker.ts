@@ -11,6 +11,7 @@ import {
   type BackendTask,
   type ExecutionBackend,
   type FunctionTask,
+  refuseKind,
   type ResolvedResources,
   type TaskKind,
   unsupportedKind,
@@ -351,6 +352,10 @@ export class WorkerBackend implements ExecutionBackend {
       }
       if (task.kind === "executable") {
         this.#local.submit(task, host);
+        continue;
+      }
+      if (task.kind === "prompt") {
+        host.failed(task, refuseKind(this.name, task));
         continue;
       }
       if (task.kind !== "function") {

@@ -8,3 +8,10 @@ export type { Kind, PrepareInput } from "./_kind.ts";
 export { functionKind, type FunctionTask } from "./function.ts";
 export { checkCommand, executableKind, type ExecutableTask } from "./executable.ts";
 export { blockKind } from "./block.ts";
+export {
+  type ChatMessage,
+  checkPrompt,
+  promptKind,
+  type PromptOptions,
+  type PromptTask,
+} from "./prompt.ts";

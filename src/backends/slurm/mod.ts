@@ -65,6 +65,7 @@ import {
   type AttachContext,
   type BackendTask,
   type ExecutionBackend,
+  refuseKind,
   type ResolvedResources,
   type TaskKind,
   unsupportedKind,
@@ -195,7 +196,7 @@ export class SlurmBackend implements ExecutionBackend {
     this.#slots = new SlotScheduler(this.#shared, this.#allocation, {
       start: (task, shares) => {
         if (task.kind === "executable") this.#steps.start(task, shares);
-        else this.#agents.start(task, shares);
+        else if (task.kind === "function") this.#agents.start(task, shares);
       },
       nodeLost: (node) => this.#agents.nodeLost(node),
     });
@@ -273,6 +274,9 @@ export class SlurmBackend implements ExecutionBackend {
         case "function":
         case "executable":
           break;
+        case "prompt":
+          host.failed(task, refuseKind(this.name, task));
+          continue;
         default:
           host.failed(task, unsupportedKind(this.name, task));
           continue;
