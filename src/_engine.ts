@@ -50,7 +50,7 @@ import {
 } from "./events.ts";
 import { type CallOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import { findDataFiles, stageInputs } from "./data.ts";
-import { join, resolvePath } from "./path.ts";
+import { join, resolve as resolvePath } from "node:path";
 import {
   ArgFlag,
   EMPTY,
@@ -61,6 +61,7 @@ import {
   type Scope,
   type Task,
   type TaskDef,
+  type Watch,
 } from "./_task.ts";
 import type { Kind } from "./kinds/mod.ts";
 import type { TaskFunction } from "./task_function.ts";
@@ -140,6 +141,8 @@ export class Engine implements EngineLink {
   #listeners: FlowListener[] = [];
   #seq = 0;
   #bySlot: (Task | Gate | undefined)[] = [];
+  /** Foreign thenables among arguments, each watched once. */
+  readonly #watches = new WeakMap<PromiseLike<unknown>, Watch>();
   #closed = false;
   #shutdown: Promise<void> | undefined;
   #scheduled = false;
@@ -509,25 +512,58 @@ export class Engine implements EngineLink {
     g.id = this.#core.add(EMPTY as number[]);
     this.#bySlot[g.id & SLOT_MASK] = g;
     t.extra.gate = g;
-    Promise.all(thenables).then(
-      (vals) => {
-        if (g.over) return;
-        const m = new Map<unknown, unknown>();
-        for (let i = 0; i < thenables.length; i++) m.set(thenables[i], vals[i]);
-        t.extra.values = m;
-        this.#gateOver(g, Outcome.DONE);
-      },
-      (e) => {
-        if (g.over) return;
-        g.error = e;
-        this.#gateOver(g, e instanceof CancelledError ? Outcome.CANCELLED : Outcome.FAILED);
-      },
-    );
+    for (const th of thenables) this.#watch(th, g);
     return g.id;
+  }
+
+  /**
+   * Watches a foreign thenable for a gate. One reaction per thenable however
+   * many tasks wait on it, and the reaction holds no task: a gate released
+   * early (its task was cancelled) leaves nothing behind on a thenable that
+   * never settles.
+   */
+  #watch(th: PromiseLike<unknown>, g: Gate): void {
+    let w = this.#watches.get(th);
+    if (w === undefined) {
+      const watch: Watch = { settled: 0, value: undefined, gates: new Set() };
+      w = watch;
+      this.#watches.set(th, watch);
+      Promise.resolve(th).then(
+        (v) => this.#settleWatch(th, watch, 1, v),
+        (e) => this.#settleWatch(th, watch, 2, e),
+      );
+    }
+    if (w.settled !== 0) {
+      const watch = w;
+      queueMicrotask(() => this.#gateSees(g, th, watch.settled as 1 | 2, watch.value));
+    } else w.gates.add(g);
+  }
+
+  #settleWatch(th: PromiseLike<unknown>, w: Watch, settled: 1 | 2, value: unknown): void {
+    w.settled = settled;
+    w.value = value;
+    const gates = [...w.gates];
+    w.gates.clear();
+    for (const g of gates) this.#gateSees(g, th, settled, value);
+  }
+
+  /** A thenable of `g` settled. */
+  #gateSees(g: Gate, th: PromiseLike<unknown>, settled: 1 | 2, value: unknown): void {
+    const t = g.task;
+    if (g.over || t === undefined) return;
+    if (settled === 2) {
+      g.error = value;
+      this.#gateOver(g, value instanceof CancelledError ? Outcome.CANCELLED : Outcome.FAILED);
+      return;
+    }
+    ((t.extra.values ??= new Map()) as Map<unknown, unknown>).set(th, value);
+    if (--g.left === 0) this.#gateOver(g, Outcome.DONE);
   }
 
   #gateOver(g: Gate, outcome: Outcome): void {
     g.over = true;
+    for (const th of g.thenables) this.#watches.get(th)?.gates.delete(g);
+    g.task = undefined;
     this.#core.completeOne(g.id as TaskId, outcome);
     this.#toRelease.push(g.id);
     this.#schedule();

@@ -369,7 +369,7 @@ export function newTask(seq: number, def: TaskDef, args: readonly unknown[]): Ta
  * futures) among one task's arguments: the task depends on it, and it
  * completes when they all resolve. Not a task: it has no future and emits no
  * event. Released when the thenables settle or its task becomes final,
- * whichever comes first.
+ * whichever comes first; a released gate keeps nothing of its task alive.
  */
 export class Gate {
   /** Core id. */
@@ -378,15 +378,26 @@ export class Gate {
   over = false;
   /** The error of a thenable that rejected. */
   error: unknown = undefined;
-  constructor(readonly task: Task, readonly thenables: readonly PromiseLike<unknown>[]) {}
-
+  /** Thenables not resolved yet. */
+  left: number;
+  /** The task, until the gate is over. */
+  task: Task | undefined;
   /** How a dependency failure through this gate names it. */
-  get uid(): string {
-    const first = this.thenables[0];
-    return first instanceof TaskFuture ? first.uid : "promise";
+  readonly uid: string;
+  readonly name: string;
+  constructor(task: Task, readonly thenables: readonly PromiseLike<unknown>[]) {
+    this.task = task;
+    this.left = thenables.length;
+    const first = thenables[0];
+    this.uid = first instanceof TaskFuture ? first.uid : "promise";
+    this.name = first instanceof TaskFuture ? first.name : "promise";
   }
-  get name(): string {
-    const first = this.thenables[0];
-    return first instanceof TaskFuture ? first.name : "promise";
-  }
+}
+
+/** One foreign thenable the engine watches, and the gates waiting on it. */
+export interface Watch {
+  /** 0 pending, 1 resolved, 2 rejected. */
+  settled: 0 | 1 | 2;
+  value: unknown;
+  readonly gates: Set<Gate>;
 }

@@ -19,6 +19,7 @@
 
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { received } from "./_text.ts";
 
 /**
  * A file a task reads. Its `filename` is the name it has in the task's
@@ -51,26 +52,26 @@ export class InputFile {
       const url = path instanceof URL ? path : parseUrl(path);
       if (url.protocol !== "file:") {
         throw new TypeError(
-          `Cannot create InputFile as 'path' must be a path or a file: URL: received ${url.href}`,
+          `Cannot create InputFile as 'path' must be a path or a file: URL: ${received(url.href)}`,
         );
       }
       absolute = fileURLToPath(url);
     } else if (typeof path === "string") {
       if (path === "") {
         throw new TypeError(
-          `Cannot create InputFile as 'path' must be a non-empty path: received ""`,
+          `Cannot create InputFile as 'path' must be a non-empty path: ${received(path)}`,
         );
       }
       absolute = isAbsolute(path) ? resolve(path) : resolve(Deno.cwd(), path);
     } else {
       throw new TypeError(
-        `Cannot create InputFile as 'path' must be a string or a URL: received ${describe(path)}`,
+        `Cannot create InputFile as 'path' must be a string or a URL: ${received(path)}`,
       );
     }
     const filename = basename(absolute);
     if (filename === "") {
       throw new TypeError(
-        `Cannot create InputFile as 'path' must name a file: received ${JSON.stringify(absolute)}`,
+        `Cannot create InputFile as 'path' must name a file: ${received(absolute)}`,
       );
     }
     this.path = absolute;
@@ -104,7 +105,7 @@ export class OutputFile {
   constructor(name: string) {
     if (typeof name !== "string") {
       throw new TypeError(
-        `Cannot create OutputFile as 'name' must be a string: received ${describe(name)}`,
+        `Cannot create OutputFile as 'name' must be a string: ${received(name)}`,
       );
     }
     const filename = basename(name);
@@ -112,9 +113,7 @@ export class OutputFile {
       name === "" || name.endsWith("/") || filename === "" || filename === "." || filename === ".."
     ) {
       throw new TypeError(
-        `Cannot create OutputFile as 'name' must be a non-empty file name: received ${
-          JSON.stringify(name)
-        }`,
+        `Cannot create OutputFile as 'name' must be a non-empty file name: ${received(name)}`,
       );
     }
     this.name = name;
@@ -292,15 +291,7 @@ function parseUrl(text: string): URL {
     return new URL(text);
   } catch {
     throw new TypeError(
-      `Cannot create InputFile as 'path' must be a path or a file: URL: received ${text}`,
+      `Cannot create InputFile as 'path' must be a path or a file: URL: ${received(text)}`,
     );
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
-  return `${typeof value} ${String(value)}`;
 }

@@ -157,8 +157,8 @@ export class WorkflowEngine {
     for (const b of backends) {
       if (names.has(b.name)) {
         throw new TypeError(
-          `Cannot create engine as two backends are named ${JSON.stringify(b.name)}: received ${
-            backends.map((x) => JSON.stringify(x.name)).join(", ")
+          `Cannot create engine as two backends are named ${JSON.stringify(b.name)}: ${
+            received(backends.map((x) => x.name))
           }`,
         );
       }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { capTail, capText, messageOf } from "./_text.ts";
+import { capTail, capText, MAX_SHOWN, messageOf } from "./_text.ts";
 
 /** A failed dependency, as named in {@link DependencyFailureError}. */
 export interface FailedDependency {
@@ -118,13 +118,15 @@ export class ExecutableError extends Error {
    * @param init what happened
    */
   constructor(init: ExecutableErrorInit) {
+    // the message stays about a thousand characters: half command, half stderr
     const cmd = capText(
       typeof init.command === "string" ? init.command : JSON.stringify(init.command),
+      MAX_SHOWN / 2,
     );
     const how = init.signal !== null
       ? `was killed by ${init.signal}`
       : `exited with code ${init.exitCode}`;
-    const tail = capTail(init.stderr.trim().split("\n").slice(-3).join("\n"));
+    const tail = capTail(init.stderr.trim().split("\n").slice(-3).join("\n"), MAX_SHOWN / 2);
     super(`Command ${cmd} ${how}${tail ? `: ${tail}` : ""}`);
     this.name = "ExecutableError";
     this.exitCode = init.exitCode;

@@ -165,24 +165,22 @@ export class EventLog {
   static async open(path: string | URL, options: EventLogOptions = {}): Promise<EventLog> {
     if (!(path instanceof URL) && (typeof path !== "string" || path.length === 0)) {
       throw new TypeError(
-        `Cannot open event log as 'path' must be a non-empty string or a URL: received ${
-          typeof path === "string" ? '""' : safeString(path)
-        }`,
+        `Cannot open event log as 'path' must be a non-empty string or a URL: ${received(path)}`,
       );
     }
     const bufferSize = options.bufferSize ?? 65536;
     const interval = options.flushInterval ?? 50;
     if (!Number.isInteger(bufferSize) || bufferSize < 0) {
       throw new TypeError(
-        `Cannot open event log as 'bufferSize' must be a non-negative integer: received ${
-          safeString(bufferSize)
+        `Cannot open event log as 'bufferSize' must be a non-negative integer: ${
+          received(bufferSize)
         }`,
       );
     }
     if (!Number.isFinite(interval) || interval < 0) {
       throw new TypeError(
-        `Cannot open event log as 'flushInterval' must be a non-negative number: received ${
-          safeString(interval)
+        `Cannot open event log as 'flushInterval' must be a non-negative number: ${
+          received(interval)
         }`,
       );
     }
@@ -313,9 +311,7 @@ export class EventLog {
     }
     if (this.#error !== undefined) {
       throw new Error(
-        `Cannot write event log as a write to the file failed: received ${
-          JSON.stringify(this.#path)
-        }`,
+        `Cannot write event log as a write to the file failed: ${received(this.#path)}`,
         { cause: this.#error },
       );
     }
@@ -358,17 +354,15 @@ export function parseEventLog(text: string): FlowEvent[] {
       v = JSON.parse(line);
     } catch (e) {
       throw new SyntaxError(
-        `Cannot parse event log as line ${i + 1} is not JSON: received ${
-          JSON.stringify(cut(line).slice(0, 80))
-        }`,
+        `Cannot parse event log as line ${i + 1} is not JSON: ${received(line.slice(0, 80))}`,
         { cause: e },
       );
     }
     const problem = eventProblem(v);
     if (problem !== undefined) {
       throw new SyntaxError(
-        `Cannot parse event log as line ${i + 1} is not a flow event (${problem}): received ${
-          JSON.stringify(line.slice(0, 80))
+        `Cannot parse event log as line ${i + 1} is not a flow event (${problem}): ${
+          received(line.slice(0, 80))
         }`,
       );
     }

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { received } from "./_text.ts";
 
 /** A task's state. */
 export type TaskState = "PENDING" | "RUNNING" | "DONE" | "FAILED" | "CANCELLED";
@@ -150,7 +151,7 @@ export class TaskFuture<T = unknown> extends Promise<T> {
   onDone(cb: (future: this) => void): this {
     if (typeof cb !== "function") {
       throw new TypeError(
-        `Cannot add done callback as 'cb' must be a function: received ${typeof cb}`,
+        `Cannot add done callback as 'cb' must be a function: ${received(cb)}`,
       );
     }
     const run = () => {

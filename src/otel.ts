@@ -14,6 +14,7 @@
  * @module
  */
 import type { FlowEvent, FlowListener } from "./events.ts";
+import { received } from "./_text.ts";
 
 /** The part of `@opentelemetry/api` this module uses. */
 export interface OtelApi {
@@ -102,7 +103,9 @@ export async function otelListener(): Promise<FlowListener | undefined> {
     api = await import(API_SPECIFIER) as OtelApi;
   } catch (e) {
     throw new Error(
-      `Cannot trace tasks with OpenTelemetry as the API package cannot be loaded: received ${API_SPECIFIER}`,
+      `Cannot trace tasks with OpenTelemetry as the API package cannot be loaded: ${
+        received(API_SPECIFIER)
+      }`,
       { cause: e },
     );
   }

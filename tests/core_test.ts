@@ -434,7 +434,7 @@ Deno.test("createCore() throws RangeError for an unknown kind", () => {
   assertThrows(
     () => createCore("js" as "ts"),
     RangeError,
-    `Cannot create core as 'kind' must be "wasm" or "ts": received js`,
+    `Cannot create core as 'kind' must be "wasm" or "ts": received "js"`,
   );
 });
 

@@ -45,11 +45,11 @@ Deno.test("InputFile() throws TypeError on bad paths", () => {
   assertEquals(
     instanceOf(thrown(() => new InputFile(new URL("https://example.com/a.txt"))), TypeError)
       .message,
-    "Cannot create InputFile as 'path' must be a path or a file: URL: received https://example.com/a.txt",
+    "Cannot create InputFile as 'path' must be a path or a file: URL: received \"https://example.com/a.txt\"",
   );
   assertEquals(
     instanceOf(thrown(() => new InputFile(42 as unknown as string)), TypeError).message,
-    "Cannot create InputFile as 'path' must be a string or a URL: received number 42",
+    "Cannot create InputFile as 'path' must be a string or a URL: received 42",
   );
   assertEquals(
     instanceOf(thrown(() => new InputFile("/")), TypeError).message,
@@ -76,7 +76,7 @@ Deno.test("OutputFile() throws TypeError on an empty name or one ending in /", (
   assertThrows(() => new OutputFile(".."), TypeError, "must be a non-empty file name");
   assertEquals(
     instanceOf(thrown(() => new OutputFile(undefined as unknown as string)), TypeError).message,
-    "Cannot create OutputFile as 'name' must be a string: received undefined undefined",
+    "Cannot create OutputFile as 'name' must be a string: received undefined",
   );
   assertEquals(
     instanceOf(thrown(() => new OutputFile(null as unknown as string)), TypeError).message,

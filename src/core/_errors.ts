@@ -1,4 +1,5 @@
 // Private: status codes → CoreError, and the host-side batch checks both cores share.
+import { received } from "../_text.ts";
 import { CoreError, CoreStatus, MAX_SLOTS } from "./types.ts";
 
 /** Error index the Wasm core reports with FULL when memory could not grow. */
@@ -50,7 +51,7 @@ export function coreError(
     code as CoreStatus,
     index,
     value,
-    `Cannot ${action} as ${detail(code, index)}${where}: received ${value}`,
+    `Cannot ${action} as ${detail(code, index)}${where}: ${received(value)}`,
   );
 }
 

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { received } from "../_text.ts";
 import { createTsCore } from "./ts_core.ts";
 import type { SchedulerCore } from "./types.ts";
 import { createWasmCore } from "./wasm_core.ts";
@@ -35,6 +36,6 @@ export function createCore(kind: "wasm" | "ts" = "wasm"): SchedulerCore {
   if (kind === "wasm") return createWasmCore();
   if (kind === "ts") return createTsCore();
   throw new RangeError(
-    `Cannot create core as 'kind' must be "wasm" or "ts": received ${String(kind)}`,
+    `Cannot create core as 'kind' must be "wasm" or "ts": ${received(kind)}`,
   );
 }

@@ -1,0 +1,95 @@
+/**
+ * What `Promise.all` over task futures costs against `Promise.all` over the
+ * same number of native promises, in one run (the engine-seams issue's
+ * target: at most 1.5×).
+ *
+ * Four workloads of `n` no-op tasks (or promises), interleaved round by
+ * round so machine noise hits them alike:
+ *
+ * - futures, last: create n inline no-op tasks, await only the last one;
+ * - futures, all: create them, `await Promise.all(futures)`;
+ * - native, last: create n pending native promises, resolve them in order,
+ *   await the last;
+ * - native, all: the same, `await Promise.all(promises)`.
+ *
+ * The cost of `Promise.all` is "all − last" on each side; the ratio of the
+ * two is printed with the medians.
+ *
+ * ```sh
+ * deno run -A bench/promise_all.ts [--n 100000] [--rounds 15]
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "@std/cli/parse-args";
+import { WorkflowEngine } from "../mod.ts";
+
+const args = parseArgs(Deno.args, { string: ["n", "rounds"] });
+const N = Number(args.n ?? 100_000);
+const ROUNDS = Number(args.rounds ?? 15);
+
+const flow = await WorkflowEngine.create();
+const noop = flow.functionTask(() => 0, { name: "noop" });
+
+let captured: (v: number) => void = () => {};
+function capture(resolve: (v: number) => void): void {
+  captured = resolve;
+}
+
+const workloads: Record<string, () => Promise<unknown>> = {
+  "futures, last": () => {
+    const a = new Array(N);
+    for (let i = 0; i < N; i++) a[i] = noop();
+    return a[N - 1];
+  },
+  "futures, all": () => {
+    const a = new Array(N);
+    for (let i = 0; i < N; i++) a[i] = noop();
+    return Promise.all(a);
+  },
+  "native, last": () => {
+    const a = new Array(N);
+    const r = new Array(N);
+    for (let i = 0; i < N; i++) {
+      a[i] = new Promise(capture);
+      r[i] = captured;
+    }
+    for (let i = 0; i < N; i++) r[i](0);
+    return a[N - 1];
+  },
+  "native, all": () => {
+    const a = new Array(N);
+    const r = new Array(N);
+    for (let i = 0; i < N; i++) {
+      a[i] = new Promise(capture);
+      r[i] = captured;
+    }
+    for (let i = 0; i < N; i++) r[i](0);
+    return Promise.all(a);
+  },
+};
+
+const times: Record<string, number[]> = {};
+for (const k of Object.keys(workloads)) times[k] = [];
+for (let round = -3; round < ROUNDS; round++) {
+  for (const [k, run] of Object.entries(workloads)) {
+    const t0 = performance.now();
+    await run();
+    if (round >= 0) times[k]!.push(performance.now() - t0);
+  }
+}
+await flow.shutdown();
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+};
+const us = (ms: number) => (ms / N * 1000).toFixed(3);
+const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+console.log(`Promise.all over ${N} futures vs native promises, medians of ${ROUNDS} rounds`);
+for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(14)} ${us(v)} µs/task`);
+const futures = m["futures, all"]! - m["futures, last"]!;
+const native = m["native, all"]! - m["native, last"]!;
+console.log(`  Promise.all over futures: ${us(futures)} µs/task`);
+console.log(`  Promise.all over native promises: ${us(native)} µs/task`);
+console.log(`  ratio: ${(futures / native).toFixed(2)} (target ≤ 1.5)`);
