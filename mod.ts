@@ -28,12 +28,15 @@ export {
   type Awaitable,
   type EngineOptions,
   type EngineStats,
+  type LimitSpec,
   type TaskArgs,
   type TaskFunction,
   WorkflowEngine,
 } from "./src/engine.ts";
 export { BlockFuture, TaskFuture, type TaskState } from "./src/future.ts";
-export type { CallOptions, TaskOptions } from "./src/options.ts";
+export type { CallOptions, RetryPolicy, TaskOptions } from "./src/options.ts";
+export type { NameSummary, Percentiles, Summary } from "./src/summary.ts";
+export type { MapOptions, SettledFuture } from "./src/stream.ts";
 export {
   BackendError,
   CancelledError,

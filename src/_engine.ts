@@ -48,7 +48,7 @@ import {
   type TaskEvent,
   type TaskEventType,
 } from "./events.ts";
-import { type CallOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
+import { type CallOptions, type ResolvedOptions, resolveOptions, retryDelay } from "./options.ts";
 import { findDataFiles, stageInputs } from "./data.ts";
 import { join, resolve as resolvePath } from "node:path";
 import {
@@ -66,6 +66,7 @@ import {
 import type { Kind } from "./kinds/mod.ts";
 import type { TaskFunction } from "./task_function.ts";
 import { after } from "./_timer.ts";
+import { NameStats, type Summary } from "./summary.ts";
 import { capText, hex8, received } from "./_text.ts";
 
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
@@ -166,6 +167,16 @@ export class Engine implements EngineLink {
   #nDirty = 0;
   #signalHandlers: [() => void, () => void] | undefined;
   #shutdownHooks: (() => Promise<void>)[] = [];
+  /** Per core slot: when the task became ready, and when it first started (ms). */
+  #times = new Float64Array(2048);
+  /** The engine's clock, read at most once per turn (see #time). */
+  #clock = 0;
+  #clockFresh = false;
+  /** When the first task was created, and when the last one became final (ms). */
+  #firstAt = -1;
+  #lastFinalAt = -1;
+  #cachedCount = 0;
+  readonly #names = new Map<string, NameStats>();
   // counts by public state
   pending = 0;
   running = 0;
@@ -176,13 +187,22 @@ export class Engine implements EngineLink {
   readonly #flushFn = () => this.#flush();
   readonly #own = (f: TaskFuture) => (f as Task).def?.engine === this;
 
+  /** The engine's named limits. */
+  readonly limits: ReadonlyMap<
+    string,
+    { concurrency?: number; rate?: { count: number; perMs: number } }
+  >;
+
   constructor(
     uid: string,
     backends: ExecutionBackend[],
     core: SchedulerCore,
     workDir: string | undefined,
+    limits: ReadonlyMap<string, { concurrency?: number; rate?: { count: number; perMs: number } }> =
+      new Map(),
   ) {
     this.uid = uid;
+    this.limits = limits;
     this.#core = core;
     this.#workDirOption = workDir;
     this.backends = new Map();
@@ -239,6 +259,34 @@ export class Engine implements EngineLink {
   /** Whether anybody listens (events cost nothing when nobody does). */
   get listening(): boolean {
     return this.#listeners.length !== 0;
+  }
+
+  /** See `WorkflowEngine.emit`. */
+  emitCustom(type: unknown, attrs: unknown): void {
+    if (typeof type !== "string" || !/^[^.\s]+(\.[^.\s]+)+$/.test(type)) {
+      throw new TypeError(
+        `Cannot emit event as 'type' must be a dotted name such as "myapp.Checkpoint": ${
+          received(type)
+        }`,
+      );
+    }
+    if (typeof attrs !== "object" || attrs === null || Array.isArray(attrs)) {
+      throw new TypeError(`Cannot emit event as 'attrs' must be an object: ${received(attrs)}`);
+    }
+    let copy: Record<string, unknown>;
+    try {
+      copy = structuredClone(attrs) as Record<string, unknown>;
+    } catch (e) {
+      throw new TypeError(
+        `Cannot emit event as 'attrs' must be structured-cloneable (${capText(String(e))}): ${
+          received(attrs)
+        }`,
+      );
+    }
+    const ev = { type, time: now(), attrs: copy } as FlowEvent;
+    const wf = this.currentWorkflowId();
+    if (wf !== undefined) ev.workflowId = wf;
+    this.deliver(ev);
   }
 
   /** Deliver an event to every listener; a listener's error never reaches the engine. */
@@ -329,7 +377,22 @@ export class Engine implements EngineLink {
     }
     const action = `Cannot create task with ${factory}()`;
     const opts = resolveOptions(action, options, undefined, false);
+    this.#checkLimitNames(action, opts);
     return this.#makeTaskFunction<F>(kind, fn as TaskDef["fn"], opts);
+  }
+
+  /** An unknown limit name is refused when the task function is defined. */
+  #checkLimitNames(action: string, opts: ResolvedOptions): void {
+    for (const name of opts.limit ?? []) {
+      if (!this.limits.has(name)) {
+        const known = [...this.limits.keys()];
+        throw new TypeError(
+          `${action} as 'limit' names an unknown limit (${
+            known.length !== 0 ? `known: ${known.join(", ")}` : "the engine has no limits"
+          }): ${received(name)}`,
+        );
+      }
+    }
   }
 
   /**
@@ -400,17 +463,27 @@ export class Engine implements EngineLink {
     opts: ResolvedOptions,
   ): TaskFunction<unknown[], unknown, F> {
     const name = opts.name ?? (fn.name || "task");
-    const def: TaskDef = { kind, fn, opts, name, engine: this, ...this.#route(kind, opts, name) };
+    let stats = this.#names.get(name);
+    if (stats === undefined) this.#names.set(name, stats = new NameStats());
+    const def: TaskDef = {
+      kind,
+      fn,
+      opts,
+      name,
+      engine: this,
+      stats,
+      ...this.#route(kind, opts, name),
+    };
     const call = (...args: unknown[]) => this.call(def, args) as unknown as F;
     const tf = call as unknown as TaskFunction<unknown[], unknown, F>;
     Object.defineProperty(tf, "taskName", { value: def.name });
     Object.defineProperty(tf, "with", {
-      value: (o: CallOptions) =>
-        this.#makeTaskFunction<F>(
-          kind,
-          fn,
-          resolveOptions(`Cannot set options of task '${def.name}'`, o, opts, true),
-        ),
+      value: (o: CallOptions) => {
+        const action = `Cannot set options of task '${def.name}'`;
+        const merged = resolveOptions(action, o, opts, true);
+        this.#checkLimitNames(action, merged);
+        return this.#makeTaskFunction<F>(kind, fn, merged);
+      },
     });
     return tf;
   }
@@ -426,6 +499,10 @@ export class Engine implements EngineLink {
     const t = newTask(++this.#seq, def, args.length === 0 ? EMPTY : args);
     const scope = this.#scope();
     t.wf = def.opts.workflowId ?? scope?.id;
+    const priority = def.opts.priority ?? scope?.priority ?? 0;
+    if (priority !== 0) t.extra.priority = priority;
+    def.stats.count++;
+    if (this.#firstAt < 0) this.#firstAt = this.#time();
     const parent = scope?.block;
     if (parent !== undefined) {
       t.extra.parent = parent;
@@ -608,6 +685,7 @@ export class Engine implements EngineLink {
     switch (next) {
       case Phase.PREPARING:
         this.pending++;
+        this.#stamp(t.id, 0);
         if (listening) this.#emit("TaskReady", t);
         return;
       case Phase.HELD:
@@ -623,6 +701,11 @@ export class Engine implements EngineLink {
         return;
       case Phase.RUNNING: {
         this.running++;
+        if (t.flags < ArgFlag.ATTEMPT) {
+          // the first run: its wait ends, its run starts
+          const at = this.#stamp(t.id, 1);
+          t.def.stats.wait.add(at - this.#times[(t.id & SLOT_MASK) * 2]!);
+        }
         t.flags += ArgFlag.ATTEMPT;
         const ms = t.def.opts.timeout;
         if (ms !== undefined) t.extra.timer = after(ms, () => this.#timedOut(t, ms));
@@ -636,9 +719,25 @@ export class Engine implements EngineLink {
       : next === Phase.FAILED
       ? Outcome.FAILED
       : Outcome.CANCELLED;
-    if (outcome === Outcome.DONE) this.done++;
-    else if (outcome === Outcome.FAILED) this.failed++;
-    else this.cancelled++;
+    const stats = t.def.stats;
+    if (outcome === Outcome.DONE) {
+      this.done++;
+      stats.done++;
+      if (more?.cached === true) {
+        stats.cached++;
+        this.#cachedCount++;
+      }
+    } else if (outcome === Outcome.FAILED) {
+      this.failed++;
+      stats.failed++;
+    } else {
+      this.cancelled++;
+      stats.cancelled++;
+    }
+    this.#lastFinalAt = this.#time();
+    if (t.flags >= ArgFlag.ATTEMPT) {
+      stats.run.add(this.#lastFinalAt - this.#times[(t.id & SLOT_MASK) * 2 + 1]!);
+    }
     const resolve = t.o as (value: unknown) => void;
     t.o = v;
     // the core: the task's outcome releases (or fails, or cancels) its dependents;
@@ -737,7 +836,58 @@ export class Engine implements EngineLink {
       }
     } finally {
       this.#flushing = false;
+      this.#clockFresh = false; // the next turn reads the clock again
     }
+  }
+
+  /**
+   * The engine's clock (ms): read at most once per turn of the event loop —
+   * a clock read costs about as much as running a no-op task here — and
+   * again in the next turn (the flush marks it stale when it ends).
+   */
+  #time(): number {
+    if (!this.#clockFresh) {
+      this.#clock = performance.now();
+      this.#clockFresh = true;
+    }
+    return this.#clock;
+  }
+
+  /** Records now as a task's ready (0) or start (1) time; returns it. */
+  #stamp(id: number, which: 0 | 1): number {
+    const i = (id & SLOT_MASK) * 2 + which;
+    if (i >= this.#times.length) {
+      const a = new Float64Array(Math.max(this.#times.length * 2, i + 2));
+      a.set(this.#times);
+      this.#times = a;
+    }
+    return this.#times[i] = this.#time();
+  }
+
+  /** See `WorkflowEngine.summary`. */
+  summary(): Summary {
+    const final = this.done + this.failed + this.cancelled;
+    const end = this.pending + this.running === 0 && this.#lastFinalAt >= 0
+      ? this.#lastFinalAt
+      : performance.now();
+    const wallMs = this.#firstAt < 0 ? 0 : Math.max(0, end - this.#firstAt);
+    const byName: Summary["byName"] = {};
+    for (const [name, stats] of this.#names) {
+      if (stats.count !== 0) byName[name] = stats.summary();
+    }
+    return {
+      counts: {
+        pending: this.pending,
+        running: this.running,
+        done: this.done,
+        failed: this.failed,
+        cancelled: this.cancelled,
+        cached: this.#cachedCount,
+      },
+      wallMs,
+      tasksPerSecond: wallMs > 0 ? final / (wallMs / 1000) : 0,
+      byName,
+    };
   }
 
   /** The task or gate a core id names, if it is still live. */
@@ -1002,17 +1152,52 @@ export class Engine implements EngineLink {
     if (this.#onBackend(t)) this.#to(t, Phase.CANCELLED, new CancelledError(reason, t.uid));
   }
 
-  /** A run failed: another attempt when the task has retries left, else FAILED. */
+  /**
+   * A run failed: another attempt when the task has retries left (after its
+   * policy's delay, on a timer), else FAILED.
+   */
   #fail(t: Task, e: unknown): void {
-    const x = t.x;
-    const retried = x?.retried ?? 0;
-    if (retried < t.def.opts.retries && t.def.kind.onBackend && !this.#closed) {
-      t.extra.retried = retried + 1;
-      this.#to(t, Phase.BACKOFF, e, false, { attempt: retried + 2, delay: 0 });
-      this.#submit(t);
+    const opts = t.def.opts;
+    const retried = t.x?.retried ?? 0;
+    if (retried >= opts.retries || !t.def.kind.onBackend || this.#closed) {
+      this.#to(t, Phase.FAILED, e);
       return;
     }
-    this.#to(t, Phase.FAILED, e);
+    const policy = opts.retry;
+    let delay = 0;
+    if (policy !== undefined) {
+      if (policy.retryIf !== undefined) {
+        let again: unknown;
+        try {
+          again = policy.retryIf(e, retried + 1);
+        } catch (thrown) {
+          // a bug in retryIf surfaces as the task's failure, the original error as its cause
+          this.#to(
+            t,
+            Phase.FAILED,
+            thrown instanceof Error && thrown.cause === undefined
+              ? Object.assign(thrown, { cause: e })
+              : thrown,
+          );
+          return;
+        }
+        if (again !== true) {
+          this.#to(t, Phase.FAILED, e);
+          return;
+        }
+      }
+      delay = retryDelay(policy, retried + 1, Math.random());
+    }
+    t.extra.retried = retried + 1;
+    this.#to(t, Phase.BACKOFF, e, false, { attempt: retried + 2, delay });
+    if (delay <= 0) this.#submit(t);
+    else {
+      t.extra.timer = after(delay, () => {
+        if (t.ph !== Phase.BACKOFF) return;
+        t.x!.timer = undefined;
+        this.#submit(t);
+      });
+    }
   }
 
   #timedOut(t: Task, ms: number): void {

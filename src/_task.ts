@@ -26,6 +26,7 @@ import { BlockFuture, takeResolver, TaskFuture, type TaskState } from "./future.
 import type { ResolvedOptions } from "./options.ts";
 import type { ResolvedResources } from "./types.ts";
 import type { ChatMessage, Kind } from "./kinds/mod.ts";
+import type { NameStats } from "./summary.ts";
 
 /** Where a task is in its life. Stable integers; ordered as a task moves on. */
 export const Phase = {
@@ -90,6 +91,8 @@ export interface TaskDef {
   readonly backend: ExecutionBackend | undefined;
   /** A failure every call of this definition ends with (unknown backend, misfit). */
   readonly doomed: (() => unknown) | undefined;
+  /** The statistics of its name (shared by the definitions of one name). */
+  readonly stats: NameStats;
 }
 
 /** A workflow scope (or a block body's scope). */

@@ -22,6 +22,9 @@ import {
   promptKind,
 } from "./kinds/mod.ts";
 import type { TaskFunction } from "./task_function.ts";
+import type { Summary } from "./summary.ts";
+import { asCompleted, type MapOptions, mapTasks, type SettledFuture } from "./stream.ts";
+import type { TaskFuture } from "./future.ts";
 import { hex8, received } from "./_text.ts";
 
 export type { Awaitable, TaskArgs, TaskFunction } from "./task_function.ts";
@@ -45,6 +48,20 @@ export interface EngineOptions {
    * truncated); `deno task timeline <file> <out.html>` draws it.
    */
   eventLog?: string | URL;
+  /**
+   * Named limits tasks take a unit of (`TaskOptions.limit`): `concurrency`
+   * counts tasks from start to final state; `rate` admits at most `count`
+   * starts per `perMs` window. A task waiting for a limit stays PENDING.
+   */
+  limits?: Record<string, LimitSpec>;
+}
+
+/** One named limit (see {@link EngineOptions.limits}). */
+export interface LimitSpec {
+  /** At most this many tasks of the limit between start and final state. */
+  concurrency?: number;
+  /** At most `count` starts in any window of `perMs` milliseconds. */
+  rate?: { count: number; perMs: number };
 }
 
 /** Task counts by state. */
@@ -59,6 +76,75 @@ export interface EngineStats {
   failed: number;
   /** Cancelled. */
   cancelled: number;
+}
+
+/** Validates `EngineOptions.limits`. */
+function checkLimits(limits: unknown): Map<string, LimitSpec> {
+  const out = new Map<string, LimitSpec>();
+  if (limits === undefined) return out;
+  const action = "Cannot create engine as";
+  if (typeof limits !== "object" || limits === null || Array.isArray(limits)) {
+    throw new TypeError(
+      `${action} 'limits' must be an object of named limits: ${received(limits)}`,
+    );
+  }
+  for (const [name, spec] of Object.entries(limits)) {
+    const at = `'limits.${name}'`;
+    if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
+      throw new TypeError(`${action} ${at} must be an object: ${received(spec)}`);
+    }
+    for (const k of Object.keys(spec)) {
+      if (k !== "concurrency" && k !== "rate") {
+        throw new TypeError(
+          `${action} ${at} has an unknown field (known: concurrency, rate): ${received(k)}`,
+        );
+      }
+    }
+    const { concurrency, rate } = spec as { concurrency?: unknown; rate?: unknown };
+    if (concurrency === undefined && rate === undefined) {
+      throw new TypeError(`${action} ${at} must set 'concurrency' or 'rate': ${received(spec)}`);
+    }
+    const checked: LimitSpec = {};
+    if (concurrency !== undefined) {
+      if (
+        typeof concurrency !== "number" || !Number.isSafeInteger(concurrency) || concurrency < 1
+      ) {
+        const E = typeof concurrency === "number" ? RangeError : TypeError;
+        throw new E(
+          `${action} '${name}.concurrency' must be a positive integer: ${received(concurrency)}`,
+        );
+      }
+      checked.concurrency = concurrency;
+    }
+    if (rate !== undefined) {
+      if (typeof rate !== "object" || rate === null || Array.isArray(rate)) {
+        throw new TypeError(`${action} '${name}.rate' must be { count, perMs }: ${received(rate)}`);
+      }
+      for (const k of Object.keys(rate)) {
+        if (k !== "count" && k !== "perMs") {
+          throw new TypeError(
+            `${action} '${name}.rate' has an unknown field (known: count, perMs): ${received(k)}`,
+          );
+        }
+      }
+      const { count, perMs } = rate as { count?: unknown; perMs?: unknown };
+      if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 1) {
+        const E = typeof count === "number" ? RangeError : TypeError;
+        throw new E(
+          `${action} '${name}.rate.count' must be a positive integer: ${received(count)}`,
+        );
+      }
+      if (typeof perMs !== "number" || !(perMs > 0) || !Number.isFinite(perMs)) {
+        const E = typeof perMs === "number" ? RangeError : TypeError;
+        throw new E(
+          `${action} '${name}.rate.perMs' must be a positive number of ms: ${received(perMs)}`,
+        );
+      }
+      checked.rate = { count, perMs };
+    }
+    out.set(name, checked);
+  }
+  return out;
 }
 
 function checkBackend(b: unknown, i: number): ExecutionBackend {
@@ -120,6 +206,7 @@ export class WorkflowEngine {
       "core",
       "installSignalHandlers",
       "eventLog",
+      "limits",
     ];
     for (const k of Object.keys(options)) {
       if (!known.includes(k)) {
@@ -185,8 +272,9 @@ export class WorkflowEngine {
         `Cannot create engine as 'core' must be "wasm" or "ts": ${received(o.core)}`,
       );
     }
+    const limits = checkLimits(o.limits);
     const uid = o.uid ?? "flow." + hex8();
-    const engine = new Engine(uid, backends, createCore(o.core ?? "wasm"), o.workDir);
+    const engine = new Engine(uid, backends, createCore(o.core ?? "wasm"), o.workDir, limits);
     const attached: ExecutionBackend[] = [];
     try {
       for (const b of backends) {
@@ -352,6 +440,102 @@ export class WorkflowEngine {
    */
   subscribe(listener: FlowListener): () => void {
     return this.#e.subscribe(listener);
+  }
+
+  /**
+   * A custom event: subscribers, the event log, OpenTelemetry (as a span
+   * event) and the dashboard receive `{ type, time, workflowId?, attrs }`
+   * (the workflow id of the scope it is emitted in; inside a block body, the
+   * block's uid).
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { WorkflowEngine, type FlowEvent } from "../mod.ts";
+   * await using flow = await WorkflowEngine.create();
+   * const seen: FlowEvent[] = [];
+   * flow.subscribe((e) => seen.push(e));
+   * flow.emit("myapp.Checkpoint", { step: 3 });
+   * assertEquals(seen[0]?.attrs, { step: 3 });
+   * ```
+   *
+   * @param type a dotted name, e.g. `"myapp.Checkpoint"`
+   * @param attrs a structured-cloneable object (copied)
+   * @throws {TypeError} when `type` has no dot or `attrs` is not a cloneable object
+   */
+  emit(type: `${string}.${string}`, attrs: Record<string, unknown> = {}): void {
+    this.#e.emitCustom(type, attrs);
+  }
+
+  /**
+   * What the run has done so far: counts by state (and cached), wall time,
+   * throughput, and per task name the counts and percentiles of run and wait
+   * times (see `src/summary.ts` for the precision rules).
+   *
+   * @returns the summary
+   */
+  summary(): Summary {
+    return this.#e.summary();
+  }
+
+  /**
+   * Each future once it is final, in completion order. What it yields is
+   * the future itself (typed {@link SettledFuture}: TypeScript would type a
+   * thenable in `for await` as its value).
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { WorkflowEngine } from "../mod.ts";
+   * await using flow = await WorkflowEngine.create();
+   * const wait = flow.functionTask((ms: number) => new Promise((r) => setTimeout(() => r(ms), ms)));
+   * const order: number[] = [];
+   * for await (const f of flow.asCompleted([wait(30), wait(10), wait(20)])) order.push(f.result!);
+   * assertEquals(order, [10, 20, 30]);
+   * ```
+   *
+   * @param futures task futures
+   * @returns them, as they become final
+   * @throws {TypeError} when `futures` is not an iterable of task futures
+   */
+  asCompleted<F extends TaskFuture>(futures: Iterable<F>): AsyncIterable<SettledFuture<F>> {
+    return asCompleted(futures);
+  }
+
+  /**
+   * Calls `taskFn(input)` for each input of an Iterable or AsyncIterable,
+   * pulling lazily so that at most `maxLive` of these tasks are in flight,
+   * and yields each future once it is final, in completion order (failed and
+   * cancelled ones too). Leaving the loop early cancels the tasks it started
+   * that are not final and pulls no more input.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { WorkflowEngine } from "../mod.ts";
+   * await using flow = await WorkflowEngine.create();
+   * const square = flow.functionTask((x: number) => x * x);
+   * async function* numbers() {
+   *   for (let i = 1; i <= 100; i++) yield i;
+   * }
+   * let sum = 0;
+   * for await (const f of flow.map(square, numbers(), { maxLive: 10 })) sum += f.result!;
+   * assertEquals(sum, 338350);
+   * ```
+   *
+   * @param taskFn a task function of this engine
+   * @param inputs the inputs
+   * @param options `maxLive` (default 1000)
+   * @returns the futures, in completion order
+   * @throws {TypeError} when `taskFn` is not a function, `inputs` is not
+   * iterable or `maxLive` is not a positive integer
+   */
+  map<I, F extends TaskFuture>(
+    taskFn: (input: I) => F,
+    inputs: Iterable<I> | AsyncIterable<I>,
+    options?: MapOptions,
+  ): AsyncIterable<SettledFuture<F>> {
+    return mapTasks(taskFn, inputs, options);
   }
 
   /** Task counts by state. */
