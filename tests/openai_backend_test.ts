@@ -24,10 +24,12 @@ import {
   CancelledError,
   type FlowEvent,
   InlineBackend,
+  NoopBackend,
   OpenAIBackend,
   type OpenAIBackendOptions,
   type PromptTask,
   TaskTimeoutError,
+  WorkerBackend,
   WorkflowEngine,
 } from "../mod.ts";
 import {
@@ -836,4 +838,47 @@ Deno.test("OpenAIBackend runs prompt tasks fed by function tasks on another back
   const out = shout(ask(words("one two three")));
   assertEquals(await out, "ECHO: IS 3 A LOT OF WORDS?");
   assertGreaterOrEqual(fake.requests.length, 1);
+});
+
+Deno.test("promptTask() throws TypeError or RangeError at once for a bad builder or prompt option", async () => {
+  await using flow = await WorkflowEngine.create({ dryRun: true });
+  const bad: [unknown, ErrorConstructor | RangeErrorConstructor, string][] = [
+    [null, TypeError, "'prompt' must be an object: received null"],
+    [{ model: "" }, TypeError, `'prompt.model' must be a non-empty string: received ""`],
+    [
+      { temperature: 3 },
+      RangeError,
+      "'prompt.temperature' must be a number from 0 to 2: received 3",
+    ],
+    [{ temperature: "1" }, TypeError, "'prompt.temperature' must be a number from 0 to 2"],
+    [{ maxTokens: 0 }, RangeError, "'prompt.maxTokens' must be a positive integer: received 0"],
+    [{ system: 1 }, TypeError, "'prompt.system' must be a string: received 1"],
+    [
+      { top_p: 1 },
+      TypeError,
+      `'prompt' has an unknown field (known: model, system, temperature, maxTokens): received "top_p"`,
+    ],
+  ];
+  for (const [prompt, E, message] of bad) {
+    assertThrows(
+      () => flow.promptTask(() => "hi", { prompt: prompt as never }),
+      E as ErrorConstructor,
+      `Cannot create task with promptTask() as ${message}`,
+    );
+  }
+  assertThrows(
+    () => flow.promptTask(42 as never),
+    TypeError,
+    "Cannot create task with promptTask() as 'fn' must be a function: received 42",
+  );
+});
+
+Deno.test("a prompt task routed to WorkerBackend fails with BackendError naming the backends that can run it", async () => {
+  await using flow = await WorkflowEngine.create({
+    backend: [new WorkerBackend({ workers: 1 }), new NoopBackend({ name: "dry" })],
+  });
+  const e = await assertRejects(() => flow.promptTask(() => "hi", { name: "ask" })(), BackendError);
+  assertEquals(e.backend, flow.backend.name);
+  assertStringIncludes(e.message, `Cannot run prompt task 'ask' on backend '${flow.backend.name}'`);
+  assertStringIncludes(e.message, "route it to 'dry' with the 'backend' option");
 });

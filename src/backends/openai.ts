@@ -92,7 +92,8 @@ interface Call {
  *   connection that fails fails the task with `BackendError` (the status and
  *   the start of the body in its message); `retries` apply.
  * - Cancel, timeout and shutdown abort the request, so the server can stop
- *   generating.
+ *   generating. Without a `timeout`, a request waits as long as the server
+ *   takes.
  * - Function and executable tasks routed to it fail with `BackendError`.
  *
  * Needs `--allow-net` (for the server's host), and `--allow-env=OPENAI_API_KEY`
