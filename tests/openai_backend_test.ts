@@ -713,7 +713,7 @@ Deno.test("OpenAIBackend aborts the request when a task times out, and retries i
   });
   {
     await using flow = await engineOn(fake);
-    const f = flow.promptTask(() => "hi", { name: "ask", timeout: 100, retries: 1 })();
+    const f = flow.promptTask(() => "hi", { name: "ask", timeout: 1500, retries: 1 })();
     assertEquals(await f, "in time");
     assertEquals(f.attempts, 2);
     await fake.abortedAtLeast(1);
