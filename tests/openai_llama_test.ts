@@ -120,7 +120,8 @@ Deno.test({
     const long = flow.promptTask(() => "tell the whole story", {
       prompt: { temperature: 0, maxTokens: 400 },
     })();
-    while ((await llama.stats()).tokens <= s.tokens) {
+    for (let i = 0; (await llama.stats()).tokens <= s.tokens; i++) {
+      assert(i < 6000, "the long generation did not start within 30 s");
       await new Promise((r) => setTimeout(r, 5));
     }
     long.cancel("enough");
