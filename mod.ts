@@ -81,5 +81,6 @@ export {
   NoopBackend,
   type NoopBackendOptions,
 } from "./src/backends/noop.ts";
+export { OpenAIBackend, type OpenAIBackendOptions } from "./src/backends/openai.ts";
 export { WorkerBackend, type WorkerBackendOptions } from "./src/backends/worker.ts";
 export { SlurmBackend, type SlurmBackendOptions } from "./src/backends/slurm/mod.ts";

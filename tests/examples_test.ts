@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { main as compositeBlocks } from "../examples/composite_blocks.ts";
+import { startFakeOpenAI } from "./_fake_openai.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const ROOT_PATH = decodeURIComponent(ROOT.pathname);
@@ -26,10 +27,10 @@ async function runLine(example: string): Promise<string[]> {
   return argv.slice(1);
 }
 
-/** Runs an example as its doc says; returns its output. */
-async function runExample(example: string): Promise<string> {
+/** Runs an example as its doc says (then `extra` arguments); returns its output. */
+async function runExample(example: string, extra: readonly string[] = []): Promise<string> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: await runLine(example),
+    args: [...await runLine(example), ...extra],
     cwd: ROOT_PATH,
     env: { NO_COLOR: "1" },
     stdout: "piped",
@@ -93,6 +94,59 @@ for (const [example, expected] of Object.entries(EXPECTED)) {
     }
   });
 }
+
+Deno.test("examples/ai_pipeline.ts --dry-run runs with the permissions its doc names on NoopBackend", async () => {
+  const lines = (await runExample("examples/ai_pipeline.ts", ["--dry-run"])).trimEnd().split("\n");
+  assertEquals(lines[0], "backends: compute, ai (dry run: ai is a NoopBackend)");
+  assertEquals(lines.filter((l) => l === "  summary: Dummy Prompt Output").length, 4);
+  assert(
+    lines.includes(`doc "Surrogate models": 44 words, keywords simulation, surrogate, training`),
+  );
+  assertEquals(lines.slice(-2), [
+    "overview: Dummy Prompt Output",
+    "tokens: none reported (5 prompts)",
+  ]);
+});
+
+Deno.test("examples/ai_pipeline.ts runs against an OpenAI-compatible server given on the command line", async () => {
+  await using fake = await startFakeOpenAI();
+  const out = await runExample("examples/ai_pipeline.ts", [fake.url, "--model", "tiny-model"]);
+  const lines = out.trimEnd().split("\n");
+  assertEquals(
+    lines[0],
+    `backends: compute, ai (OpenAI-compatible server at ${fake.url}, model tiny-model)`,
+  );
+  assert(
+    lines.includes(
+      "  summary: echo: Literature triage (keywords: abstracts, model, papers) Researchers read more abstracts than papers. A language model can triage abstracts by relevance and summarise the relevant ones, so that a scientist reads the ten papers that matter. The model is one step of a pipeline that also fetches, …",
+    ),
+    out,
+  );
+  assertMatch(
+    lines.at(-2)!,
+    /^overview: echo: Write a three-sentence overview of these summaries: - echo: /,
+  );
+  assertMatch(lines.at(-1)!, /^tokens: \d+ prompt, \d+ completion \(5 prompts\)$/);
+  assertEquals(fake.requests.length, 5);
+  assertEquals(fake.requests.map((r) => r.body.model), Array(5).fill("tiny-model"));
+  assertEquals(fake.requests.at(-1)!.body.max_tokens, 160);
+  assert(fake.maxInFlight <= 4, `${fake.maxInFlight} requests in flight`);
+});
+
+Deno.test("examples/ai_pipeline.ts exits 2 with its usage when given neither --dry-run nor a URL", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "examples/ai_pipeline.ts"],
+    cwd: ROOT_PATH,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 2);
+  assertStringIncludes(
+    new TextDecoder().decode(out.stderr),
+    "usage: ai_pipeline.ts (--dry-run | <baseURL> [--model NAME])",
+  );
+});
 
 Deno.test("runLine() reads the example's Run: command from its module doc", async () => {
   assertEquals(await runLine("examples/workers.ts"), [
