@@ -45,6 +45,8 @@ const SURFACE: Record<string, string> = {
   NameSummary: "interface",
   NoopBackend: "class",
   NoopBackendOptions: "interface",
+  OpenAIBackend: "class",
+  OpenAIBackendOptions: "interface",
   OutputFile: "class",
   Percentiles: "interface",
   PromptOptions: "interface",
