@@ -1,11 +1,64 @@
 (module
  (type $0 (func (param i32 i32) (result i32)))
- (type $1 (func (param i32 i32 i32) (result i32)))
- (type $2 (func (param i32 i32)))
+ (type $1 (func (param i32 i32)))
+ (type $2 (func (param i32)))
  (type $3 (func (param i32) (result i32)))
- (type $4 (func (param i32)))
- (type $5 (func (param i32 i32 i32 i32)))
- (type $6 (func (result i32)))
+ (type $4 (func (param i32 i32 i32) (result i32)))
+ (type $5 (func))
+ (type $6 (func (param i32 i32 i32 i32 f64 i32 i32)))
+ (type $7 (func (param i32 i32 i32 f64 f64 i32)))
+ (type $8 (func (param i32 i32 i32)))
+ (type $9 (func (param i32 i32 i32 i32) (result i32)))
+ (type $10 (func (result i32)))
+ (type $11 (func (param i32 i32 i32 f64) (result i32)))
+ (global $asm/core/C (mut i32) (i32.const 0))
+ (global $asm/core/bytesHeld (mut i32) (i32.const 0))
+ (global $asm/core/heapTop (mut i32) (i32.const 0))
+ (global $asm/core/inCap (mut i32) (i32.const 0))
+ (global $asm/core/slotCap (mut i32) (i32.const 0))
+ (global $asm/core/inPtr (mut i32) (i32.const 0))
+ (global $asm/core/rdyLen (mut i32) (i32.const 0))
+ (global $asm/core/nWaiting (mut i32) (i32.const 0))
+ (global $asm/core/nCancelled (mut i32) (i32.const 0))
+ (global $asm/core/admLen (mut i32) (i32.const 0))
+ (global $asm/core/nReady (mut i32) (i32.const 0))
+ (global $asm/core/nFailed (mut i32) (i32.const 0))
+ (global $asm/core/nLive (mut i32) (i32.const 0))
+ (global $asm/core/cancLen (mut i32) (i32.const 0))
+ (global $asm/core/rdyPtr (mut i32) (i32.const 0))
+ (global $asm/core/failLen (mut i32) (i32.const 0))
+ (global $asm/core/nHeld (mut i32) (i32.const 0))
+ (global $asm/core/nAdmitted (mut i32) (i32.const 0))
+ (global $asm/core/failPtr (mut i32) (i32.const 0))
+ (global $asm/core/cancPtr (mut i32) (i32.const 0))
+ (global $asm/core/nDone (mut i32) (i32.const 0))
+ (global $asm/core/admPtr (mut i32) (i32.const 0))
+ (global $asm/core/slots (mut i32) (i32.const 0))
+ (global $asm/core/broken (mut i32) (i32.const 0))
+ (global $asm/core/limits (mut i32) (i32.const 0))
+ (global $asm/core/slotTop (mut i32) (i32.const 0))
+ (global $asm/core/limitCap (mut i32) (i32.const 0))
+ (global $asm/core/ringHead (mut i32) (i32.const 0))
+ (global $asm/core/aux (mut i32) (i32.const 0))
+ (global $asm/core/ringCount (mut i32) (i32.const 0))
+ (global $asm/core/edges (mut i32) (i32.const 0))
+ (global $asm/core/rdyCap (mut i32) (i32.const 0))
+ (global $asm/core/edgeFreeCount (mut i32) (i32.const 0))
+ (global $asm/core/wakeTail (mut i32) (i32.const -1))
+ (global $asm/core/ring (mut i32) (i32.const 0))
+ (global $asm/core/edgeFree (mut i32) (i32.const 0))
+ (global $asm/core/nPrio (mut i32) (i32.const 0))
+ (global $asm/core/scratch (mut i32) (i32.const 0))
+ (global $asm/core/edgeCap (mut i32) (i32.const 0))
+ (global $asm/core/edgeTop (mut i32) (i32.const 0))
+ (global $asm/core/failCap (mut i32) (i32.const 0))
+ (global $asm/core/cancCap (mut i32) (i32.const 0))
+ (global $asm/core/admCap (mut i32) (i32.const 0))
+ (global $asm/core/scratchBytes (mut i32) (i32.const 0))
+ (global $asm/core/wakeHead (mut i32) (i32.const -1))
+ (global $asm/core/nRetired (mut i32) (i32.const 0))
+ (global $asm/core/seqNext (mut f64) (f64.const 0))
+ (global $asm/core/heapStart (mut i32) (i32.const 0))
  (global $asm/core/H_IN_PTR i32 (i32.const 0))
  (global $asm/core/H_IN_CAP i32 (i32.const 4))
  (global $asm/core/H_READY_PTR i32 (i32.const 8))
@@ -27,40 +80,10 @@
  (global $asm/core/H_LIVE i32 (i32.const 72))
  (global $asm/core/H_SLOT_CAP i32 (i32.const 76))
  (global $asm/core/H_BYTES i32 (i32.const 80))
- (global $asm/core/heapStart (mut i32) (i32.const 0))
- (global $asm/core/heapTop (mut i32) (i32.const 0))
- (global $asm/core/C (mut i32) (i32.const 0))
- (global $asm/core/inPtr (mut i32) (i32.const 0))
- (global $asm/core/inCap (mut i32) (i32.const 0))
- (global $asm/core/rdyPtr (mut i32) (i32.const 0))
- (global $asm/core/rdyLen (mut i32) (i32.const 0))
- (global $asm/core/rdyCap (mut i32) (i32.const 0))
- (global $asm/core/failPtr (mut i32) (i32.const 0))
- (global $asm/core/failLen (mut i32) (i32.const 0))
- (global $asm/core/failCap (mut i32) (i32.const 0))
- (global $asm/core/cancPtr (mut i32) (i32.const 0))
- (global $asm/core/cancLen (mut i32) (i32.const 0))
- (global $asm/core/cancCap (mut i32) (i32.const 0))
- (global $asm/core/nWaiting (mut i32) (i32.const 0))
- (global $asm/core/nReady (mut i32) (i32.const 0))
- (global $asm/core/nDone (mut i32) (i32.const 0))
- (global $asm/core/nFailed (mut i32) (i32.const 0))
- (global $asm/core/nCancelled (mut i32) (i32.const 0))
- (global $asm/core/nLive (mut i32) (i32.const 0))
- (global $asm/core/slotCap (mut i32) (i32.const 0))
- (global $asm/core/bytesHeld (mut i32) (i32.const 0))
- (global $asm/core/slotTop (mut i32) (i32.const 0))
- (global $asm/core/slots (mut i32) (i32.const 0))
- (global $asm/core/nRetired (mut i32) (i32.const 0))
- (global $asm/core/ring (mut i32) (i32.const 0))
- (global $asm/core/ringHead (mut i32) (i32.const 0))
- (global $asm/core/ringCount (mut i32) (i32.const 0))
- (global $asm/core/edges (mut i32) (i32.const 0))
- (global $asm/core/edgeCap (mut i32) (i32.const 0))
- (global $asm/core/edgeTop (mut i32) (i32.const 0))
- (global $asm/core/edgeFree (mut i32) (i32.const 0))
- (global $asm/core/edgeFreeCount (mut i32) (i32.const 0))
- (global $asm/core/broken (mut i32) (i32.const 0))
+ (global $asm/core/H_ADMITTED_PTR i32 (i32.const 132))
+ (global $asm/core/H_ADMITTED_LEN i32 (i32.const 136))
+ (global $asm/core/H_HELD i32 (i32.const 144))
+ (global $asm/core/H_ADMITTED i32 (i32.const 148))
  (memory $0 0)
  (export "H_IN_PTR" (global $asm/core/H_IN_PTR))
  (export "H_IN_CAP" (global $asm/core/H_IN_CAP))
@@ -83,6 +106,10 @@
  (export "H_LIVE" (global $asm/core/H_LIVE))
  (export "H_SLOT_CAP" (global $asm/core/H_SLOT_CAP))
  (export "H_BYTES" (global $asm/core/H_BYTES))
+ (export "H_ADMITTED_PTR" (global $asm/core/H_ADMITTED_PTR))
+ (export "H_ADMITTED_LEN" (global $asm/core/H_ADMITTED_LEN))
+ (export "H_HELD" (global $asm/core/H_HELD))
+ (export "H_ADMITTED" (global $asm/core/H_ADMITTED))
  (export "create" (func $asm/core/create))
  (export "destroy" (func $asm/core/destroy))
  (export "reset" (func $asm/core/reset))
@@ -90,11 +117,16 @@
  (export "clearOutputs" (func $asm/core/clearOutputs))
  (export "state" (func $asm/core/state))
  (export "add" (func $asm/core/add))
+ (export "addWith" (func $asm/core/addWith))
  (export "addBatch" (func $asm/core/addBatch))
  (export "complete" (func $asm/core/complete))
  (export "completeOne" (func $asm/core/completeOne))
  (export "cancel" (func $asm/core/cancel))
  (export "release" (func $asm/core/release))
+ (export "admit" (func $asm/core/admit))
+ (export "setLimit" (func $asm/core/setLimit))
+ (export "giveBack" (func $asm/core/giveBack))
+ (export "limitInfo" (func $asm/core/limitInfo))
  (export "memory" (memory $0))
  (func $asm/core/enter (param $0 i32)
   (local $1 i32)
@@ -106,55 +138,6 @@
    if
     global.get $asm/core/C
     local.tee $1
-    global.get $asm/core/inPtr
-    i32.store
-    local.get $1
-    global.get $asm/core/inCap
-    i32.store offset=4
-    local.get $1
-    global.get $asm/core/rdyPtr
-    i32.store offset=8
-    local.get $1
-    global.get $asm/core/rdyLen
-    i32.store offset=12
-    local.get $1
-    global.get $asm/core/failPtr
-    i32.store offset=20
-    local.get $1
-    global.get $asm/core/failLen
-    i32.store offset=24
-    local.get $1
-    global.get $asm/core/cancPtr
-    i32.store offset=32
-    local.get $1
-    global.get $asm/core/cancLen
-    i32.store offset=36
-    local.get $1
-    global.get $asm/core/nWaiting
-    i32.store offset=52
-    local.get $1
-    global.get $asm/core/nReady
-    i32.store offset=56
-    local.get $1
-    global.get $asm/core/nDone
-    i32.store offset=60
-    local.get $1
-    global.get $asm/core/nFailed
-    i32.store offset=64
-    local.get $1
-    global.get $asm/core/nCancelled
-    i32.store offset=68
-    local.get $1
-    global.get $asm/core/nLive
-    i32.store offset=72
-    local.get $1
-    global.get $asm/core/slotCap
-    i32.store offset=76
-    local.get $1
-    global.get $asm/core/bytesHeld
-    i32.store offset=80
-    global.get $asm/core/C
-    local.tee $1
     global.get $asm/core/rdyCap
     i32.store offset=16
     local.get $1
@@ -164,11 +147,17 @@
     global.get $asm/core/cancCap
     i32.store offset=40
     local.get $1
+    global.get $asm/core/admCap
+    i32.store offset=140
+    local.get $1
     global.get $asm/core/slotTop
     i32.store offset=84
     local.get $1
     global.get $asm/core/slots
     i32.store offset=88
+    local.get $1
+    global.get $asm/core/aux
+    i32.store offset=152
     local.get $1
     global.get $asm/core/nRetired
     i32.store offset=92
@@ -199,6 +188,24 @@
     local.get $1
     global.get $asm/core/broken
     i32.store offset=128
+    local.get $1
+    global.get $asm/core/limits
+    i32.store offset=156
+    local.get $1
+    global.get $asm/core/limitCap
+    i32.store offset=160
+    local.get $1
+    global.get $asm/core/nPrio
+    i32.store offset=164
+    local.get $1
+    global.get $asm/core/seqNext
+    f64.store offset=168
+    local.get $1
+    global.get $asm/core/scratch
+    i32.store offset=176
+    local.get $1
+    global.get $asm/core/scratchBytes
+    i32.store offset=180
    end
    local.get $0
    global.set $asm/core/C
@@ -227,11 +234,23 @@
    i32.load offset=40
    global.set $asm/core/cancCap
    local.get $0
+   i32.load offset=132
+   global.set $asm/core/admPtr
+   local.get $0
+   i32.load offset=140
+   global.set $asm/core/admCap
+   local.get $0
    i32.load offset=52
    global.set $asm/core/nWaiting
    local.get $0
    i32.load offset=56
    global.set $asm/core/nReady
+   local.get $0
+   i32.load offset=144
+   global.set $asm/core/nHeld
+   local.get $0
+   i32.load offset=148
+   global.set $asm/core/nAdmitted
    local.get $0
    i32.load offset=60
    global.set $asm/core/nDone
@@ -256,6 +275,9 @@
    local.get $0
    i32.load offset=88
    global.set $asm/core/slots
+   local.get $0
+   i32.load offset=152
+   global.set $asm/core/aux
    local.get $0
    i32.load offset=92
    global.set $asm/core/nRetired
@@ -286,6 +308,24 @@
    local.get $0
    i32.load offset=128
    global.set $asm/core/broken
+   local.get $0
+   i32.load offset=156
+   global.set $asm/core/limits
+   local.get $0
+   i32.load offset=160
+   global.set $asm/core/limitCap
+   local.get $0
+   i32.load offset=164
+   global.set $asm/core/nPrio
+   local.get $0
+   f64.load offset=168
+   global.set $asm/core/seqNext
+   local.get $0
+   i32.load offset=176
+   global.set $asm/core/scratch
+   local.get $0
+   i32.load offset=180
+   global.set $asm/core/scratchBytes
   end
   local.get $0
   i32.load offset=12
@@ -296,6 +336,255 @@
   local.get $0
   i32.load offset=36
   global.set $asm/core/cancLen
+  local.get $0
+  i32.load offset=136
+  global.set $asm/core/admLen
+ )
+ (func $asm/core/done (param $0 i32) (result i32)
+  (local $1 i32)
+  global.get $asm/core/C
+  local.tee $1
+  global.get $asm/core/inPtr
+  i32.store
+  local.get $1
+  global.get $asm/core/inCap
+  i32.store offset=4
+  local.get $1
+  global.get $asm/core/rdyPtr
+  i32.store offset=8
+  local.get $1
+  global.get $asm/core/rdyLen
+  i32.store offset=12
+  local.get $1
+  global.get $asm/core/failPtr
+  i32.store offset=20
+  local.get $1
+  global.get $asm/core/failLen
+  i32.store offset=24
+  local.get $1
+  global.get $asm/core/cancPtr
+  i32.store offset=32
+  local.get $1
+  global.get $asm/core/cancLen
+  i32.store offset=36
+  local.get $1
+  global.get $asm/core/admPtr
+  i32.store offset=132
+  local.get $1
+  global.get $asm/core/admLen
+  i32.store offset=136
+  local.get $1
+  global.get $asm/core/nWaiting
+  i32.store offset=52
+  local.get $1
+  global.get $asm/core/nReady
+  i32.store offset=56
+  local.get $1
+  global.get $asm/core/nHeld
+  i32.store offset=144
+  local.get $1
+  global.get $asm/core/nAdmitted
+  i32.store offset=148
+  local.get $1
+  global.get $asm/core/nDone
+  i32.store offset=60
+  local.get $1
+  global.get $asm/core/nFailed
+  i32.store offset=64
+  local.get $1
+  global.get $asm/core/nCancelled
+  i32.store offset=68
+  local.get $1
+  global.get $asm/core/nLive
+  i32.store offset=72
+  local.get $1
+  global.get $asm/core/slotCap
+  i32.store offset=76
+  local.get $1
+  global.get $asm/core/bytesHeld
+  i32.store offset=80
+  global.get $asm/core/broken
+  if (result i32)
+   global.get $asm/core/C
+   i32.const -2
+   i32.store offset=44
+   global.get $asm/core/C
+   i32.const 0
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -7
+  else
+   local.get $0
+  end
+ )
+ (func $asm/core/serveWoken
+  (local $0 i32)
+  (local $1 i32)
+  loop $while-continue|0
+   global.get $asm/core/wakeHead
+   i32.const 0
+   i32.ge_s
+   if
+    global.get $asm/core/limits
+    global.get $asm/core/wakeHead
+    local.tee $0
+    i32.const 6
+    i32.shl
+    i32.add
+    local.tee $1
+    i32.load offset=44
+    global.set $asm/core/wakeHead
+    local.get $1
+    i32.const -2
+    i32.store offset=44
+    local.get $0
+    call $asm/core/serve
+    br $while-continue|0
+   end
+  end
+  i32.const -1
+  global.set $asm/core/wakeTail
+ )
+ (func $asm/core/refuse (param $0 i32) (param $1 i32)
+  local.get $0
+  i32.const -100
+  i32.eq
+  if
+   global.get $asm/core/C
+   i32.const -2
+   i32.store offset=44
+   global.get $asm/core/C
+   i32.const 0
+   i32.store offset=48
+  else
+   global.get $asm/core/C
+   i32.const -1
+   i32.store offset=44
+   global.get $asm/core/C
+   local.get $1
+   i32.store offset=48
+  end
+  global.get $asm/core/C
+  local.tee $0
+  global.get $asm/core/inPtr
+  i32.store
+  local.get $0
+  global.get $asm/core/inCap
+  i32.store offset=4
+  local.get $0
+  global.get $asm/core/rdyPtr
+  i32.store offset=8
+  local.get $0
+  global.get $asm/core/rdyLen
+  i32.store offset=12
+  local.get $0
+  global.get $asm/core/failPtr
+  i32.store offset=20
+  local.get $0
+  global.get $asm/core/failLen
+  i32.store offset=24
+  local.get $0
+  global.get $asm/core/cancPtr
+  i32.store offset=32
+  local.get $0
+  global.get $asm/core/cancLen
+  i32.store offset=36
+  local.get $0
+  global.get $asm/core/admPtr
+  i32.store offset=132
+  local.get $0
+  global.get $asm/core/admLen
+  i32.store offset=136
+  local.get $0
+  global.get $asm/core/nWaiting
+  i32.store offset=52
+  local.get $0
+  global.get $asm/core/nReady
+  i32.store offset=56
+  local.get $0
+  global.get $asm/core/nHeld
+  i32.store offset=144
+  local.get $0
+  global.get $asm/core/nAdmitted
+  i32.store offset=148
+  local.get $0
+  global.get $asm/core/nDone
+  i32.store offset=60
+  local.get $0
+  global.get $asm/core/nFailed
+  i32.store offset=64
+  local.get $0
+  global.get $asm/core/nCancelled
+  i32.store offset=68
+  local.get $0
+  global.get $asm/core/nLive
+  i32.store offset=72
+  local.get $0
+  global.get $asm/core/slotCap
+  i32.store offset=76
+  local.get $0
+  global.get $asm/core/bytesHeld
+  i32.store offset=80
  )
  (func $asm/core/growList (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
   (local $3 i64)
@@ -303,7 +592,7 @@
   (local $5 i64)
   (local $6 i32)
   (local $7 i32)
-  block $__inlined_func$asm/core/allocBlock$12 (result i32)
+  block $__inlined_func$asm/core/allocBlock$21 (result i32)
    i32.const 0
    local.get $2
    i32.const 1
@@ -314,7 +603,7 @@
    local.tee $7
    i32.const 30
    i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$12
+   br_if $__inlined_func$asm/core/allocBlock$21
    drop
    local.get $7
    i32.const 2
@@ -330,7 +619,7 @@
     i32.load
     i32.store
     local.get $6
-    br $__inlined_func$asm/core/allocBlock$12
+    br $__inlined_func$asm/core/allocBlock$21
    end
    i32.const 0
    global.get $asm/core/heapTop
@@ -343,7 +632,7 @@
    local.tee $3
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$12
+   br_if $__inlined_func$asm/core/allocBlock$21
    drop
    memory.size
    i64.extend_i32_s
@@ -365,7 +654,7 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$12
+    br_if $__inlined_func$asm/core/allocBlock$21
     drop
    end
    global.get $asm/core/heapTop
@@ -639,6 +928,1636 @@
   i32.add
   global.set $asm/core/cancLen
  )
+ (func $asm/core/place (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (param $4 f64) (param $5 i32) (param $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 i32)
+  (local $10 i32)
+  global.get $asm/core/slots
+  local.get $0
+  i32.const 2097151
+  i32.and
+  local.tee $9
+  i32.const 4
+  i32.shl
+  i32.add
+  local.set $8
+  global.get $asm/core/aux
+  local.get $9
+  i32.const 5
+  i32.shl
+  i32.add
+  local.tee $9
+  local.get $4
+  f64.store
+  local.get $9
+  global.get $asm/core/seqNext
+  f64.store offset=8
+  global.get $asm/core/seqNext
+  f64.const 1
+  f64.add
+  global.set $asm/core/seqNext
+  loop $for-loop|0
+   local.get $6
+   local.get $7
+   i32.gt_s
+   if
+    local.get $9
+    i32.const 16
+    i32.add
+    local.get $7
+    i32.const 1
+    i32.shl
+    i32.add
+    local.get $5
+    local.get $7
+    i32.const 2
+    i32.shl
+    i32.add
+    i32.load
+    i32.store16
+    local.get $7
+    i32.const 1
+    i32.add
+    local.set $7
+    br $for-loop|0
+   end
+  end
+  local.get $6
+  i32.const 8
+  i32.lt_s
+  if
+   local.get $9
+   i32.const 16
+   i32.add
+   local.get $6
+   i32.const 1
+   i32.shl
+   i32.add
+   i32.const 65535
+   i32.store16
+  end
+  local.get $4
+  f64.const 0
+  f64.ne
+  if
+   global.get $asm/core/nPrio
+   i32.const 1
+   i32.add
+   global.set $asm/core/nPrio
+  end
+  local.get $8
+  i32.const -1
+  i32.store offset=8
+  local.get $8
+  i32.const -1
+  i32.store offset=12
+  i32.const 0
+  local.set $7
+  i32.const 0
+  local.set $5
+  loop $for-loop|1
+   local.get $2
+   local.get $5
+   i32.gt_s
+   if
+    local.get $1
+    local.get $5
+    i32.const 2
+    i32.shl
+    i32.add
+    i32.load
+    local.tee $6
+    i32.const 0
+    i32.lt_s
+    if
+     local.get $3
+     i32.const -1
+     local.get $6
+     i32.sub
+     i32.const 2
+     i32.shl
+     i32.add
+     i32.load
+     local.set $6
+    end
+    global.get $asm/core/slots
+    local.get $6
+    i32.const 2097151
+    i32.and
+    i32.const 4
+    i32.shl
+    i32.add
+    local.tee $9
+    i32.load offset=4
+    i32.const 7
+    i32.and
+    local.tee $10
+    i32.const 3
+    i32.ne
+    if
+     local.get $10
+     i32.const 4
+     i32.eq
+     if
+      local.get $8
+      i32.const 4
+      i32.store offset=4
+      global.get $asm/core/nFailed
+      i32.const 1
+      i32.add
+      global.set $asm/core/nFailed
+      global.get $asm/core/nLive
+      i32.const 1
+      i32.add
+      global.set $asm/core/nLive
+      local.get $0
+      local.get $6
+      call $asm/core/pushFailed
+      return
+     end
+     local.get $10
+     i32.const 5
+     i32.eq
+     if
+      local.get $8
+      i32.const 5
+      i32.store offset=4
+      global.get $asm/core/nCancelled
+      i32.const 1
+      i32.add
+      global.set $asm/core/nCancelled
+      global.get $asm/core/nLive
+      i32.const 1
+      i32.add
+      global.set $asm/core/nLive
+      local.get $0
+      local.get $6
+      call $asm/core/pushCancelled
+      return
+     end
+     local.get $7
+     i32.const 1
+     i32.add
+     local.set $7
+     global.get $asm/core/edgeFree
+     local.tee $6
+     i32.const 0
+     i32.ge_s
+     if
+      global.get $asm/core/edges
+      local.get $6
+      i32.const 3
+      i32.shl
+      i32.add
+      i32.load offset=4
+      global.set $asm/core/edgeFree
+      global.get $asm/core/edgeFreeCount
+      i32.const 1
+      i32.sub
+      global.set $asm/core/edgeFreeCount
+     else
+      global.get $asm/core/edgeTop
+      local.tee $6
+      i32.const 1
+      i32.add
+      global.set $asm/core/edgeTop
+     end
+     global.get $asm/core/edges
+     local.get $6
+     i32.const 3
+     i32.shl
+     i32.add
+     local.tee $10
+     local.get $0
+     i32.store
+     local.get $10
+     i32.const -1
+     i32.store offset=4
+     local.get $9
+     i32.load offset=12
+     local.tee $10
+     i32.const 0
+     i32.lt_s
+     if
+      local.get $9
+      local.get $6
+      i32.store offset=8
+     else
+      global.get $asm/core/edges
+      local.get $10
+      i32.const 3
+      i32.shl
+      i32.add
+      local.get $6
+      i32.store offset=4
+     end
+     local.get $9
+     local.get $6
+     i32.store offset=12
+    end
+    local.get $5
+    i32.const 1
+    i32.add
+    local.set $5
+    br $for-loop|1
+   end
+  end
+  global.get $asm/core/nLive
+  i32.const 1
+  i32.add
+  global.set $asm/core/nLive
+  local.get $7
+  i32.eqz
+  if
+   local.get $8
+   i32.const 2
+   i32.store offset=4
+   global.get $asm/core/nReady
+   i32.const 1
+   i32.add
+   global.set $asm/core/nReady
+   block $__inlined_func$asm/core/pushReady$150
+    global.get $asm/core/rdyLen
+    global.get $asm/core/rdyCap
+    i32.ge_s
+    if
+     global.get $asm/core/rdyPtr
+     global.get $asm/core/rdyLen
+     global.get $asm/core/rdyCap
+     call $asm/core/growList
+     local.tee $1
+     i32.eqz
+     if
+      i32.const 1
+      global.set $asm/core/broken
+      br $__inlined_func$asm/core/pushReady$150
+     end
+     local.get $1
+     global.set $asm/core/rdyPtr
+     global.get $asm/core/rdyCap
+     i32.const 1
+     i32.shl
+     global.set $asm/core/rdyCap
+    end
+    global.get $asm/core/rdyPtr
+    global.get $asm/core/rdyLen
+    i32.const 2
+    i32.shl
+    i32.add
+    local.get $0
+    i32.store
+    global.get $asm/core/rdyLen
+    i32.const 1
+    i32.add
+    global.set $asm/core/rdyLen
+   end
+   return
+  end
+  local.get $8
+  local.get $7
+  i32.const 3
+  i32.shl
+  i32.const 1
+  i32.or
+  i32.store offset=4
+  global.get $asm/core/nWaiting
+  i32.const 1
+  i32.add
+  global.set $asm/core/nWaiting
+ )
+ (func $asm/core/ensureSlots (param $0 i32) (result i32)
+  (local $1 i64)
+  (local $2 i32)
+  (local $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  (local $6 i64)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 i32)
+  local.get $0
+  i64.extend_i32_s
+  global.get $asm/core/nLive
+  i64.extend_i32_s
+  global.get $asm/core/nRetired
+  i64.extend_i32_s
+  i64.add
+  i64.add
+  local.tee $1
+  i64.const 2097152
+  i64.gt_s
+  if
+   i32.const -7
+   return
+  end
+  global.get $asm/core/slotCap
+  local.set $0
+  loop $while-continue|0
+   local.get $0
+   i32.const 2097152
+   i32.lt_s
+   local.get $0
+   i64.extend_i32_s
+   local.get $1
+   i64.const 1
+   i64.shl
+   i64.lt_s
+   i32.and
+   if
+    local.get $0
+    i32.const 1
+    i32.shl
+    local.set $0
+    br $while-continue|0
+   end
+  end
+  local.get $0
+  global.get $asm/core/slotCap
+  i32.eq
+  if
+   i32.const 0
+   return
+  end
+  block $__inlined_func$asm/core/allocBlock$15 (result i32)
+   i32.const 0
+   local.get $0
+   i32.ctz
+   i32.const 4
+   i32.add
+   local.tee $3
+   i32.const 30
+   i32.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$15
+   drop
+   local.get $3
+   i32.const 2
+   i32.shl
+   i32.const 1024
+   i32.add
+   local.tee $4
+   i32.load
+   local.tee $5
+   if
+    local.get $4
+    local.get $5
+    i32.load
+    i32.store
+    local.get $5
+    br $__inlined_func$asm/core/allocBlock$15
+   end
+   i32.const 0
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const 1
+   local.get $3
+   i64.extend_i32_s
+   i64.shl
+   i64.add
+   local.tee $1
+   i64.const 2147418112
+   i64.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$15
+   drop
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $6
+   local.get $1
+   i64.lt_u
+   if
+    i32.const 0
+    local.get $1
+    local.get $6
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    br_if $__inlined_func$asm/core/allocBlock$15
+    drop
+   end
+   global.get $asm/core/heapTop
+   local.get $1
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.tee $4
+  i32.eqz
+  if
+   i32.const -100
+   return
+  end
+  block $__inlined_func$asm/core/allocBlock$16 (result i32)
+   i32.const 0
+   local.get $0
+   i32.ctz
+   local.tee $3
+   i32.const 5
+   i32.add
+   local.tee $5
+   i32.const 30
+   i32.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$16
+   drop
+   local.get $5
+   i32.const 2
+   i32.shl
+   i32.const 1024
+   i32.add
+   local.tee $7
+   i32.load
+   local.tee $8
+   if
+    local.get $7
+    local.get $8
+    i32.load
+    i32.store
+    local.get $8
+    br $__inlined_func$asm/core/allocBlock$16
+   end
+   i32.const 0
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const 1
+   local.get $5
+   i64.extend_i32_s
+   i64.shl
+   i64.add
+   local.tee $1
+   i64.const 2147418112
+   i64.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$16
+   drop
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $6
+   local.get $1
+   i64.lt_u
+   if
+    i32.const 0
+    local.get $1
+    local.get $6
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    br_if $__inlined_func$asm/core/allocBlock$16
+    drop
+   end
+   global.get $asm/core/heapTop
+   local.get $1
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.tee $5
+  i32.eqz
+  if
+   local.get $4
+   local.get $3
+   i32.const 2
+   i32.shl
+   i32.const 1040
+   i32.add
+   local.tee $0
+   i32.load
+   i32.store
+   local.get $0
+   local.get $4
+   i32.store
+   i32.const -100
+   return
+  end
+  block $__inlined_func$asm/core/allocBlock$17 (result i32)
+   i32.const 0
+   local.get $0
+   i32.ctz
+   local.tee $7
+   i32.const 2
+   i32.add
+   local.tee $8
+   i32.const 30
+   i32.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$17
+   drop
+   local.get $8
+   i32.const 2
+   i32.shl
+   i32.const 1024
+   i32.add
+   local.tee $9
+   i32.load
+   local.tee $3
+   if
+    local.get $9
+    local.get $3
+    i32.load
+    i32.store
+    local.get $3
+    br $__inlined_func$asm/core/allocBlock$17
+   end
+   i32.const 0
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const 1
+   local.get $8
+   i64.extend_i32_s
+   i64.shl
+   i64.add
+   local.tee $1
+   i64.const 2147418112
+   i64.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$17
+   drop
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $6
+   local.get $1
+   i64.lt_u
+   if
+    i32.const 0
+    local.get $1
+    local.get $6
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    br_if $__inlined_func$asm/core/allocBlock$17
+    drop
+   end
+   global.get $asm/core/heapTop
+   local.get $1
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.tee $3
+  i32.eqz
+  if
+   local.get $4
+   local.get $7
+   i32.const 2
+   i32.shl
+   local.tee $0
+   i32.const 1040
+   i32.add
+   local.tee $2
+   i32.load
+   i32.store
+   local.get $2
+   local.get $4
+   i32.store
+   local.get $5
+   local.get $0
+   i32.const 1044
+   i32.add
+   local.tee $0
+   i32.load
+   i32.store
+   local.get $0
+   local.get $5
+   i32.store
+   i32.const -100
+   return
+  end
+  local.get $4
+  global.get $asm/core/slots
+  global.get $asm/core/slotTop
+  i32.const 4
+  i32.shl
+  memory.copy
+  local.get $5
+  global.get $asm/core/aux
+  global.get $asm/core/slotTop
+  i32.const 5
+  i32.shl
+  memory.copy
+  global.get $asm/core/slotCap
+  i32.const 1
+  i32.sub
+  local.set $7
+  loop $for-loop|1
+   local.get $2
+   global.get $asm/core/ringCount
+   i32.lt_s
+   if
+    local.get $3
+    local.get $2
+    i32.const 2
+    i32.shl
+    i32.add
+    global.get $asm/core/ring
+    global.get $asm/core/ringHead
+    local.get $2
+    i32.add
+    local.get $7
+    i32.and
+    i32.const 2
+    i32.shl
+    i32.add
+    i32.load
+    i32.store
+    local.get $2
+    i32.const 1
+    i32.add
+    local.set $2
+    br $for-loop|1
+   end
+  end
+  global.get $asm/core/slots
+  local.tee $2
+  global.get $asm/core/slotCap
+  i32.ctz
+  i32.const 2
+  i32.shl
+  local.tee $7
+  i32.const 1040
+  i32.add
+  local.tee $8
+  i32.load
+  i32.store
+  local.get $8
+  local.get $2
+  i32.store
+  global.get $asm/core/aux
+  local.tee $2
+  local.get $7
+  i32.const 1044
+  i32.add
+  local.tee $8
+  i32.load
+  i32.store
+  local.get $8
+  local.get $2
+  i32.store
+  global.get $asm/core/ring
+  local.tee $2
+  local.get $7
+  i32.const 1032
+  i32.add
+  local.tee $7
+  i32.load
+  i32.store
+  local.get $7
+  local.get $2
+  i32.store
+  global.get $asm/core/bytesHeld
+  local.get $0
+  global.get $asm/core/slotCap
+  i32.sub
+  i32.const 52
+  i32.mul
+  i32.add
+  global.set $asm/core/bytesHeld
+  local.get $4
+  global.set $asm/core/slots
+  local.get $5
+  global.set $asm/core/aux
+  local.get $3
+  global.set $asm/core/ring
+  i32.const 0
+  global.set $asm/core/ringHead
+  local.get $0
+  global.set $asm/core/slotCap
+  i32.const 0
+ )
+ (func $asm/core/ensureEdges (param $0 i32) (result i32)
+  (local $1 i32)
+  (local $2 i64)
+  (local $3 i64)
+  (local $4 i32)
+  (local $5 i32)
+  local.get $0
+  i64.extend_i32_s
+  global.get $asm/core/edgeCap
+  global.get $asm/core/edgeTop
+  i32.sub
+  i64.extend_i32_s
+  global.get $asm/core/edgeFreeCount
+  i64.extend_i32_s
+  i64.add
+  i64.le_s
+  if
+   i32.const 0
+   return
+  end
+  global.get $asm/core/edgeCap
+  local.set $1
+  loop $while-continue|0
+   local.get $0
+   i64.extend_i32_s
+   local.get $1
+   global.get $asm/core/edgeTop
+   i32.sub
+   i64.extend_i32_s
+   global.get $asm/core/edgeFreeCount
+   i64.extend_i32_s
+   i64.add
+   i64.gt_s
+   if
+    local.get $1
+    i32.const 134217728
+    i32.ge_s
+    if
+     i32.const -100
+     return
+    end
+    local.get $1
+    i32.const 1
+    i32.shl
+    local.set $1
+    br $while-continue|0
+   end
+  end
+  block $__inlined_func$asm/core/allocBlock$18 (result i32)
+   i32.const 0
+   local.get $1
+   i32.ctz
+   i32.const 3
+   i32.add
+   local.tee $0
+   i32.const 30
+   i32.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$18
+   drop
+   local.get $0
+   i32.const 2
+   i32.shl
+   i32.const 1024
+   i32.add
+   local.tee $4
+   i32.load
+   local.tee $5
+   if
+    local.get $4
+    local.get $5
+    i32.load
+    i32.store
+    local.get $5
+    br $__inlined_func$asm/core/allocBlock$18
+   end
+   i32.const 0
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const 1
+   local.get $0
+   i64.extend_i32_s
+   i64.shl
+   i64.add
+   local.tee $2
+   i64.const 2147418112
+   i64.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$18
+   drop
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $3
+   local.get $2
+   i64.lt_u
+   if
+    i32.const 0
+    local.get $2
+    local.get $3
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    br_if $__inlined_func$asm/core/allocBlock$18
+    drop
+   end
+   global.get $asm/core/heapTop
+   local.get $2
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.tee $0
+  i32.eqz
+  if
+   i32.const -100
+   return
+  end
+  local.get $0
+  global.get $asm/core/edges
+  global.get $asm/core/edgeTop
+  i32.const 3
+  i32.shl
+  memory.copy
+  global.get $asm/core/edges
+  local.tee $4
+  global.get $asm/core/edgeCap
+  i32.ctz
+  i32.const 2
+  i32.shl
+  i32.const 1036
+  i32.add
+  local.tee $5
+  i32.load
+  i32.store
+  local.get $5
+  local.get $4
+  i32.store
+  global.get $asm/core/bytesHeld
+  local.get $1
+  global.get $asm/core/edgeCap
+  i32.sub
+  i32.const 3
+  i32.shl
+  i32.add
+  global.set $asm/core/bytesHeld
+  local.get $0
+  global.set $asm/core/edges
+  local.get $1
+  global.set $asm/core/edgeCap
+  i32.const 0
+ )
+ (func $asm/core/sortReady (param $0 i32)
+  global.get $asm/core/broken
+  global.get $asm/core/nPrio
+  i32.eqz
+  global.get $asm/core/rdyLen
+  local.get $0
+  i32.sub
+  i32.const 2
+  i32.lt_s
+  i32.or
+  i32.or
+  if
+   return
+  end
+  global.get $asm/core/rdyPtr
+  local.get $0
+  i32.const 2
+  i32.shl
+  i32.add
+  global.get $asm/core/rdyLen
+  local.get $0
+  i32.sub
+  call $asm/core/sortIds
+  if
+   i32.const 1
+   global.set $asm/core/broken
+  end
+ )
+ (func $asm/core/sortIds (param $0 i32) (param $1 i32) (result i32)
+  (local $2 i32)
+  (local $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  (local $6 i32)
+  (local $7 f64)
+  (local $8 i32)
+  (local $9 f64)
+  (local $10 i32)
+  (local $11 i64)
+  (local $12 i32)
+  (local $13 f64)
+  (local $14 i64)
+  (local $15 i32)
+  (local $16 i32)
+  (local $17 i32)
+  local.get $1
+  i32.const 2
+  i32.lt_s
+  if
+   i32.const 0
+   return
+  end
+  global.get $asm/core/aux
+  local.get $0
+  i32.load
+  i32.const 2097151
+  i32.and
+  i32.const 5
+  i32.shl
+  i32.add
+  local.set $2
+  i32.const 1
+  local.set $4
+  loop $for-loop|0
+   local.get $1
+   local.get $4
+   i32.gt_s
+   if
+    global.get $asm/core/aux
+    local.get $0
+    local.get $4
+    i32.const 2
+    i32.shl
+    i32.add
+    i32.load
+    i32.const 2097151
+    i32.and
+    i32.const 5
+    i32.shl
+    i32.add
+    local.tee $5
+    f64.load
+    local.tee $9
+    local.get $2
+    f64.load
+    local.tee $7
+    f64.gt
+    if (result i32)
+     i32.const 1
+    else
+     local.get $7
+     local.get $9
+     f64.eq
+     if (result i32)
+      local.get $5
+      f64.load offset=8
+      local.get $2
+      f64.load offset=8
+      f64.lt
+     else
+      i32.const 0
+     end
+    end
+    i32.eqz
+    if
+     local.get $5
+     local.set $2
+     local.get $4
+     i32.const 1
+     i32.add
+     local.set $4
+     br $for-loop|0
+    end
+   end
+  end
+  local.get $1
+  local.get $4
+  i32.eq
+  if
+   i32.const 0
+   return
+  end
+  block $__inlined_func$asm/core/ensureScratch$101 (result i32)
+   i32.const 0
+   local.get $1
+   i64.extend_i32_s
+   i64.const 48
+   i64.mul
+   local.tee $11
+   global.get $asm/core/scratchBytes
+   i64.extend_i32_s
+   i64.le_u
+   br_if $__inlined_func$asm/core/ensureScratch$101
+   drop
+   i32.const -100
+   i32.const 64
+   local.get $11
+   i64.const 1
+   i64.sub
+   i64.clz
+   i32.wrap_i64
+   i32.sub
+   local.tee $6
+   i32.const 30
+   i32.gt_s
+   local.tee $2
+   br_if $__inlined_func$asm/core/ensureScratch$101
+   drop
+   i32.const -100
+   block $__inlined_func$asm/core/allocBlock$40 (result i32)
+    i32.const 0
+    local.get $2
+    br_if $__inlined_func$asm/core/allocBlock$40
+    drop
+    local.get $6
+    i32.const 2
+    i32.shl
+    i32.const 1024
+    i32.add
+    local.tee $4
+    i32.load
+    local.tee $2
+    if
+     local.get $4
+     local.get $2
+     i32.load
+     i32.store
+     local.get $2
+     br $__inlined_func$asm/core/allocBlock$40
+    end
+    i32.const 0
+    global.get $asm/core/heapTop
+    i64.extend_i32_u
+    i64.const 1
+    local.get $6
+    i64.extend_i32_s
+    i64.shl
+    i64.add
+    local.tee $14
+    i64.const 2147418112
+    i64.gt_u
+    br_if $__inlined_func$asm/core/allocBlock$40
+    drop
+    memory.size
+    i64.extend_i32_s
+    i64.const 16
+    i64.shl
+    local.tee $11
+    local.get $14
+    i64.lt_u
+    if
+     i32.const 0
+     local.get $14
+     local.get $11
+     i64.sub
+     i64.const 65535
+     i64.add
+     i64.const 16
+     i64.shr_u
+     i32.wrap_i64
+     memory.grow
+     i32.const 0
+     i32.lt_s
+     br_if $__inlined_func$asm/core/allocBlock$40
+     drop
+    end
+    global.get $asm/core/heapTop
+    local.get $14
+    i32.wrap_i64
+    global.set $asm/core/heapTop
+   end
+   local.tee $5
+   i32.eqz
+   br_if $__inlined_func$asm/core/ensureScratch$101
+   drop
+   global.get $asm/core/scratch
+   if
+    global.get $asm/core/scratch
+    local.tee $4
+    global.get $asm/core/scratchBytes
+    i32.ctz
+    i32.const 2
+    i32.shl
+    i32.const 1024
+    i32.add
+    local.tee $2
+    i32.load
+    i32.store
+    local.get $2
+    local.get $4
+    i32.store
+   end
+   global.get $asm/core/bytesHeld
+   i32.const 1
+   local.get $6
+   i32.shl
+   local.tee $2
+   global.get $asm/core/scratchBytes
+   i32.sub
+   i32.add
+   global.set $asm/core/bytesHeld
+   local.get $5
+   global.set $asm/core/scratch
+   local.get $2
+   global.set $asm/core/scratchBytes
+   i32.const 0
+  end
+  local.tee $2
+  if
+   local.get $2
+   return
+  end
+  global.get $asm/core/scratch
+  local.set $2
+  global.get $asm/core/scratch
+  local.get $1
+  i32.const 24
+  i32.mul
+  i32.add
+  local.set $4
+  loop $for-loop|1
+   local.get $1
+   local.get $3
+   i32.gt_s
+   if
+    local.get $2
+    local.get $3
+    i32.const 24
+    i32.mul
+    i32.add
+    local.tee $8
+    global.get $asm/core/aux
+    local.get $0
+    local.get $3
+    i32.const 2
+    i32.shl
+    i32.add
+    i32.load
+    local.tee $6
+    i32.const 2097151
+    i32.and
+    i32.const 5
+    i32.shl
+    i32.add
+    local.tee $5
+    i64.load
+    i64.store
+    local.get $8
+    local.get $5
+    i64.load offset=8
+    i64.store offset=8
+    local.get $8
+    local.get $6
+    i32.store offset=16
+    local.get $3
+    i32.const 1
+    i32.add
+    local.set $3
+    br $for-loop|1
+   end
+  end
+  loop $for-loop|2
+   local.get $1
+   local.get $17
+   i32.gt_s
+   if
+    local.get $17
+    i32.const 16
+    i32.add
+    local.tee $3
+    local.get $1
+    local.get $1
+    local.get $3
+    i32.gt_s
+    select
+    local.set $10
+    local.get $17
+    i32.const 1
+    i32.add
+    local.set $3
+    loop $for-loop|3
+     local.get $3
+     local.get $10
+     i32.lt_s
+     if
+      local.get $2
+      local.get $3
+      i32.const 24
+      i32.mul
+      i32.add
+      local.tee $5
+      f64.load
+      local.set $9
+      local.get $5
+      f64.load offset=8
+      local.set $13
+      local.get $5
+      i32.load offset=16
+      local.set $8
+      local.get $3
+      local.set $5
+      loop $while-continue|4
+       local.get $5
+       local.get $17
+       i32.gt_s
+       if
+        local.get $2
+        local.get $5
+        i32.const 1
+        i32.sub
+        i32.const 24
+        i32.mul
+        i32.add
+        local.tee $6
+        f64.load
+        local.tee $7
+        local.get $9
+        f64.lt
+        if (result i32)
+         i32.const 1
+        else
+         local.get $7
+         local.get $9
+         f64.eq
+         if (result i32)
+          local.get $13
+          local.get $6
+          f64.load offset=8
+          f64.lt
+         else
+          i32.const 0
+         end
+        end
+        if
+         local.get $6
+         i32.const 24
+         i32.add
+         local.get $6
+         i64.load
+         i64.store
+         local.get $6
+         local.get $6
+         i64.load offset=8
+         i64.store offset=32
+         local.get $6
+         local.get $6
+         i32.load offset=16
+         i32.store offset=40
+         local.get $5
+         i32.const 1
+         i32.sub
+         local.set $5
+         br $while-continue|4
+        end
+       end
+      end
+      local.get $3
+      local.get $5
+      i32.ne
+      if
+       local.get $2
+       local.get $5
+       i32.const 24
+       i32.mul
+       i32.add
+       local.tee $5
+       local.get $9
+       f64.store
+       local.get $5
+       local.get $13
+       f64.store offset=8
+       local.get $5
+       local.get $8
+       i32.store offset=16
+      end
+      local.get $3
+      i32.const 1
+      i32.add
+      local.set $3
+      br $for-loop|3
+     end
+    end
+    local.get $17
+    i32.const 16
+    i32.add
+    local.set $17
+    br $for-loop|2
+   end
+  end
+  i32.const 16
+  local.set $17
+  loop $for-loop|5
+   local.get $1
+   local.get $17
+   i32.gt_s
+   if
+    i32.const 0
+    local.set $6
+    loop $for-loop|6
+     local.get $1
+     local.get $6
+     i32.gt_s
+     if
+      local.get $6
+      local.get $17
+      i32.const 1
+      i32.shl
+      i32.add
+      local.tee $3
+      local.get $1
+      local.get $1
+      local.get $3
+      i32.gt_s
+      select
+      local.set $15
+      local.get $17
+      local.get $6
+      local.tee $3
+      i32.add
+      local.tee $5
+      local.get $1
+      local.get $1
+      local.get $5
+      i32.gt_s
+      select
+      local.tee $12
+      local.set $5
+      local.get $4
+      local.get $3
+      i32.const 24
+      i32.mul
+      i32.add
+      local.set $16
+      loop $while-continue|0
+       local.get $3
+       local.get $12
+       i32.lt_s
+       local.get $5
+       local.get $15
+       i32.lt_s
+       i32.and
+       if
+        local.get $2
+        local.get $5
+        i32.const 24
+        i32.mul
+        i32.add
+        local.tee $10
+        f64.load
+        local.tee $9
+        local.get $2
+        local.get $3
+        i32.const 24
+        i32.mul
+        i32.add
+        local.tee $8
+        f64.load
+        local.tee $7
+        f64.gt
+        if (result i32)
+         i32.const 1
+        else
+         local.get $7
+         local.get $9
+         f64.eq
+         if (result i32)
+          local.get $10
+          f64.load offset=8
+          local.get $8
+          f64.load offset=8
+          f64.lt
+         else
+          i32.const 0
+         end
+        end
+        if
+         local.get $16
+         local.get $10
+         i64.load
+         i64.store
+         local.get $16
+         local.get $10
+         i64.load offset=8
+         i64.store offset=8
+         local.get $16
+         local.get $10
+         i32.load offset=16
+         i32.store offset=16
+         local.get $5
+         i32.const 1
+         i32.add
+         local.set $5
+        else
+         local.get $16
+         local.get $8
+         i64.load
+         i64.store
+         local.get $16
+         local.get $8
+         i64.load offset=8
+         i64.store offset=8
+         local.get $16
+         local.get $8
+         i32.load offset=16
+         i32.store offset=16
+         local.get $3
+         i32.const 1
+         i32.add
+         local.set $3
+        end
+        local.get $16
+        i32.const 24
+        i32.add
+        local.set $16
+        br $while-continue|0
+       end
+      end
+      local.get $3
+      local.get $12
+      i32.lt_s
+      if
+       local.get $16
+       local.get $2
+       local.get $3
+       i32.const 24
+       i32.mul
+       i32.add
+       local.get $12
+       local.get $3
+       i32.sub
+       i32.const 24
+       i32.mul
+       memory.copy
+      else
+       local.get $5
+       local.get $15
+       i32.lt_s
+       if
+        local.get $16
+        local.get $2
+        local.get $5
+        i32.const 24
+        i32.mul
+        i32.add
+        local.get $15
+        local.get $5
+        i32.sub
+        i32.const 24
+        i32.mul
+        memory.copy
+       end
+      end
+      local.get $6
+      local.get $17
+      i32.const 1
+      i32.shl
+      i32.add
+      local.set $6
+      br $for-loop|6
+     end
+    end
+    local.get $2
+    local.get $4
+    local.set $2
+    local.set $4
+    local.get $17
+    i32.const 1
+    i32.shl
+    local.set $17
+    br $for-loop|5
+   end
+  end
+  i32.const 0
+  local.set $5
+  loop $for-loop|7
+   local.get $1
+   local.get $5
+   i32.gt_s
+   if
+    local.get $0
+    local.get $5
+    i32.const 2
+    i32.shl
+    i32.add
+    local.get $2
+    local.get $5
+    i32.const 24
+    i32.mul
+    i32.add
+    i32.load offset=16
+    i32.store
+    local.get $5
+    i32.const 1
+    i32.add
+    local.set $5
+    br $for-loop|7
+   end
+  end
+  i32.const 0
+ )
+ (func $asm/core/siftDown (param $0 i32) (param $1 i32) (param $2 i32) (param $3 f64) (param $4 f64) (param $5 i32)
+  (local $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 f64)
+  (local $10 f64)
+  loop $for-loop|0
+   block $for-break0
+    local.get $2
+    i32.const 1
+    i32.shl
+    i32.const 1
+    i32.add
+    local.tee $6
+    local.get $1
+    i32.ge_s
+    br_if $for-break0
+    local.get $0
+    local.get $6
+    i32.const 5
+    i32.shl
+    i32.add
+    local.set $8
+    local.get $6
+    i32.const 1
+    i32.add
+    local.get $1
+    i32.lt_s
+    if
+     local.get $8
+     i32.const 32
+     i32.add
+     local.tee $7
+     f64.load
+     local.tee $9
+     local.get $8
+     f64.load
+     local.tee $10
+     f64.gt
+     if (result i32)
+      i32.const 1
+     else
+      local.get $9
+      local.get $10
+      f64.eq
+      if (result i32)
+       local.get $7
+       f64.load offset=8
+       local.get $8
+       f64.load offset=8
+       f64.lt
+      else
+       i32.const 0
+      end
+     end
+     if
+      local.get $7
+      local.set $8
+      local.get $6
+      i32.const 1
+      i32.add
+      local.set $6
+     end
+    end
+    local.get $8
+    f64.load
+    local.tee $9
+    local.get $3
+    f64.gt
+    if (result i32)
+     i32.const 1
+    else
+     local.get $3
+     local.get $9
+     f64.eq
+     if (result i32)
+      local.get $8
+      f64.load offset=8
+      local.get $4
+      f64.lt
+     else
+      i32.const 0
+     end
+    end
+    i32.eqz
+    br_if $for-break0
+    local.get $0
+    local.get $2
+    i32.const 5
+    i32.shl
+    i32.add
+    local.tee $2
+    local.get $8
+    i64.load
+    i64.store
+    local.get $2
+    local.get $8
+    i64.load offset=8
+    i64.store offset=8
+    local.get $2
+    local.get $8
+    i32.load offset=16
+    i32.store offset=16
+    local.get $6
+    local.set $2
+    br $for-loop|0
+   end
+  end
+  local.get $0
+  local.get $2
+  i32.const 5
+  i32.shl
+  i32.add
+  local.tee $0
+  local.get $3
+  f64.store
+  local.get $0
+  local.get $4
+  f64.store offset=8
+  local.get $0
+  local.get $5
+  i32.store offset=16
+ )
  (func $asm/core/pushFailed (param $0 i32) (param $1 i32)
   (local $2 i32)
   global.get $asm/core/failCap
@@ -681,235 +2600,41 @@
   i32.add
   global.set $asm/core/failLen
  )
- (func $asm/core/place (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32)
-  (local $4 i32)
-  (local $5 i32)
-  (local $6 i32)
-  (local $7 i32)
-  (local $8 i32)
-  (local $9 i32)
-  global.get $asm/core/slots
-  local.get $0
-  i32.const 2097151
-  i32.and
-  i32.const 4
-  i32.shl
-  i32.add
-  local.tee $5
-  i32.const -1
-  i32.store offset=8
-  local.get $5
-  i32.const -1
-  i32.store offset=12
-  loop $for-loop|0
-   local.get $2
-   local.get $6
-   i32.gt_s
-   if
-    local.get $1
-    local.get $6
-    i32.const 2
-    i32.shl
-    i32.add
-    i32.load
-    local.tee $4
-    i32.const 0
-    i32.lt_s
-    if
-     local.get $3
-     i32.const -1
-     local.get $4
-     i32.sub
-     i32.const 2
-     i32.shl
-     i32.add
-     i32.load
-     local.set $4
-    end
-    global.get $asm/core/slots
-    local.get $4
-    i32.const 2097151
-    i32.and
-    i32.const 4
-    i32.shl
-    i32.add
-    local.tee $7
-    i32.load offset=4
-    i32.const 7
-    i32.and
-    local.tee $9
-    i32.const 3
-    i32.ne
-    if
-     local.get $9
-     i32.const 4
-     i32.eq
-     if
-      local.get $5
-      i32.const 4
-      i32.store offset=4
-      global.get $asm/core/nFailed
-      i32.const 1
-      i32.add
-      global.set $asm/core/nFailed
-      global.get $asm/core/nLive
-      i32.const 1
-      i32.add
-      global.set $asm/core/nLive
-      local.get $0
-      local.get $4
-      call $asm/core/pushFailed
-      return
-     end
-     local.get $9
-     i32.const 5
-     i32.eq
-     if
-      local.get $5
-      i32.const 5
-      i32.store offset=4
-      global.get $asm/core/nCancelled
-      i32.const 1
-      i32.add
-      global.set $asm/core/nCancelled
-      global.get $asm/core/nLive
-      i32.const 1
-      i32.add
-      global.set $asm/core/nLive
-      local.get $0
-      local.get $4
-      call $asm/core/pushCancelled
-      return
-     end
-     local.get $8
-     i32.const 1
-     i32.add
-     local.set $8
-     global.get $asm/core/edgeFree
-     local.tee $4
-     i32.const 0
-     i32.ge_s
-     if
-      global.get $asm/core/edges
-      local.get $4
-      i32.const 3
-      i32.shl
-      i32.add
-      i32.load offset=4
-      global.set $asm/core/edgeFree
-      global.get $asm/core/edgeFreeCount
-      i32.const 1
-      i32.sub
-      global.set $asm/core/edgeFreeCount
-     else
-      global.get $asm/core/edgeTop
-      local.tee $4
-      i32.const 1
-      i32.add
-      global.set $asm/core/edgeTop
-     end
-     global.get $asm/core/edges
-     local.get $4
-     i32.const 3
-     i32.shl
-     i32.add
-     local.tee $9
-     local.get $0
-     i32.store
-     local.get $9
-     i32.const -1
-     i32.store offset=4
-     local.get $7
-     i32.load offset=12
-     local.tee $9
-     i32.const 0
-     i32.lt_s
-     if
-      local.get $7
-      local.get $4
-      i32.store offset=8
-     else
-      global.get $asm/core/edges
-      local.get $9
-      i32.const 3
-      i32.shl
-      i32.add
-      local.get $4
-      i32.store offset=4
-     end
-     local.get $7
-     local.get $4
-     i32.store offset=12
-    end
-    local.get $6
-    i32.const 1
-    i32.add
-    local.set $6
-    br $for-loop|0
-   end
-  end
-  global.get $asm/core/nLive
-  i32.const 1
-  i32.add
-  global.set $asm/core/nLive
-  local.get $8
-  i32.eqz
+ (func $asm/core/pushAdmitted (param $0 i32)
+  (local $1 i32)
+  global.get $asm/core/admLen
+  global.get $asm/core/admCap
+  i32.ge_s
   if
-   local.get $5
-   i32.const 2
-   i32.store offset=4
-   global.get $asm/core/nReady
-   i32.const 1
-   i32.add
-   global.set $asm/core/nReady
-   block $__inlined_func$asm/core/pushReady$85
-    global.get $asm/core/rdyLen
-    global.get $asm/core/rdyCap
-    i32.ge_s
-    if
-     global.get $asm/core/rdyPtr
-     global.get $asm/core/rdyLen
-     global.get $asm/core/rdyCap
-     call $asm/core/growList
-     local.tee $1
-     i32.eqz
-     if
-      i32.const 1
-      global.set $asm/core/broken
-      br $__inlined_func$asm/core/pushReady$85
-     end
-     local.get $1
-     global.set $asm/core/rdyPtr
-     global.get $asm/core/rdyCap
-     i32.const 1
-     i32.shl
-     global.set $asm/core/rdyCap
-    end
-    global.get $asm/core/rdyPtr
-    global.get $asm/core/rdyLen
-    i32.const 2
-    i32.shl
-    i32.add
-    local.get $0
-    i32.store
-    global.get $asm/core/rdyLen
+   global.get $asm/core/admPtr
+   global.get $asm/core/admLen
+   global.get $asm/core/admCap
+   call $asm/core/growList
+   local.tee $1
+   i32.eqz
+   if
     i32.const 1
-    i32.add
-    global.set $asm/core/rdyLen
+    global.set $asm/core/broken
+    return
    end
-   return
+   local.get $1
+   global.set $asm/core/admPtr
+   global.get $asm/core/admCap
+   i32.const 1
+   i32.shl
+   global.set $asm/core/admCap
   end
-  local.get $5
-  local.get $8
-  i32.const 3
+  global.get $asm/core/admPtr
+  global.get $asm/core/admLen
+  i32.const 2
   i32.shl
-  i32.const 1
-  i32.or
-  i32.store offset=4
-  global.get $asm/core/nWaiting
+  i32.add
+  local.get $0
+  i32.store
+  global.get $asm/core/admLen
   i32.const 1
   i32.add
-  global.set $asm/core/nWaiting
+  global.set $asm/core/admLen
  )
  (func $asm/core/finish (param $0 i32) (param $1 i32)
   (local $2 i32)
@@ -928,12 +2653,24 @@
   i32.shl
   i32.add
   local.tee $2
+  i32.load offset=4
+  local.set $5
+  local.get $2
   local.get $1
   i32.store offset=4
-  global.get $asm/core/nReady
-  i32.const 1
-  i32.sub
-  global.set $asm/core/nReady
+  local.get $5
+  i32.const 2
+  i32.ne
+  if
+   local.get $0
+   local.get $5
+   call $asm/core/dropClaims
+  else
+   global.get $asm/core/nReady
+   i32.const 1
+   i32.sub
+   global.set $asm/core/nReady
+  end
   local.get $1
   i32.const 3
   i32.eq
@@ -942,17 +2679,17 @@
    i32.const 1
    i32.add
    global.set $asm/core/nDone
-   block $__inlined_func$asm/core/propagateDone$100
+   block $__inlined_func$asm/core/propagateDone$158
     local.get $2
     i32.load offset=8
     local.tee $0
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/propagateDone$100
+    br_if $__inlined_func$asm/core/propagateDone$158
     global.get $asm/core/edges
-    local.set $6
+    local.set $5
     global.get $asm/core/slots
-    local.set $7
+    local.set $6
     global.get $asm/core/rdyLen
     local.set $1
     loop $while-continue|0
@@ -960,14 +2697,14 @@
      i32.const 0
      i32.ge_s
      if
-      local.get $6
+      local.get $5
       local.get $0
       i32.const 3
       i32.shl
       i32.add
       local.tee $0
       i32.load
-      local.set $4
+      local.set $7
       local.get $0
       i32.load offset=4
       local.set $0
@@ -975,8 +2712,8 @@
       i32.const 1
       i32.add
       local.set $3
+      local.get $6
       local.get $7
-      local.get $4
       i32.const 2097151
       i32.and
       i32.const 4
@@ -984,7 +2721,7 @@
       i32.add
       local.tee $8
       i32.load
-      local.get $4
+      local.get $7
       i32.ne
       br_if $while-continue|0
       local.get $8
@@ -1005,10 +2742,10 @@
        local.get $8
        i32.const 2
        i32.store offset=4
-       local.get $5
+       local.get $4
        i32.const 1
        i32.add
-       local.set $5
+       local.set $4
        local.get $1
        global.get $asm/core/rdyCap
        i32.ge_s
@@ -1024,7 +2761,7 @@
         if
          i32.const 1
          global.set $asm/core/broken
-         br $__inlined_func$asm/core/propagateDone$100
+         br $__inlined_func$asm/core/propagateDone$158
         end
         local.get $8
         global.set $asm/core/rdyPtr
@@ -1038,7 +2775,7 @@
        i32.const 2
        i32.shl
        i32.add
-       local.get $4
+       local.get $7
        i32.store
        local.get $1
        i32.const 1
@@ -1055,11 +2792,11 @@
     local.get $1
     global.set $asm/core/rdyLen
     global.get $asm/core/nWaiting
-    local.get $5
+    local.get $4
     i32.sub
     global.set $asm/core/nWaiting
     global.get $asm/core/nReady
-    local.get $5
+    local.get $4
     i32.add
     global.set $asm/core/nReady
     local.get $3
@@ -1134,461 +2871,618 @@
    end
   end
  )
- (func $asm/core/ensureSlots (param $0 i32) (result i32)
-  (local $1 i64)
-  (local $2 i32)
-  (local $3 i32)
-  (local $4 i32)
-  (local $5 i32)
-  (local $6 i64)
+ (func $asm/core/enqueue (param $0 i32) (param $1 i32) (param $2 i32)
+  (local $3 i64)
+  (local $4 f64)
+  (local $5 f64)
+  (local $6 i32)
   (local $7 i32)
-  (local $8 i32)
+  (local $8 f64)
+  (local $9 i32)
+  (local $10 i32)
+  (local $11 i32)
+  (local $12 i64)
+  (local $13 i32)
+  local.get $2
+  f64.load
+  local.set $4
+  local.get $2
+  f64.load offset=8
+  local.set $5
+  global.get $asm/core/limits
   local.get $0
-  i64.extend_i32_s
-  global.get $asm/core/nLive
-  i64.extend_i32_s
-  global.get $asm/core/nRetired
-  i64.extend_i32_s
-  i64.add
-  i64.add
-  local.tee $1
-  i64.const 2097152
-  i64.gt_s
-  if
-   i32.const -7
-   return
-  end
-  global.get $asm/core/slotCap
-  local.set $0
-  loop $while-continue|0
+  i32.const 6
+  i32.shl
+  i32.add
+  local.tee $6
+  i32.load offset=24
+  local.tee $7
+  i32.eqz
+  local.tee $0
+  if (result i32)
    local.get $0
-   i32.const 2097152
-   i32.lt_s
-   local.get $0
-   i64.extend_i32_s
-   local.get $1
-   i64.const 1
-   i64.shl
-   i64.lt_s
+  else
+   local.get $6
+   i32.load offset=16
+   local.get $6
+   i32.load offset=20
+   local.get $7
+   i32.add
+   i32.const 1
+   i32.sub
+   local.get $6
+   i32.load offset=28
+   i32.const 1
+   i32.sub
    i32.and
-   if
-    local.get $0
-    i32.const 1
-    i32.shl
-    local.set $0
-    br $while-continue|0
-   end
-  end
-  local.get $0
-  global.get $asm/core/slotCap
-  i32.eq
-  if
-   i32.const 0
-   return
-  end
-  block $__inlined_func$asm/core/allocBlock$9 (result i32)
-   i32.const 0
-   local.get $0
-   i32.ctz
-   i32.const 4
-   i32.add
-   local.tee $3
-   i32.const 30
-   i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$9
-   drop
-   local.get $3
-   i32.const 2
+   i32.const 5
    i32.shl
-   i32.const 1024
-   i32.add
-   local.tee $4
-   i32.load
-   local.tee $5
-   if
-    local.get $4
-    local.get $5
-    i32.load
-    i32.store
-    local.get $5
-    br $__inlined_func$asm/core/allocBlock$9
-   end
-   i32.const 0
-   global.get $asm/core/heapTop
-   i64.extend_i32_u
-   i64.const 1
-   local.get $3
-   i64.extend_i32_s
-   i64.shl
-   i64.add
-   local.tee $1
-   i64.const 2147418112
-   i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$9
-   drop
-   memory.size
-   i64.extend_i32_s
-   i64.const 16
-   i64.shl
-   local.tee $6
-   local.get $1
-   i64.lt_u
-   if
-    i32.const 0
-    local.get $1
-    local.get $6
-    i64.sub
-    i64.const 65535
-    i64.add
-    i64.const 16
-    i64.shr_u
-    i32.wrap_i64
-    memory.grow
-    i32.const 0
-    i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$9
-    drop
-   end
-   global.get $asm/core/heapTop
-   local.get $1
-   i32.wrap_i64
-   global.set $asm/core/heapTop
-  end
-  local.tee $4
-  i32.eqz
-  if
-   i32.const -100
-   return
-  end
-  block $__inlined_func$asm/core/allocBlock$10 (result i32)
-   i32.const 0
-   local.get $0
-   i32.ctz
-   local.tee $5
-   i32.const 2
-   i32.add
-   local.tee $7
-   i32.const 30
-   i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$10
-   drop
-   local.get $7
-   i32.const 2
-   i32.shl
-   i32.const 1024
-   i32.add
-   local.tee $8
-   i32.load
-   local.tee $3
-   if
-    local.get $8
-    local.get $3
-    i32.load
-    i32.store
-    local.get $3
-    br $__inlined_func$asm/core/allocBlock$10
-   end
-   i32.const 0
-   global.get $asm/core/heapTop
-   i64.extend_i32_u
-   i64.const 1
-   local.get $7
-   i64.extend_i32_s
-   i64.shl
-   i64.add
-   local.tee $1
-   i64.const 2147418112
-   i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$10
-   drop
-   memory.size
-   i64.extend_i32_s
-   i64.const 16
-   i64.shl
-   local.tee $6
-   local.get $1
-   i64.lt_u
-   if
-    i32.const 0
-    local.get $1
-    local.get $6
-    i64.sub
-    i64.const 65535
-    i64.add
-    i64.const 16
-    i64.shr_u
-    i32.wrap_i64
-    memory.grow
-    i32.const 0
-    i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$10
-    drop
-   end
-   global.get $asm/core/heapTop
-   local.get $1
-   i32.wrap_i64
-   global.set $asm/core/heapTop
-  end
-  local.tee $3
-  i32.eqz
-  if
-   local.get $4
-   local.get $5
-   i32.const 2
-   i32.shl
-   i32.const 1040
    i32.add
    local.tee $0
-   i32.load
-   i32.store
-   local.get $0
+   f64.load
+   local.tee $8
    local.get $4
-   i32.store
-   i32.const -100
-   return
+   f64.gt
+   if (result i32)
+    i32.const 1
+   else
+    local.get $4
+    local.get $8
+    f64.eq
+    if (result i32)
+     local.get $0
+     f64.load offset=8
+     local.get $5
+     f64.lt
+    else
+     i32.const 0
+    end
+   end
   end
-  local.get $4
-  global.get $asm/core/slots
-  global.get $asm/core/slotTop
-  i32.const 4
-  i32.shl
-  memory.copy
-  global.get $asm/core/slotCap
-  i32.const 1
-  i32.sub
-  local.set $5
-  loop $for-loop|1
-   local.get $2
-   global.get $asm/core/ringCount
-   i32.lt_s
+  if
+   local.get $6
+   i32.load offset=28
+   local.tee $2
+   local.get $7
+   i32.eq
+   if (result i32)
+    block $__inlined_func$asm/core/allocBlock$38 (result i32)
+     i32.const 0
+     local.get $2
+     i32.const 1
+     i32.shl
+     i32.const 16
+     local.get $2
+     select
+     local.tee $9
+     i32.ctz
+     i32.const 5
+     i32.add
+     local.tee $0
+     i32.const 30
+     i32.gt_u
+     br_if $__inlined_func$asm/core/allocBlock$38
+     drop
+     local.get $0
+     i32.const 2
+     i32.shl
+     i32.const 1024
+     i32.add
+     local.tee $10
+     i32.load
+     local.tee $11
+     if
+      local.get $10
+      local.get $11
+      i32.load
+      i32.store
+      local.get $11
+      br $__inlined_func$asm/core/allocBlock$38
+     end
+     i32.const 0
+     global.get $asm/core/heapTop
+     i64.extend_i32_u
+     i64.const 1
+     local.get $0
+     i64.extend_i32_s
+     i64.shl
+     i64.add
+     local.tee $3
+     i64.const 2147418112
+     i64.gt_u
+     br_if $__inlined_func$asm/core/allocBlock$38
+     drop
+     memory.size
+     i64.extend_i32_s
+     i64.const 16
+     i64.shl
+     local.tee $12
+     local.get $3
+     i64.lt_u
+     if
+      i32.const 0
+      local.get $3
+      local.get $12
+      i64.sub
+      i64.const 65535
+      i64.add
+      i64.const 16
+      i64.shr_u
+      i32.wrap_i64
+      memory.grow
+      i32.const 0
+      i32.lt_s
+      br_if $__inlined_func$asm/core/allocBlock$38
+      drop
+     end
+     global.get $asm/core/heapTop
+     local.get $3
+     i32.wrap_i64
+     global.set $asm/core/heapTop
+    end
+    local.tee $10
+    if (result i32)
+     local.get $2
+     if
+      local.get $2
+      local.get $6
+      i32.load offset=20
+      local.tee $11
+      i32.sub
+      i32.const 5
+      i32.shl
+      local.set $13
+      local.get $10
+      local.get $6
+      i32.load offset=16
+      local.tee $0
+      local.get $11
+      i32.const 5
+      i32.shl
+      local.tee $11
+      i32.add
+      local.get $13
+      memory.copy
+      local.get $10
+      local.get $13
+      i32.add
+      local.get $0
+      local.get $11
+      memory.copy
+      local.get $0
+      local.get $2
+      i32.ctz
+      i32.const 2
+      i32.shl
+      i32.const 1044
+      i32.add
+      local.tee $11
+      i32.load
+      i32.store
+      local.get $11
+      local.get $0
+      i32.store
+     end
+     global.get $asm/core/bytesHeld
+     local.get $9
+     local.get $2
+     i32.sub
+     i32.const 5
+     i32.shl
+     i32.add
+     global.set $asm/core/bytesHeld
+     local.get $6
+     local.get $10
+     i32.store offset=16
+     local.get $6
+     i32.const 0
+     i32.store offset=20
+     local.get $6
+     local.get $9
+     i32.store offset=28
+     i32.const 1
+    else
+     i32.const 0
+    end
+   else
+    i32.const 1
+   end
+   i32.eqz
    if
-    local.get $3
+    i32.const 1
+    global.set $asm/core/broken
+    return
+   end
+   local.get $6
+   i32.load offset=16
+   local.get $6
+   i32.load offset=20
+   local.get $7
+   i32.add
+   local.get $6
+   i32.load offset=28
+   i32.const 1
+   i32.sub
+   i32.and
+   i32.const 5
+   i32.shl
+   i32.add
+   local.set $2
+   local.get $6
+   local.get $7
+   i32.const 1
+   i32.add
+   i32.store offset=24
+  else
+   local.get $6
+   i32.load offset=36
+   local.tee $2
+   local.get $6
+   i32.load offset=40
+   local.tee $0
+   i32.eq
+   if (result i32)
+    block $__inlined_func$asm/core/allocBlock$39 (result i32)
+     i32.const 0
+     local.get $0
+     i32.const 1
+     i32.shl
+     i32.const 16
+     local.get $0
+     select
+     local.tee $7
+     i32.ctz
+     i32.const 5
+     i32.add
+     local.tee $9
+     i32.const 30
+     i32.gt_u
+     br_if $__inlined_func$asm/core/allocBlock$39
+     drop
+     local.get $9
+     i32.const 2
+     i32.shl
+     i32.const 1024
+     i32.add
+     local.tee $10
+     i32.load
+     local.tee $11
+     if
+      local.get $10
+      local.get $11
+      i32.load
+      i32.store
+      local.get $11
+      br $__inlined_func$asm/core/allocBlock$39
+     end
+     i32.const 0
+     global.get $asm/core/heapTop
+     i64.extend_i32_u
+     i64.const 1
+     local.get $9
+     i64.extend_i32_s
+     i64.shl
+     i64.add
+     local.tee $3
+     i64.const 2147418112
+     i64.gt_u
+     br_if $__inlined_func$asm/core/allocBlock$39
+     drop
+     memory.size
+     i64.extend_i32_s
+     i64.const 16
+     i64.shl
+     local.tee $12
+     local.get $3
+     i64.lt_u
+     if
+      i32.const 0
+      local.get $3
+      local.get $12
+      i64.sub
+      i64.const 65535
+      i64.add
+      i64.const 16
+      i64.shr_u
+      i32.wrap_i64
+      memory.grow
+      i32.const 0
+      i32.lt_s
+      br_if $__inlined_func$asm/core/allocBlock$39
+      drop
+     end
+     global.get $asm/core/heapTop
+     local.get $3
+     i32.wrap_i64
+     global.set $asm/core/heapTop
+    end
+    local.tee $9
+    if (result i32)
+     local.get $0
+     if
+      local.get $9
+      local.get $6
+      i32.load offset=32
+      local.tee $10
+      local.get $6
+      i32.load offset=36
+      i32.const 5
+      i32.shl
+      memory.copy
+      local.get $10
+      local.get $0
+      i32.ctz
+      i32.const 2
+      i32.shl
+      i32.const 1044
+      i32.add
+      local.tee $11
+      i32.load
+      i32.store
+      local.get $11
+      local.get $10
+      i32.store
+     end
+     global.get $asm/core/bytesHeld
+     local.get $7
+     local.get $0
+     i32.sub
+     i32.const 5
+     i32.shl
+     i32.add
+     global.set $asm/core/bytesHeld
+     local.get $6
+     local.get $9
+     i32.store offset=32
+     local.get $6
+     local.get $7
+     i32.store offset=40
+     i32.const 1
+    else
+     i32.const 0
+    end
+   else
+    i32.const 1
+   end
+   i32.eqz
+   if
+    i32.const 1
+    global.set $asm/core/broken
+    return
+   end
+   local.get $6
+   local.get $2
+   i32.const 1
+   i32.add
+   i32.store offset=36
+   local.get $6
+   i32.load offset=32
+   local.set $6
+   loop $while-continue|0
     local.get $2
-    i32.const 2
+    i32.const 0
+    i32.gt_s
+    if
+     local.get $6
+     local.get $2
+     i32.const 1
+     i32.sub
+     i32.const 1
+     i32.shr_s
+     local.tee $0
+     i32.const 5
+     i32.shl
+     i32.add
+     local.tee $7
+     f64.load
+     local.tee $8
+     local.get $4
+     f64.lt
+     if (result i32)
+      i32.const 1
+     else
+      local.get $4
+      local.get $8
+      f64.eq
+      if (result i32)
+       local.get $5
+       local.get $7
+       f64.load offset=8
+       f64.lt
+      else
+       i32.const 0
+      end
+     end
+     if
+      local.get $6
+      local.get $2
+      i32.const 5
+      i32.shl
+      i32.add
+      local.tee $2
+      local.get $7
+      i64.load
+      i64.store
+      local.get $2
+      local.get $7
+      i64.load offset=8
+      i64.store offset=8
+      local.get $2
+      local.get $7
+      i32.load offset=16
+      i32.store offset=16
+      local.get $0
+      local.set $2
+      br $while-continue|0
+     end
+    end
+   end
+   local.get $6
+   local.get $2
+   i32.const 5
+   i32.shl
+   i32.add
+   local.set $2
+  end
+  local.get $2
+  local.get $4
+  f64.store
+  local.get $2
+  local.get $5
+  f64.store offset=8
+  local.get $2
+  local.get $1
+  i32.store offset=16
+ )
+ (func $asm/core/dropClaims (param $0 i32) (param $1 i32)
+  (local $2 i32)
+  (local $3 i32)
+  local.get $1
+  i32.const 7
+  i32.and
+  local.tee $2
+  i32.const 2
+  i32.eq
+  if
+   global.get $asm/core/nReady
+   i32.const 1
+   i32.sub
+   global.set $asm/core/nReady
+  else
+   local.get $2
+   i32.const 6
+   i32.eq
+   if
+    global.get $asm/core/nHeld
+    i32.const 1
+    i32.sub
+    global.set $asm/core/nHeld
+    global.get $asm/core/limits
+    local.get $1
+    i32.const 4
+    i32.shr_u
+    local.tee $0
+    i32.const 6
     i32.shl
     i32.add
-    global.get $asm/core/ring
-    global.get $asm/core/ringHead
-    local.get $2
-    i32.add
-    local.get $5
-    i32.and
-    i32.const 2
-    i32.shl
-    i32.add
-    i32.load
-    i32.store
-    local.get $2
+    local.tee $1
+    i32.load offset=12
     i32.const 1
     i32.add
     local.set $2
-    br $for-loop|1
-   end
-  end
-  global.get $asm/core/slots
-  local.tee $2
-  global.get $asm/core/slotCap
-  i32.ctz
-  i32.const 2
-  i32.shl
-  local.tee $5
-  i32.const 1040
-  i32.add
-  local.tee $7
-  i32.load
-  i32.store
-  local.get $7
-  local.get $2
-  i32.store
-  global.get $asm/core/ring
-  local.tee $2
-  local.get $5
-  i32.const 1032
-  i32.add
-  local.tee $5
-  i32.load
-  i32.store
-  local.get $5
-  local.get $2
-  i32.store
-  global.get $asm/core/bytesHeld
-  local.get $0
-  global.get $asm/core/slotCap
-  i32.sub
-  i32.const 20
-  i32.mul
-  i32.add
-  global.set $asm/core/bytesHeld
-  local.get $4
-  global.set $asm/core/slots
-  local.get $3
-  global.set $asm/core/ring
-  i32.const 0
-  global.set $asm/core/ringHead
-  local.get $0
-  global.set $asm/core/slotCap
-  i32.const 0
- )
- (func $asm/core/ensureEdges (param $0 i32) (result i32)
-  (local $1 i32)
-  (local $2 i64)
-  (local $3 i64)
-  (local $4 i32)
-  (local $5 i32)
-  local.get $0
-  i64.extend_i32_s
-  global.get $asm/core/edgeCap
-  global.get $asm/core/edgeTop
-  i32.sub
-  i64.extend_i32_s
-  global.get $asm/core/edgeFreeCount
-  i64.extend_i32_s
-  i64.add
-  i64.le_s
-  if
-   i32.const 0
-   return
-  end
-  global.get $asm/core/edgeCap
-  local.set $1
-  loop $while-continue|0
-   local.get $0
-   i64.extend_i32_s
-   local.get $1
-   global.get $asm/core/edgeTop
-   i32.sub
-   i64.extend_i32_s
-   global.get $asm/core/edgeFreeCount
-   i64.extend_i32_s
-   i64.add
-   i64.gt_s
-   if
     local.get $1
-    i32.const 134217728
-    i32.ge_s
-    if
-     i32.const -100
-     return
-    end
-    local.get $1
-    i32.const 1
-    i32.shl
-    local.set $1
-    br $while-continue|0
-   end
-  end
-  block $__inlined_func$asm/core/allocBlock$11 (result i32)
-   i32.const 0
-   local.get $1
-   i32.ctz
-   i32.const 3
-   i32.add
-   local.tee $0
-   i32.const 30
-   i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$11
-   drop
-   local.get $0
-   i32.const 2
-   i32.shl
-   i32.const 1024
-   i32.add
-   local.tee $4
-   i32.load
-   local.tee $5
-   if
-    local.get $4
-    local.get $5
-    i32.load
-    i32.store
-    local.get $5
-    br $__inlined_func$asm/core/allocBlock$11
-   end
-   i32.const 0
-   global.get $asm/core/heapTop
-   i64.extend_i32_u
-   i64.const 1
-   local.get $0
-   i64.extend_i32_s
-   i64.shl
-   i64.add
-   local.tee $2
-   i64.const 2147418112
-   i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$11
-   drop
-   memory.size
-   i64.extend_i32_s
-   i64.const 16
-   i64.shl
-   local.tee $3
-   local.get $2
-   i64.lt_u
-   if
-    i32.const 0
     local.get $2
-    local.get $3
-    i64.sub
-    i64.const 65535
-    i64.add
-    i64.const 16
-    i64.shr_u
-    i32.wrap_i64
-    memory.grow
+    i32.store offset=12
+    local.get $2
+    i32.const 32
+    i32.ge_s
+    if (result i32)
+     local.get $1
+     i32.load offset=24
+     local.get $1
+     i32.load offset=36
+     i32.add
+     local.get $2
+     i32.const 1
+     i32.shl
+     i32.le_s
+    else
+     i32.const 0
+    end
+    if
+     local.get $0
+     local.get $1
+     call $asm/core/compact
+    end
+   else
+    global.get $asm/core/nAdmitted
+    i32.const 1
+    i32.sub
+    global.set $asm/core/nAdmitted
+    global.get $asm/core/aux
+    local.get $0
+    i32.const 2097151
+    i32.and
+    i32.const 5
+    i32.shl
+    i32.add
+    local.set $2
     i32.const 0
-    i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$11
-    drop
+    local.set $1
+    loop $for-loop|0
+     local.get $1
+     i32.const 8
+     i32.lt_s
+     if
+      local.get $2
+      i32.const 16
+      i32.add
+      local.get $1
+      i32.const 1
+      i32.shl
+      i32.add
+      i32.load16_u
+      local.tee $3
+      i32.const 65535
+      i32.ne
+      if
+       global.get $asm/core/limits
+       local.get $3
+       i32.const 6
+       i32.shl
+       i32.add
+       local.tee $0
+       i32.load offset=8
+       i32.eqz
+       if
+        local.get $0
+        local.get $0
+        i32.load offset=4
+        i32.const 1
+        i32.sub
+        i32.store offset=4
+        local.get $0
+        i32.load offset=44
+        i32.const -2
+        i32.eq
+        if
+         local.get $0
+         i32.const -1
+         i32.store offset=44
+         global.get $asm/core/wakeTail
+         i32.const 0
+         i32.lt_s
+         if
+          local.get $3
+          global.set $asm/core/wakeHead
+         else
+          global.get $asm/core/limits
+          global.get $asm/core/wakeTail
+          i32.const 6
+          i32.shl
+          i32.add
+          local.get $3
+          i32.store offset=44
+         end
+         local.get $3
+         global.set $asm/core/wakeTail
+        end
+       end
+       local.get $1
+       i32.const 1
+       i32.add
+       local.set $1
+       br $for-loop|0
+      end
+     end
+    end
    end
-   global.get $asm/core/heapTop
-   local.get $2
-   i32.wrap_i64
-   global.set $asm/core/heapTop
   end
-  local.tee $0
-  i32.eqz
-  if
-   i32.const -100
-   return
-  end
-  local.get $0
-  global.get $asm/core/edges
-  global.get $asm/core/edgeTop
-  i32.const 3
-  i32.shl
-  memory.copy
-  global.get $asm/core/edges
-  local.tee $4
-  global.get $asm/core/edgeCap
-  i32.ctz
-  i32.const 2
-  i32.shl
-  i32.const 1036
-  i32.add
-  local.tee $5
-  i32.load
-  i32.store
-  local.get $5
-  local.get $4
-  i32.store
-  global.get $asm/core/bytesHeld
-  local.get $1
-  global.get $asm/core/edgeCap
-  i32.sub
-  i32.const 3
-  i32.shl
-  i32.add
-  global.set $asm/core/bytesHeld
-  local.get $0
-  global.set $asm/core/edges
-  local.get $1
-  global.set $asm/core/edgeCap
-  i32.const 0
  )
- (func $asm/core/checkReady (param $0 i32) (result i32)
+ (func $asm/core/checkLive (param $0 i32) (result i32)
   (local $1 i32)
   (local $2 i32)
-  block $__inlined_func$asm/core/idStatus$99 (result i32)
+  block $__inlined_func$asm/core/idStatus$153 (result i32)
    i32.const -1
    local.get $0
    i32.const 2097151
@@ -1600,7 +3494,7 @@
    i32.const 1073741824
    i32.ge_u
    i32.or
-   br_if $__inlined_func$asm/core/idStatus$99
+   br_if $__inlined_func$asm/core/idStatus$153
    drop
    global.get $asm/core/slots
    local.get $1
@@ -1613,22 +3507,19 @@
    local.get $0
    i32.eq
    if
-    i32.const -1
+    i32.const 0
     local.get $2
     i32.load offset=4
+    local.tee $1
     i32.const 7
     i32.and
-    local.tee $1
-    i32.eqz
-    br_if $__inlined_func$asm/core/idStatus$99
+    br_if $__inlined_func$asm/core/idStatus$153
     drop
     i32.const -2
-    i32.const 0
+    i32.const -1
     local.get $1
-    i32.const 6
-    i32.eq
     select
-    br $__inlined_func$asm/core/idStatus$99
+    br $__inlined_func$asm/core/idStatus$153
    end
    i32.const -2
    i32.const -1
@@ -1664,19 +3555,183 @@
   local.get $0
   i32.const 7
   i32.and
+  local.tee $1
   i32.const 1
   i32.eq
   if
    i32.const -4
    return
   end
+  local.get $0
+  i32.const 8
+  i32.and
+  i32.eqz
+  local.get $1
+  i32.const 7
+  i32.eq
+  local.get $1
+  i32.const 6
+  i32.eq
+  i32.or
+  i32.and
+  if
+   i32.const 0
+   return
+  end
   i32.const -3
+ )
+ (func $asm/core/checkDeps (param $0 i32) (param $1 i32) (result i32)
+  (local $2 i32)
+  (local $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  loop $for-loop|0
+   local.get $1
+   local.get $2
+   i32.gt_s
+   if
+    block $__inlined_func$asm/core/idStatus$141 (result i32)
+     i32.const -1
+     local.get $0
+     local.get $2
+     i32.const 2
+     i32.shl
+     i32.add
+     i32.load
+     local.tee $3
+     i32.const 2097151
+     i32.and
+     local.tee $4
+     global.get $asm/core/slotTop
+     i32.ge_s
+     local.get $3
+     i32.const 1073741824
+     i32.ge_u
+     i32.or
+     br_if $__inlined_func$asm/core/idStatus$141
+     drop
+     global.get $asm/core/slots
+     local.get $4
+     i32.const 4
+     i32.shl
+     i32.add
+     local.tee $5
+     i32.load
+     local.tee $4
+     local.get $3
+     i32.eq
+     if
+      i32.const 0
+      local.get $5
+      i32.load offset=4
+      local.tee $4
+      i32.const 7
+      i32.and
+      br_if $__inlined_func$asm/core/idStatus$141
+      drop
+      i32.const -2
+      i32.const -1
+      local.get $4
+      select
+      br $__inlined_func$asm/core/idStatus$141
+     end
+     i32.const -2
+     i32.const -1
+     local.get $3
+     i32.const 21
+     i32.shr_u
+     local.get $4
+     i32.const 21
+     i32.shr_u
+     i32.lt_s
+     select
+    end
+    local.tee $4
+    if
+     global.get $asm/core/C
+     local.get $2
+     i32.store offset=44
+     global.get $asm/core/C
+     local.get $3
+     i32.store offset=48
+     global.get $asm/core/C
+     local.tee $0
+     global.get $asm/core/inPtr
+     i32.store
+     local.get $0
+     global.get $asm/core/inCap
+     i32.store offset=4
+     local.get $0
+     global.get $asm/core/rdyPtr
+     i32.store offset=8
+     local.get $0
+     global.get $asm/core/rdyLen
+     i32.store offset=12
+     local.get $0
+     global.get $asm/core/failPtr
+     i32.store offset=20
+     local.get $0
+     global.get $asm/core/failLen
+     i32.store offset=24
+     local.get $0
+     global.get $asm/core/cancPtr
+     i32.store offset=32
+     local.get $0
+     global.get $asm/core/cancLen
+     i32.store offset=36
+     local.get $0
+     global.get $asm/core/admPtr
+     i32.store offset=132
+     local.get $0
+     global.get $asm/core/admLen
+     i32.store offset=136
+     local.get $0
+     global.get $asm/core/nWaiting
+     i32.store offset=52
+     local.get $0
+     global.get $asm/core/nReady
+     i32.store offset=56
+     local.get $0
+     global.get $asm/core/nHeld
+     i32.store offset=144
+     local.get $0
+     global.get $asm/core/nAdmitted
+     i32.store offset=148
+     local.get $0
+     global.get $asm/core/nDone
+     i32.store offset=60
+     local.get $0
+     global.get $asm/core/nFailed
+     i32.store offset=64
+     local.get $0
+     global.get $asm/core/nCancelled
+     i32.store offset=68
+     local.get $0
+     global.get $asm/core/nLive
+     i32.store offset=72
+     local.get $0
+     global.get $asm/core/slotCap
+     i32.store offset=76
+     local.get $0
+     global.get $asm/core/bytesHeld
+     i32.store offset=80
+     local.get $4
+     return
+    end
+    local.get $2
+    i32.const 1
+    i32.add
+    local.set $2
+    br $for-loop|0
+   end
+  end
+  i32.const 0
  )
  (func $asm/core/state (param $0 i32) (param $1 i32) (result i32)
   (local $2 i32)
   local.get $0
   call $asm/core/enter
-  block $__inlined_func$asm/core/idStatus$76 (result i32)
+  block $__inlined_func$asm/core/idStatus$140 (result i32)
    i32.const -1
    local.get $1
    i32.const 2097151
@@ -1688,7 +3743,7 @@
    i32.const 1073741824
    i32.ge_u
    i32.or
-   br_if $__inlined_func$asm/core/idStatus$76
+   br_if $__inlined_func$asm/core/idStatus$140
    drop
    global.get $asm/core/slots
    local.get $0
@@ -1701,22 +3756,19 @@
    local.get $1
    i32.eq
    if
-    i32.const -1
+    i32.const 0
     local.get $2
     i32.load offset=4
+    local.tee $0
     i32.const 7
     i32.and
-    local.tee $0
-    i32.eqz
-    br_if $__inlined_func$asm/core/idStatus$76
+    br_if $__inlined_func$asm/core/idStatus$140
     drop
     i32.const -2
-    i32.const 0
+    i32.const -1
     local.get $0
-    i32.const 6
-    i32.eq
     select
-    br $__inlined_func$asm/core/idStatus$76
+    br $__inlined_func$asm/core/idStatus$140
    end
    i32.const -2
    i32.const -1
@@ -1763,11 +3815,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $1
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $1
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $1
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $1
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $1
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $1
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $1
    global.get $asm/core/nDone
    i32.store offset=60
@@ -1800,7 +3864,887 @@
   i32.const 7
   i32.and
  )
+ (func $asm/core/setLimit (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (result i32)
+  (local $4 i32)
+  (local $5 i64)
+  (local $6 i64)
+  (local $7 i32)
+  (local $8 i32)
+  local.get $0
+  call $asm/core/enter
+  global.get $asm/core/broken
+  if
+   global.get $asm/core/C
+   i32.const -2
+   i32.store offset=44
+   global.get $asm/core/C
+   i32.const 0
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -7
+   return
+  end
+  local.get $1
+  i32.const 4096
+  i32.ge_u
+  if
+   global.get $asm/core/C
+   i32.const -1
+   i32.store offset=44
+   global.get $asm/core/C
+   local.get $1
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -9
+   return
+  end
+  local.get $2
+  i32.const 0
+  i32.le_s
+  local.get $2
+  i32.const 1073741824
+  i32.gt_s
+  i32.or
+  if
+   global.get $asm/core/C
+   i32.const -1
+   i32.store offset=44
+   global.get $asm/core/C
+   local.get $2
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -11
+   return
+  end
+  block $folding-inner0
+   local.get $3
+   i32.const 1
+   i32.ne
+   i32.const 0
+   local.get $3
+   select
+   br_if $folding-inner0
+   local.get $1
+   global.get $asm/core/limitCap
+   i32.lt_u
+   if (result i32)
+    global.get $asm/core/limits
+    local.get $1
+    i32.const 6
+    i32.shl
+    i32.add
+    i32.load
+    i32.const 0
+    i32.gt_s
+   else
+    i32.const 0
+   end
+   if (result i32)
+    global.get $asm/core/limits
+    local.get $1
+    i32.const 6
+    i32.shl
+    i32.add
+    i32.load offset=8
+    local.get $3
+    i32.ne
+   else
+    i32.const 0
+   end
+   br_if $folding-inner0
+   block $__inlined_func$asm/core/ensureLimits$186 (result i32)
+    i32.const 0
+    local.get $1
+    i32.const 1
+    i32.add
+    local.tee $4
+    global.get $asm/core/limitCap
+    i32.le_s
+    br_if $__inlined_func$asm/core/ensureLimits$186
+    drop
+    global.get $asm/core/limitCap
+    i32.const 16
+    global.get $asm/core/limitCap
+    select
+    local.set $0
+    loop $while-continue|0
+     local.get $0
+     local.get $4
+     i32.lt_s
+     if
+      local.get $0
+      i32.const 1
+      i32.shl
+      local.set $0
+      br $while-continue|0
+     end
+    end
+    i32.const -100
+    block $__inlined_func$asm/core/allocBlock$61 (result i32)
+     i32.const 0
+     local.get $0
+     i32.ctz
+     i32.const 6
+     i32.add
+     local.tee $4
+     i32.const 30
+     i32.gt_u
+     br_if $__inlined_func$asm/core/allocBlock$61
+     drop
+     local.get $4
+     i32.const 2
+     i32.shl
+     i32.const 1024
+     i32.add
+     local.tee $7
+     i32.load
+     local.tee $8
+     if
+      local.get $7
+      local.get $8
+      i32.load
+      i32.store
+      local.get $8
+      br $__inlined_func$asm/core/allocBlock$61
+     end
+     i32.const 0
+     global.get $asm/core/heapTop
+     i64.extend_i32_u
+     i64.const 1
+     local.get $4
+     i64.extend_i32_s
+     i64.shl
+     i64.add
+     local.tee $5
+     i64.const 2147418112
+     i64.gt_u
+     br_if $__inlined_func$asm/core/allocBlock$61
+     drop
+     memory.size
+     i64.extend_i32_s
+     i64.const 16
+     i64.shl
+     local.tee $6
+     local.get $5
+     i64.lt_u
+     if
+      i32.const 0
+      local.get $5
+      local.get $6
+      i64.sub
+      i64.const 65535
+      i64.add
+      i64.const 16
+      i64.shr_u
+      i32.wrap_i64
+      memory.grow
+      i32.const 0
+      i32.lt_s
+      br_if $__inlined_func$asm/core/allocBlock$61
+      drop
+     end
+     global.get $asm/core/heapTop
+     local.get $5
+     i32.wrap_i64
+     global.set $asm/core/heapTop
+    end
+    local.tee $7
+    i32.eqz
+    br_if $__inlined_func$asm/core/ensureLimits$186
+    drop
+    global.get $asm/core/limitCap
+    if
+     local.get $7
+     global.get $asm/core/limits
+     global.get $asm/core/limitCap
+     i32.const 6
+     i32.shl
+     memory.copy
+     global.get $asm/core/limits
+     local.tee $4
+     global.get $asm/core/limitCap
+     i32.ctz
+     i32.const 2
+     i32.shl
+     i32.const 1048
+     i32.add
+     local.tee $8
+     i32.load
+     i32.store
+     local.get $8
+     local.get $4
+     i32.store
+    end
+    local.get $7
+    global.get $asm/core/limitCap
+    i32.const 6
+    i32.shl
+    i32.add
+    i32.const 0
+    local.get $0
+    global.get $asm/core/limitCap
+    i32.sub
+    i32.const 6
+    i32.shl
+    memory.fill
+    global.get $asm/core/limitCap
+    local.set $4
+    loop $for-loop|1
+     local.get $0
+     local.get $4
+     i32.gt_s
+     if
+      local.get $7
+      local.get $4
+      i32.const 6
+      i32.shl
+      i32.add
+      i32.const -2
+      i32.store offset=44
+      local.get $4
+      i32.const 1
+      i32.add
+      local.set $4
+      br $for-loop|1
+     end
+    end
+    global.get $asm/core/bytesHeld
+    local.get $0
+    global.get $asm/core/limitCap
+    i32.sub
+    i32.const 6
+    i32.shl
+    i32.add
+    global.set $asm/core/bytesHeld
+    local.get $7
+    global.set $asm/core/limits
+    local.get $0
+    global.set $asm/core/limitCap
+    i32.const 0
+   end
+   local.tee $0
+   if
+    local.get $0
+    i32.const 1
+    call $asm/core/refuse
+    i32.const -7
+    return
+   end
+   global.get $asm/core/limits
+   local.get $1
+   i32.const 6
+   i32.shl
+   i32.add
+   local.tee $0
+   local.get $2
+   i32.store
+   local.get $0
+   local.get $3
+   i32.store offset=8
+   local.get $0
+   i32.load offset=4
+   local.get $2
+   i32.lt_s
+   if
+    local.get $0
+    i32.load offset=44
+    i32.const -2
+    i32.eq
+    if
+     local.get $0
+     i32.const -1
+     i32.store offset=44
+     global.get $asm/core/wakeTail
+     i32.const 0
+     i32.lt_s
+     if
+      local.get $1
+      global.set $asm/core/wakeHead
+     else
+      global.get $asm/core/limits
+      global.get $asm/core/wakeTail
+      i32.const 6
+      i32.shl
+      i32.add
+      local.get $1
+      i32.store offset=44
+     end
+     local.get $1
+     global.set $asm/core/wakeTail
+    end
+   end
+   global.get $asm/core/admLen
+   local.set $0
+   call $asm/core/serveWoken
+   global.get $asm/core/admLen
+   local.get $0
+   i32.sub
+   call $asm/core/done
+   return
+  end
+  global.get $asm/core/C
+  i32.const -1
+  i32.store offset=44
+  global.get $asm/core/C
+  local.get $3
+  i32.store offset=48
+  global.get $asm/core/C
+  local.tee $0
+  global.get $asm/core/inPtr
+  i32.store
+  local.get $0
+  global.get $asm/core/inCap
+  i32.store offset=4
+  local.get $0
+  global.get $asm/core/rdyPtr
+  i32.store offset=8
+  local.get $0
+  global.get $asm/core/rdyLen
+  i32.store offset=12
+  local.get $0
+  global.get $asm/core/failPtr
+  i32.store offset=20
+  local.get $0
+  global.get $asm/core/failLen
+  i32.store offset=24
+  local.get $0
+  global.get $asm/core/cancPtr
+  i32.store offset=32
+  local.get $0
+  global.get $asm/core/cancLen
+  i32.store offset=36
+  local.get $0
+  global.get $asm/core/admPtr
+  i32.store offset=132
+  local.get $0
+  global.get $asm/core/admLen
+  i32.store offset=136
+  local.get $0
+  global.get $asm/core/nWaiting
+  i32.store offset=52
+  local.get $0
+  global.get $asm/core/nReady
+  i32.store offset=56
+  local.get $0
+  global.get $asm/core/nHeld
+  i32.store offset=144
+  local.get $0
+  global.get $asm/core/nAdmitted
+  i32.store offset=148
+  local.get $0
+  global.get $asm/core/nDone
+  i32.store offset=60
+  local.get $0
+  global.get $asm/core/nFailed
+  i32.store offset=64
+  local.get $0
+  global.get $asm/core/nCancelled
+  i32.store offset=68
+  local.get $0
+  global.get $asm/core/nLive
+  i32.store offset=72
+  local.get $0
+  global.get $asm/core/slotCap
+  i32.store offset=76
+  local.get $0
+  global.get $asm/core/bytesHeld
+  i32.store offset=80
+  i32.const -12
+ )
+ (func $asm/core/serve (param $0 i32)
+  (local $1 i32)
+  (local $2 i32)
+  (local $3 i32)
+  (local $4 f64)
+  (local $5 f64)
+  (local $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  global.get $asm/core/limits
+  local.get $0
+  i32.const 6
+  i32.shl
+  i32.add
+  local.set $2
+  local.get $0
+  i32.const 4
+  i32.shl
+  i32.const 6
+  i32.or
+  local.set $3
+  loop $while-continue|0
+   global.get $asm/core/broken
+   if (result i32)
+    i32.const 0
+   else
+    local.get $2
+    i32.load offset=4
+    local.get $2
+    i32.load
+    i32.lt_s
+   end
+   if
+    i32.const -1
+    local.set $0
+    block $__inlined_func$asm/core/dequeue$161
+     local.get $2
+     i32.load offset=36
+     local.tee $1
+     local.get $2
+     i32.load offset=24
+     local.tee $6
+     i32.or
+     i32.eqz
+     br_if $__inlined_func$asm/core/dequeue$161
+     local.get $2
+     i32.load offset=32
+     local.set $7
+     local.get $6
+     if
+      local.get $2
+      i32.load offset=16
+      local.get $2
+      i32.load offset=20
+      local.tee $8
+      i32.const 5
+      i32.shl
+      i32.add
+      local.set $0
+      local.get $1
+      if (result i32)
+       local.get $0
+       f64.load
+       local.tee $4
+       local.get $7
+       f64.load
+       local.tee $5
+       f64.gt
+       if (result i32)
+        i32.const 1
+       else
+        local.get $4
+        local.get $5
+        f64.eq
+        if (result i32)
+         local.get $0
+         f64.load offset=8
+         local.get $7
+         f64.load offset=8
+         f64.lt
+        else
+         i32.const 0
+        end
+       end
+      else
+       i32.const 1
+      end
+      if
+       local.get $2
+       local.get $8
+       i32.const 1
+       i32.add
+       local.get $2
+       i32.load offset=28
+       i32.const 1
+       i32.sub
+       i32.and
+       i32.store offset=20
+       local.get $2
+       local.get $6
+       i32.const 1
+       i32.sub
+       i32.store offset=24
+       local.get $0
+       i32.load offset=16
+       local.set $0
+       br $__inlined_func$asm/core/dequeue$161
+      end
+     end
+     local.get $7
+     i32.load offset=16
+     local.set $0
+     local.get $2
+     local.get $1
+     i32.const 1
+     i32.sub
+     local.tee $1
+     i32.store offset=36
+     local.get $1
+     i32.const 0
+     i32.gt_s
+     if
+      local.get $7
+      local.get $1
+      i32.const 0
+      local.get $7
+      local.get $1
+      i32.const 5
+      i32.shl
+      i32.add
+      local.tee $1
+      f64.load
+      local.get $1
+      f64.load offset=8
+      local.get $1
+      i32.load offset=16
+      call $asm/core/siftDown
+     end
+    end
+    local.get $0
+    i32.const 0
+    i32.lt_s
+    if
+     return
+    end
+    global.get $asm/core/slots
+    local.get $0
+    i32.const 2097151
+    i32.and
+    i32.const 4
+    i32.shl
+    i32.add
+    local.tee $1
+    i32.load
+    local.get $0
+    i32.eq
+    if (result i32)
+     local.get $1
+     i32.load offset=4
+     i32.const -9
+     i32.and
+     local.get $3
+     i32.eq
+    else
+     i32.const 0
+    end
+    i32.eqz
+    if
+     local.get $2
+     local.get $2
+     i32.load offset=12
+     i32.const 1
+     i32.sub
+     i32.store offset=12
+     br $while-continue|0
+    end
+    global.get $asm/core/aux
+    local.get $0
+    i32.const 2097151
+    i32.and
+    i32.const 5
+    i32.shl
+    i32.add
+    local.set $6
+    i32.const 0
+    local.set $1
+    block $__inlined_func$asm/core/lacking$163 (result i32)
+     loop $for-loop|0
+      local.get $1
+      i32.const 8
+      i32.lt_s
+      if
+       i32.const -1
+       local.get $6
+       i32.const 16
+       i32.add
+       local.get $1
+       i32.const 1
+       i32.shl
+       i32.add
+       i32.load16_u
+       local.tee $7
+       i32.const 65535
+       i32.eq
+       br_if $__inlined_func$asm/core/lacking$163
+       drop
+       local.get $7
+       global.get $asm/core/limits
+       local.get $7
+       i32.const 6
+       i32.shl
+       i32.add
+       local.tee $7
+       i32.load offset=4
+       local.get $7
+       i32.load
+       i32.ge_s
+       br_if $__inlined_func$asm/core/lacking$163
+       drop
+       local.get $1
+       i32.const 1
+       i32.add
+       local.set $1
+       br $for-loop|0
+      end
+     end
+     i32.const -1
+    end
+    local.tee $1
+    i32.const 0
+    i32.lt_s
+    if
+     i32.const 0
+     local.set $1
+     loop $for-loop|00
+      local.get $1
+      i32.const 8
+      i32.lt_s
+      if
+       local.get $6
+       i32.const 16
+       i32.add
+       local.get $1
+       i32.const 1
+       i32.shl
+       i32.add
+       i32.load16_u
+       local.tee $7
+       i32.const 65535
+       i32.ne
+       if
+        global.get $asm/core/limits
+        local.get $7
+        i32.const 6
+        i32.shl
+        i32.add
+        local.tee $7
+        local.get $7
+        i32.load offset=4
+        i32.const 1
+        i32.add
+        i32.store offset=4
+        local.get $1
+        i32.const 1
+        i32.add
+        local.set $1
+        br $for-loop|00
+       end
+      end
+     end
+     global.get $asm/core/slots
+     local.get $0
+     i32.const 2097151
+     i32.and
+     i32.const 4
+     i32.shl
+     i32.add
+     i32.const 7
+     i32.store offset=4
+     global.get $asm/core/nHeld
+     i32.const 1
+     i32.sub
+     global.set $asm/core/nHeld
+     global.get $asm/core/nAdmitted
+     i32.const 1
+     i32.add
+     global.set $asm/core/nAdmitted
+     local.get $0
+     call $asm/core/pushAdmitted
+    else
+     global.get $asm/core/slots
+     local.get $0
+     i32.const 2097151
+     i32.and
+     i32.const 4
+     i32.shl
+     i32.add
+     local.get $1
+     i32.const 4
+     i32.shl
+     i32.const 6
+     i32.or
+     i32.store offset=4
+     local.get $1
+     local.get $0
+     local.get $6
+     call $asm/core/enqueue
+    end
+    br $while-continue|0
+   end
+  end
+ )
  (func $asm/core/reset (param $0 i32) (result i32)
+  (local $1 i32)
   local.get $0
   call $asm/core/enter
   i32.const 0
@@ -1810,9 +4754,15 @@
   i32.const 0
   global.set $asm/core/cancLen
   i32.const 0
+  global.set $asm/core/admLen
+  i32.const 0
   global.set $asm/core/nWaiting
   i32.const 0
   global.set $asm/core/nReady
+  i32.const 0
+  global.set $asm/core/nHeld
+  i32.const 0
+  global.set $asm/core/nAdmitted
   i32.const 0
   global.set $asm/core/nDone
   i32.const 0
@@ -1837,6 +4787,55 @@
   global.set $asm/core/edgeFreeCount
   i32.const 0
   global.set $asm/core/broken
+  i32.const 0
+  global.set $asm/core/nPrio
+  f64.const 0
+  global.set $asm/core/seqNext
+  loop $for-loop|0
+   local.get $1
+   global.get $asm/core/limitCap
+   i32.lt_s
+   if
+    global.get $asm/core/limits
+    local.get $1
+    i32.const 6
+    i32.shl
+    i32.add
+    local.tee $0
+    i32.const 0
+    i32.store
+    local.get $0
+    i32.const 0
+    i32.store offset=4
+    local.get $0
+    i32.const 0
+    i32.store offset=8
+    local.get $0
+    i32.const 0
+    i32.store offset=12
+    local.get $0
+    i32.const 0
+    i32.store offset=20
+    local.get $0
+    i32.const 0
+    i32.store offset=24
+    local.get $0
+    i32.const 0
+    i32.store offset=36
+    local.get $0
+    i32.const -2
+    i32.store offset=44
+    local.get $1
+    i32.const 1
+    i32.add
+    local.set $1
+    br $for-loop|0
+   end
+  end
+  i32.const -1
+  global.set $asm/core/wakeHead
+  i32.const -1
+  global.set $asm/core/wakeTail
   global.get $asm/core/C
   local.tee $0
   global.get $asm/core/inPtr
@@ -1848,37 +4847,49 @@
   global.get $asm/core/rdyPtr
   i32.store offset=8
   local.get $0
-  i32.const 0
+  global.get $asm/core/rdyLen
   i32.store offset=12
   local.get $0
   global.get $asm/core/failPtr
   i32.store offset=20
   local.get $0
-  i32.const 0
+  global.get $asm/core/failLen
   i32.store offset=24
   local.get $0
   global.get $asm/core/cancPtr
   i32.store offset=32
   local.get $0
-  i32.const 0
+  global.get $asm/core/cancLen
   i32.store offset=36
   local.get $0
-  i32.const 0
+  global.get $asm/core/admPtr
+  i32.store offset=132
+  local.get $0
+  global.get $asm/core/admLen
+  i32.store offset=136
+  local.get $0
+  global.get $asm/core/nWaiting
   i32.store offset=52
   local.get $0
-  i32.const 0
+  global.get $asm/core/nReady
   i32.store offset=56
   local.get $0
-  i32.const 0
+  global.get $asm/core/nHeld
+  i32.store offset=144
+  local.get $0
+  global.get $asm/core/nAdmitted
+  i32.store offset=148
+  local.get $0
+  global.get $asm/core/nDone
   i32.store offset=60
   local.get $0
-  i32.const 0
+  global.get $asm/core/nFailed
   i32.store offset=64
   local.get $0
-  i32.const 0
+  global.get $asm/core/nCancelled
   i32.store offset=68
   local.get $0
-  i32.const 0
+  global.get $asm/core/nLive
   i32.store offset=72
   local.get $0
   global.get $asm/core/slotCap
@@ -1939,11 +4950,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -1979,7 +5002,7 @@
     br $while-continue|0
    end
   end
-  block $__inlined_func$asm/core/allocBlock$8 (result i32)
+  block $__inlined_func$asm/core/allocBlock$11 (result i32)
    i32.const 0
    local.get $0
    i32.ctz
@@ -1988,7 +5011,7 @@
    local.tee $5
    i32.const 30
    i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$8
+   br_if $__inlined_func$asm/core/allocBlock$11
    drop
    local.get $5
    i32.const 2
@@ -2004,7 +5027,7 @@
     i32.load
     i32.store
     local.get $4
-    br $__inlined_func$asm/core/allocBlock$8
+    br $__inlined_func$asm/core/allocBlock$11
    end
    i32.const 0
    global.get $asm/core/heapTop
@@ -2017,7 +5040,7 @@
    local.tee $2
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$8
+   br_if $__inlined_func$asm/core/allocBlock$11
    drop
    memory.size
    i64.extend_i32_s
@@ -2039,7 +5062,7 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$8
+    br_if $__inlined_func$asm/core/allocBlock$11
     drop
    end
    global.get $asm/core/heapTop
@@ -2082,11 +5105,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -2160,11 +5195,23 @@
   global.get $asm/core/cancLen
   i32.store offset=36
   local.get $0
+  global.get $asm/core/admPtr
+  i32.store offset=132
+  local.get $0
+  global.get $asm/core/admLen
+  i32.store offset=136
+  local.get $0
   global.get $asm/core/nWaiting
   i32.store offset=52
   local.get $0
   global.get $asm/core/nReady
   i32.store offset=56
+  local.get $0
+  global.get $asm/core/nHeld
+  i32.store offset=144
+  local.get $0
+  global.get $asm/core/nAdmitted
+  i32.store offset=148
   local.get $0
   global.get $asm/core/nDone
   i32.store offset=60
@@ -2227,11 +5274,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -2289,11 +5348,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -2324,7 +5395,7 @@
    local.get $1
    i32.lt_s
    if
-    block $__inlined_func$asm/core/idStatus$116 (result i32)
+    block $__inlined_func$asm/core/idStatus$169 (result i32)
      i32.const -1
      local.get $3
      local.get $0
@@ -2342,7 +5413,7 @@
      i32.const 1073741824
      i32.ge_u
      i32.or
-     br_if $__inlined_func$asm/core/idStatus$116
+     br_if $__inlined_func$asm/core/idStatus$169
      drop
      global.get $asm/core/slots
      local.get $2
@@ -2355,22 +5426,19 @@
      local.get $4
      i32.eq
      if
-      i32.const -1
-      local.get $2
-      i32.load offset=4
-      i32.const 7
-      i32.and
-      local.tee $2
-      i32.eqz
-      br_if $__inlined_func$asm/core/idStatus$116
-      drop
-      i32.const -2
       i32.const 0
       local.get $2
-      i32.const 6
-      i32.eq
+      i32.load offset=4
+      local.tee $2
+      i32.const 7
+      i32.and
+      br_if $__inlined_func$asm/core/idStatus$169
+      drop
+      i32.const -2
+      i32.const -1
+      local.get $2
       select
-      br $__inlined_func$asm/core/idStatus$116
+      br $__inlined_func$asm/core/idStatus$169
      end
      i32.const -2
      i32.const -1
@@ -2386,9 +5454,6 @@
     local.tee $2
     i32.eqz
     if
-     i32.const -5
-     i32.const -2
-     local.get $2
      global.get $asm/core/slots
      local.get $4
      i32.const 2097151
@@ -2397,15 +5462,24 @@
      i32.shl
      i32.add
      i32.load offset=4
-     local.tee $2
-     i32.const 8
-     i32.ge_s
-     select
-     local.get $2
+     local.tee $5
      i32.const 7
      i32.and
+     local.set $6
+     i32.const -2
+     local.get $2
+     local.get $5
+     i32.const 8
+     i32.and
+     select
+     i32.const -5
+     local.get $6
+     i32.const 5
+     i32.le_u
+     local.get $6
      i32.const 3
-     i32.lt_u
+     i32.ge_u
+     i32.and
      select
      local.set $2
     end
@@ -2413,7 +5487,7 @@
     if
      i32.const 0
      local.set $1
-     loop $for-loop|1
+     loop $for-loop|00
       local.get $0
       local.get $1
       i32.gt_s
@@ -2433,14 +5507,14 @@
        local.tee $5
        local.get $5
        i32.load offset=4
-       i32.const 7
+       i32.const -9
        i32.and
        i32.store offset=4
        local.get $1
        i32.const 1
        i32.add
        local.set $1
-       br $for-loop|1
+       br $for-loop|00
       end
      end
      global.get $asm/core/C
@@ -2475,11 +5549,23 @@
      global.get $asm/core/cancLen
      i32.store offset=36
      local.get $0
+     global.get $asm/core/admPtr
+     i32.store offset=132
+     local.get $0
+     global.get $asm/core/admLen
+     i32.store offset=136
+     local.get $0
      global.get $asm/core/nWaiting
      i32.store offset=52
      local.get $0
      global.get $asm/core/nReady
      i32.store offset=56
+     local.get $0
+     global.get $asm/core/nHeld
+     i32.store offset=144
+     local.get $0
+     global.get $asm/core/nAdmitted
+     i32.store offset=148
      local.get $0
      global.get $asm/core/nDone
      i32.store offset=60
@@ -2524,10 +5610,10 @@
   global.get $asm/core/slotCap
   i32.const 1
   i32.sub
-  local.set $4
+  local.set $2
   i32.const 0
   local.set $0
-  loop $for-loop|2
+  loop $for-loop|1
    local.get $0
    local.get $1
    i32.lt_s
@@ -2539,17 +5625,17 @@
     i32.shl
     i32.add
     i32.load
-    local.tee $5
+    local.tee $4
     i32.const 2097151
     i32.and
     i32.const 4
     i32.shl
     i32.add
-    local.tee $6
+    local.tee $5
     i32.load offset=4
     i32.const 7
     i32.and
-    local.tee $2
+    local.tee $6
     i32.const 3
     i32.eq
     if
@@ -2558,7 +5644,7 @@
      i32.sub
      global.set $asm/core/nDone
     else
-     local.get $2
+     local.get $6
      i32.const 4
      i32.eq
      if
@@ -2577,38 +5663,59 @@
     i32.const 1
     i32.sub
     global.set $asm/core/nLive
-    local.get $5
+    global.get $asm/core/nPrio
+    if (result i32)
+     global.get $asm/core/aux
+     local.get $4
+     i32.const 2097151
+     i32.and
+     i32.const 5
+     i32.shl
+     i32.add
+     f64.load
+     f64.const 0
+     f64.ne
+    else
+     i32.const 0
+    end
+    if
+     global.get $asm/core/nPrio
+     i32.const 1
+     i32.sub
+     global.set $asm/core/nPrio
+    end
+    local.get $4
     i32.const 21
     i32.shr_u
     i32.const 511
     i32.eq
     if
-     local.get $6
-     i32.const 6
+     local.get $5
+     i32.const 16
      i32.store offset=4
      global.get $asm/core/nRetired
      i32.const 1
      i32.add
      global.set $asm/core/nRetired
     else
-     local.get $6
      local.get $5
+     local.get $4
      i32.const 2097152
      i32.add
      i32.store
-     local.get $6
+     local.get $5
      i32.const 0
      i32.store offset=4
      global.get $asm/core/ring
      global.get $asm/core/ringHead
      global.get $asm/core/ringCount
      i32.add
-     local.get $4
+     local.get $2
      i32.and
      i32.const 2
      i32.shl
      i32.add
-     local.get $5
+     local.get $4
      i32.const 2097151
      i32.and
      i32.store
@@ -2621,7 +5728,7 @@
     i32.const 1
     i32.add
     local.set $0
-    br $for-loop|2
+    br $for-loop|1
    end
   end
   global.get $asm/core/C
@@ -2650,11 +5757,23 @@
   global.get $asm/core/cancLen
   i32.store offset=36
   local.get $0
+  global.get $asm/core/admPtr
+  i32.store offset=132
+  local.get $0
+  global.get $asm/core/admLen
+  i32.store offset=136
+  local.get $0
   global.get $asm/core/nWaiting
   i32.store offset=52
   local.get $0
   global.get $asm/core/nReady
   i32.store offset=56
+  local.get $0
+  global.get $asm/core/nHeld
+  i32.store offset=144
+  local.get $0
+  global.get $asm/core/nAdmitted
+  i32.store offset=148
   local.get $0
   global.get $asm/core/nDone
   i32.store offset=60
@@ -2675,10 +5794,493 @@
   i32.store offset=80
   i32.const 0
  )
+ (func $asm/core/limitInfo (param $0 i32) (param $1 i32) (result i32)
+  local.get $0
+  call $asm/core/enter
+  local.get $1
+  global.get $asm/core/limitCap
+  i32.lt_u
+  if (result i32)
+   global.get $asm/core/limits
+   local.get $1
+   i32.const 6
+   i32.shl
+   i32.add
+   i32.load
+   i32.const 0
+   i32.gt_s
+  else
+   i32.const 0
+  end
+  i32.eqz
+  if
+   global.get $asm/core/C
+   i32.const -1
+   i32.store offset=44
+   global.get $asm/core/C
+   local.get $1
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -9
+   return
+  end
+  global.get $asm/core/inPtr
+  global.get $asm/core/limits
+  local.get $1
+  i32.const 6
+  i32.shl
+  i32.add
+  local.tee $0
+  i32.load
+  i32.store
+  global.get $asm/core/inPtr
+  local.get $0
+  i32.load offset=4
+  i32.store offset=4
+  global.get $asm/core/inPtr
+  local.get $0
+  i32.load offset=8
+  i32.store offset=8
+  i32.const 0
+ )
+ (func $asm/core/giveBack (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
+  (local $3 i32)
+  local.get $0
+  call $asm/core/enter
+  global.get $asm/core/broken
+  if
+   global.get $asm/core/C
+   i32.const -2
+   i32.store offset=44
+   global.get $asm/core/C
+   i32.const 0
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -7
+   return
+  end
+  local.get $1
+  global.get $asm/core/limitCap
+  i32.lt_u
+  if (result i32)
+   global.get $asm/core/limits
+   local.get $1
+   i32.const 6
+   i32.shl
+   i32.add
+   i32.load
+   i32.const 0
+   i32.gt_s
+  else
+   i32.const 0
+  end
+  i32.eqz
+  if
+   global.get $asm/core/C
+   i32.const -1
+   i32.store offset=44
+   global.get $asm/core/C
+   local.get $1
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -9
+   return
+  end
+  global.get $asm/core/limits
+  local.get $1
+  i32.const 6
+  i32.shl
+  i32.add
+  local.tee $0
+  i32.load offset=8
+  i32.const 1
+  i32.ne
+  if
+   global.get $asm/core/C
+   i32.const -1
+   i32.store offset=44
+   global.get $asm/core/C
+   local.get $1
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -13
+   return
+  end
+  local.get $2
+  i32.const 0
+  i32.lt_s
+  if (result i32)
+   i32.const 1
+  else
+   local.get $2
+   local.get $0
+   i32.load offset=4
+   i32.gt_s
+  end
+  if
+   global.get $asm/core/C
+   i32.const -1
+   i32.store offset=44
+   global.get $asm/core/C
+   local.get $2
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -17
+   return
+  end
+  global.get $asm/core/admLen
+  local.set $3
+  local.get $2
+  if
+   local.get $0
+   local.get $0
+   i32.load offset=4
+   local.get $2
+   i32.sub
+   i32.store offset=4
+   global.get $asm/core/limits
+   local.get $1
+   i32.const 6
+   i32.shl
+   i32.add
+   local.tee $0
+   i32.load offset=44
+   i32.const -2
+   i32.eq
+   if
+    local.get $0
+    i32.const -1
+    i32.store offset=44
+    global.get $asm/core/wakeTail
+    i32.const 0
+    i32.lt_s
+    if
+     local.get $1
+     global.set $asm/core/wakeHead
+    else
+     global.get $asm/core/limits
+     global.get $asm/core/wakeTail
+     i32.const 6
+     i32.shl
+     i32.add
+     local.get $1
+     i32.store offset=44
+    end
+    local.get $1
+    global.set $asm/core/wakeTail
+   end
+   call $asm/core/serveWoken
+  end
+  global.get $asm/core/admLen
+  local.get $3
+  i32.sub
+  call $asm/core/done
+ )
  (func $asm/core/destroy (param $0 i32)
   (local $1 i32)
   (local $2 i32)
   (local $3 i32)
+  (local $4 i32)
   local.get $0
   i32.const 0
   i32.le_s
@@ -2690,69 +6292,12 @@
   i32.const 0
   global.set $asm/core/C
   global.get $asm/core/inPtr
-  local.tee $1
+  local.tee $2
   global.get $asm/core/inCap
   i32.ctz
   i32.const 2
   i32.shl
   i32.const 1032
-  i32.add
-  local.tee $2
-  i32.load
-  i32.store
-  local.get $2
-  local.get $1
-  i32.store
-  global.get $asm/core/rdyPtr
-  local.tee $1
-  global.get $asm/core/rdyCap
-  i32.ctz
-  i32.const 2
-  i32.shl
-  i32.const 1032
-  i32.add
-  local.tee $2
-  i32.load
-  i32.store
-  local.get $2
-  local.get $1
-  i32.store
-  global.get $asm/core/failPtr
-  local.tee $1
-  global.get $asm/core/failCap
-  i32.ctz
-  i32.const 2
-  i32.shl
-  i32.const 1032
-  i32.add
-  local.tee $2
-  i32.load
-  i32.store
-  local.get $2
-  local.get $1
-  i32.store
-  global.get $asm/core/cancPtr
-  local.tee $1
-  global.get $asm/core/cancCap
-  i32.ctz
-  i32.const 2
-  i32.shl
-  i32.const 1032
-  i32.add
-  local.tee $2
-  i32.load
-  i32.store
-  local.get $2
-  local.get $1
-  i32.store
-  global.get $asm/core/slots
-  local.tee $2
-  global.get $asm/core/slotCap
-  i32.ctz
-  i32.const 2
-  i32.shl
-  local.tee $1
-  i32.const 1040
   i32.add
   local.tee $3
   i32.load
@@ -2760,31 +6305,204 @@
   local.get $3
   local.get $2
   i32.store
-  global.get $asm/core/ring
+  global.get $asm/core/rdyPtr
   local.tee $2
-  local.get $1
+  global.get $asm/core/rdyCap
+  i32.ctz
+  i32.const 2
+  i32.shl
   i32.const 1032
   i32.add
-  local.tee $1
+  local.tee $3
   i32.load
   i32.store
-  local.get $1
+  local.get $3
+  local.get $2
+  i32.store
+  global.get $asm/core/failPtr
+  local.tee $2
+  global.get $asm/core/failCap
+  i32.ctz
+  i32.const 2
+  i32.shl
+  i32.const 1032
+  i32.add
+  local.tee $3
+  i32.load
+  i32.store
+  local.get $3
+  local.get $2
+  i32.store
+  global.get $asm/core/cancPtr
+  local.tee $2
+  global.get $asm/core/cancCap
+  i32.ctz
+  i32.const 2
+  i32.shl
+  i32.const 1032
+  i32.add
+  local.tee $3
+  i32.load
+  i32.store
+  local.get $3
+  local.get $2
+  i32.store
+  global.get $asm/core/admPtr
+  local.tee $2
+  global.get $asm/core/admCap
+  i32.ctz
+  i32.const 2
+  i32.shl
+  i32.const 1032
+  i32.add
+  local.tee $3
+  i32.load
+  i32.store
+  local.get $3
+  local.get $2
+  i32.store
+  global.get $asm/core/slots
+  local.tee $2
+  global.get $asm/core/slotCap
+  i32.ctz
+  i32.const 2
+  i32.shl
+  local.tee $3
+  i32.const 1040
+  i32.add
+  local.tee $4
+  i32.load
+  i32.store
+  local.get $4
+  local.get $2
+  i32.store
+  global.get $asm/core/aux
+  local.tee $2
+  local.get $3
+  i32.const 1044
+  i32.add
+  local.tee $4
+  i32.load
+  i32.store
+  local.get $4
+  local.get $2
+  i32.store
+  global.get $asm/core/ring
+  local.tee $2
+  local.get $3
+  i32.const 1032
+  i32.add
+  local.tee $3
+  i32.load
+  i32.store
+  local.get $3
   local.get $2
   i32.store
   global.get $asm/core/edges
-  local.tee $1
+  local.tee $2
   global.get $asm/core/edgeCap
   i32.ctz
   i32.const 2
   i32.shl
   i32.const 1036
   i32.add
-  local.tee $2
+  local.tee $3
   i32.load
   i32.store
+  local.get $3
   local.get $2
-  local.get $1
   i32.store
+  global.get $asm/core/scratch
+  if
+   global.get $asm/core/scratch
+   local.tee $2
+   global.get $asm/core/scratchBytes
+   i32.ctz
+   i32.const 2
+   i32.shl
+   i32.const 1024
+   i32.add
+   local.tee $3
+   i32.load
+   i32.store
+   local.get $3
+   local.get $2
+   i32.store
+  end
+  loop $for-loop|0
+   local.get $1
+   global.get $asm/core/limitCap
+   i32.lt_s
+   if
+    global.get $asm/core/limits
+    local.get $1
+    i32.const 6
+    i32.shl
+    i32.add
+    local.tee $2
+    i32.load offset=28
+    local.tee $3
+    if
+     local.get $2
+     i32.load offset=16
+     local.tee $4
+     local.get $3
+     i32.ctz
+     i32.const 2
+     i32.shl
+     i32.const 1044
+     i32.add
+     local.tee $3
+     i32.load
+     i32.store
+     local.get $3
+     local.get $4
+     i32.store
+    end
+    local.get $2
+    i32.load offset=40
+    local.tee $3
+    if
+     local.get $2
+     i32.load offset=32
+     local.tee $2
+     local.get $3
+     i32.ctz
+     i32.const 2
+     i32.shl
+     i32.const 1044
+     i32.add
+     local.tee $3
+     i32.load
+     i32.store
+     local.get $3
+     local.get $2
+     i32.store
+    end
+    local.get $1
+    i32.const 1
+    i32.add
+    local.set $1
+    br $for-loop|0
+   end
+  end
+  global.get $asm/core/limitCap
+  if
+   global.get $asm/core/limits
+   local.tee $1
+   global.get $asm/core/limitCap
+   i32.ctz
+   i32.const 2
+   i32.shl
+   i32.const 1048
+   i32.add
+   local.tee $2
+   i32.load
+   i32.store
+   local.get $2
+   local.get $1
+   i32.store
+  end
   local.get $0
   i32.const 0
   i32.const 256
@@ -2808,6 +6526,8 @@
   (local $7 i32)
   (local $8 i32)
   (local $9 i32)
+  (local $10 i32)
+  (local $11 i32)
   block $__inlined_func$asm/core/initHeap$1
    global.get $asm/core/heapStart
    br_if $__inlined_func$asm/core/initHeap$1
@@ -3112,11 +6832,11 @@
   end
   local.set $6
   block $__inlined_func$asm/core/allocBlock$5 (result i32)
-   i32.const 1080
+   i32.const 1064
    i32.load
    local.tee $7
    if
-    i32.const 1080
+    i32.const 1064
     local.get $7
     i32.load
     i32.store
@@ -3126,7 +6846,7 @@
    i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
-   i64.const 16384
+   i64.const 1024
    i64.add
    local.tee $1
    i64.const 2147418112
@@ -3163,11 +6883,11 @@
   end
   local.set $7
   block $__inlined_func$asm/core/allocBlock$6 (result i32)
-   i32.const 1072
+   i32.const 1080
    i32.load
    local.tee $8
    if
-    i32.const 1072
+    i32.const 1080
     local.get $8
     i32.load
     i32.store
@@ -3177,7 +6897,7 @@
    i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
-   i64.const 4096
+   i64.const 16384
    i64.add
    local.tee $1
    i64.const 2147418112
@@ -3214,11 +6934,11 @@
   end
   local.set $8
   block $__inlined_func$asm/core/allocBlock$7 (result i32)
-   i32.const 1076
+   i32.const 1084
    i32.load
    local.tee $9
    if
-    i32.const 1076
+    i32.const 1084
     local.get $9
     i32.load
     i32.store
@@ -3228,8 +6948,8 @@
    i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
-   i64.const -8192
-   i64.sub
+   i64.const 32768
+   i64.add
    local.tee $1
    i64.const 2147418112
    i64.gt_u
@@ -3263,7 +6983,113 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $9
+  local.set $9
+  block $__inlined_func$asm/core/allocBlock$8 (result i32)
+   i32.const 1072
+   i32.load
+   local.tee $10
+   if
+    i32.const 1072
+    local.get $10
+    i32.load
+    i32.store
+    local.get $10
+    br $__inlined_func$asm/core/allocBlock$8
+   end
+   i32.const 0
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const 4096
+   i64.add
+   local.tee $1
+   i64.const 2147418112
+   i64.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$8
+   drop
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $2
+   local.get $1
+   i64.lt_u
+   if
+    i32.const 0
+    local.get $1
+    local.get $2
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    br_if $__inlined_func$asm/core/allocBlock$8
+    drop
+   end
+   global.get $asm/core/heapTop
+   local.get $1
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.set $10
+  block $__inlined_func$asm/core/allocBlock$9 (result i32)
+   i32.const 1076
+   i32.load
+   local.tee $11
+   if
+    i32.const 1076
+    local.get $11
+    i32.load
+    i32.store
+    local.get $11
+    br $__inlined_func$asm/core/allocBlock$9
+   end
+   i32.const 0
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const -8192
+   i64.sub
+   local.tee $1
+   i64.const 2147418112
+   i64.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$9
+   drop
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $2
+   local.get $1
+   i64.lt_u
+   if
+    i32.const 0
+    local.get $1
+    local.get $2
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    br_if $__inlined_func$asm/core/allocBlock$9
+    drop
+   end
+   global.get $asm/core/heapTop
+   local.get $1
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.tee $11
+  i32.eqz
+  local.get $10
+  i32.eqz
+  local.get $9
   i32.eqz
   local.get $8
   i32.eqz
@@ -3277,6 +7103,8 @@
   i32.eqz
   local.get $3
   i32.eqz
+  i32.or
+  i32.or
   i32.or
   i32.or
   i32.or
@@ -3313,15 +7141,24 @@
   i32.store offset=40
   local.get $0
   local.get $7
-  i32.store offset=88
+  i32.store offset=132
+  local.get $0
+  i32.const 256
+  i32.store offset=140
   local.get $0
   local.get $8
+  i32.store offset=88
+  local.get $0
+  local.get $9
+  i32.store offset=152
+  local.get $0
+  local.get $10
   i32.store offset=96
   local.get $0
   i32.const 1024
   i32.store offset=76
   local.get $0
-  local.get $9
+  local.get $11
   i32.store offset=108
   local.get $0
   i32.const 1024
@@ -3330,7 +7167,7 @@
   i32.const -1
   i32.store offset=120
   local.get $0
-  i32.const 36096
+  i32.const 69888
   i32.store offset=80
   local.get $0
  )
@@ -3371,11 +7208,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -3398,7 +7247,7 @@
    return
   end
   local.get $1
-  call $asm/core/checkReady
+  call $asm/core/checkLive
   local.tee $0
   if
    global.get $asm/core/C
@@ -3433,11 +7282,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $1
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $1
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $1
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $1
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $1
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $1
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $1
    global.get $asm/core/nDone
    i32.store offset=60
@@ -3499,11 +7360,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -3525,119 +7398,14 @@
    i32.const -6
    return
   end
+  global.get $asm/core/rdyLen
   local.get $1
   local.get $2
   call $asm/core/finish
-  global.get $asm/core/C
-  local.tee $0
-  global.get $asm/core/inPtr
-  i32.store
-  local.get $0
-  global.get $asm/core/inCap
-  i32.store offset=4
-  local.get $0
-  global.get $asm/core/rdyPtr
-  i32.store offset=8
-  local.get $0
-  global.get $asm/core/rdyLen
-  i32.store offset=12
-  local.get $0
-  global.get $asm/core/failPtr
-  i32.store offset=20
-  local.get $0
-  global.get $asm/core/failLen
-  i32.store offset=24
-  local.get $0
-  global.get $asm/core/cancPtr
-  i32.store offset=32
-  local.get $0
-  global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/nWaiting
-  i32.store offset=52
-  local.get $0
-  global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
-  i32.store offset=64
-  local.get $0
-  global.get $asm/core/nCancelled
-  i32.store offset=68
-  local.get $0
-  global.get $asm/core/nLive
-  i32.store offset=72
-  local.get $0
-  global.get $asm/core/slotCap
-  i32.store offset=76
-  local.get $0
-  global.get $asm/core/bytesHeld
-  i32.store offset=80
-  global.get $asm/core/broken
-  if (result i32)
-   global.get $asm/core/C
-   i32.const -2
-   i32.store offset=44
-   global.get $asm/core/C
-   i32.const 0
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $0
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $0
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $0
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -7
-  else
-   i32.const 0
-  end
+  call $asm/core/serveWoken
+  call $asm/core/sortReady
+  i32.const 0
+  call $asm/core/done
  )
  (func $asm/core/complete (param $0 i32) (param $1 i32) (result i32)
   (local $2 i32)
@@ -3681,11 +7449,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -3754,11 +7534,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -3800,7 +7592,7 @@
     i32.add
     i32.load
     local.tee $0
-    call $asm/core/checkReady
+    call $asm/core/checkLive
     local.set $4
     local.get $4
     if (result i32)
@@ -3830,7 +7622,7 @@
     if
      i32.const 0
      local.set $1
-     loop $for-loop|1
+     loop $for-loop|00
       local.get $1
       local.get $3
       i32.lt_s
@@ -3847,13 +7639,17 @@
        i32.const 4
        i32.shl
        i32.add
-       i32.const 2
+       local.tee $0
+       local.get $0
+       i32.load offset=4
+       i32.const -9
+       i32.and
        i32.store offset=4
        local.get $1
        i32.const 1
        i32.add
        local.set $1
-       br $for-loop|1
+       br $for-loop|00
       end
      end
      global.get $asm/core/C
@@ -3888,11 +7684,23 @@
      global.get $asm/core/cancLen
      i32.store offset=36
      local.get $0
+     global.get $asm/core/admPtr
+     i32.store offset=132
+     local.get $0
+     global.get $asm/core/admLen
+     i32.store offset=136
+     local.get $0
      global.get $asm/core/nWaiting
      i32.store offset=52
      local.get $0
      global.get $asm/core/nReady
      i32.store offset=56
+     local.get $0
+     global.get $asm/core/nHeld
+     i32.store offset=144
+     local.get $0
+     global.get $asm/core/nAdmitted
+     i32.store offset=148
      local.get $0
      global.get $asm/core/nDone
      i32.store offset=60
@@ -3921,7 +7729,11 @@
     i32.const 4
     i32.shl
     i32.add
-    i32.const 10
+    local.tee $0
+    local.get $0
+    i32.load offset=4
+    i32.const 8
+    i32.or
     i32.store offset=4
     local.get $3
     i32.const 1
@@ -3930,9 +7742,10 @@
     br $for-loop|0
    end
   end
+  global.get $asm/core/rdyLen
   i32.const 0
   local.set $0
-  loop $for-loop|2
+  loop $for-loop|1
    global.get $asm/core/broken
    i32.eqz
    local.get $0
@@ -3943,11 +7756,11 @@
     local.get $0
     i32.const 2
     i32.shl
-    local.tee $2
+    local.tee $3
     local.get $5
     i32.add
     i32.load
-    local.get $2
+    local.get $3
     local.get $6
     i32.add
     i32.load
@@ -3956,119 +7769,244 @@
     i32.const 1
     i32.add
     local.set $0
-    br $for-loop|2
+    br $for-loop|1
    end
   end
-  global.get $asm/core/C
-  local.tee $0
-  global.get $asm/core/inPtr
-  i32.store
+  call $asm/core/serveWoken
+  call $asm/core/sortReady
+  i32.const 0
+  call $asm/core/done
+ )
+ (func $asm/core/compact (param $0 i32) (param $1 i32)
+  (local $2 i32)
+  (local $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  (local $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 i32)
+  (local $10 i32)
   local.get $0
-  global.get $asm/core/inCap
-  i32.store offset=4
-  local.get $0
-  global.get $asm/core/rdyPtr
-  i32.store offset=8
-  local.get $0
-  global.get $asm/core/rdyLen
-  i32.store offset=12
-  local.get $0
-  global.get $asm/core/failPtr
-  i32.store offset=20
-  local.get $0
-  global.get $asm/core/failLen
-  i32.store offset=24
-  local.get $0
-  global.get $asm/core/cancPtr
-  i32.store offset=32
-  local.get $0
-  global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/nWaiting
-  i32.store offset=52
-  local.get $0
-  global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
-  i32.store offset=64
-  local.get $0
-  global.get $asm/core/nCancelled
-  i32.store offset=68
-  local.get $0
-  global.get $asm/core/nLive
-  i32.store offset=72
-  local.get $0
-  global.get $asm/core/slotCap
-  i32.store offset=76
-  local.get $0
-  global.get $asm/core/bytesHeld
-  i32.store offset=80
-  global.get $asm/core/broken
-  if (result i32)
-   global.get $asm/core/C
-   i32.const -2
-   i32.store offset=44
-   global.get $asm/core/C
-   i32.const 0
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $0
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $0
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $0
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
+  i32.const 4
+  i32.shl
+  i32.const 6
+  i32.or
+  local.set $5
+  local.get $1
+  i32.load offset=24
+  local.tee $6
+  if
+   local.get $1
+   i32.load offset=16
+   local.set $7
+   local.get $1
+   i32.load offset=20
+   local.set $8
+   local.get $1
+   i32.load offset=28
+   i32.const 1
+   i32.sub
+   local.set $9
+   loop $for-loop|0
+    local.get $3
+    local.get $6
+    i32.lt_s
+    if
+     global.get $asm/core/slots
+     local.get $7
+     local.get $3
+     local.get $8
+     i32.add
+     local.get $9
+     i32.and
+     i32.const 5
+     i32.shl
+     i32.add
+     local.tee $0
+     i32.load offset=16
+     local.tee $4
+     i32.const 2097151
+     i32.and
+     i32.const 4
+     i32.shl
+     i32.add
+     local.tee $10
+     i32.load
+     local.get $4
+     i32.eq
+     if (result i32)
+      local.get $10
+      i32.load offset=4
+      i32.const -9
+      i32.and
+      local.get $5
+      i32.eq
+     else
+      i32.const 0
+     end
+     if
+      local.get $2
+      local.get $3
+      i32.ne
+      if
+       local.get $7
+       local.get $2
+       local.get $8
+       i32.add
+       local.get $9
+       i32.and
+       i32.const 5
+       i32.shl
+       i32.add
+       local.tee $4
+       local.get $0
+       i64.load
+       i64.store
+       local.get $4
+       local.get $0
+       i64.load offset=8
+       i64.store offset=8
+       local.get $4
+       local.get $0
+       i32.load offset=16
+       i32.store offset=16
+      end
+      local.get $2
+      i32.const 1
+      i32.add
+      local.set $2
+     end
+     local.get $3
+     i32.const 1
+     i32.add
+     local.set $3
+     br $for-loop|0
+    end
+   end
+   local.get $1
+   local.get $2
    i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -7
-  else
-   i32.const 0
   end
+  local.get $1
+  i32.load offset=36
+  local.tee $0
+  if
+   local.get $1
+   i32.load offset=32
+   local.set $4
+   i32.const 0
+   local.set $2
+   i32.const 0
+   local.set $3
+   loop $for-loop|1
+    local.get $0
+    local.get $3
+    i32.gt_s
+    if
+     global.get $asm/core/slots
+     local.get $4
+     local.get $3
+     i32.const 5
+     i32.shl
+     i32.add
+     local.tee $6
+     i32.load offset=16
+     local.tee $7
+     i32.const 2097151
+     i32.and
+     i32.const 4
+     i32.shl
+     i32.add
+     local.tee $8
+     i32.load
+     local.get $7
+     i32.eq
+     if (result i32)
+      local.get $8
+      i32.load offset=4
+      i32.const -9
+      i32.and
+      local.get $5
+      i32.eq
+     else
+      i32.const 0
+     end
+     if
+      local.get $2
+      local.get $3
+      i32.ne
+      if
+       local.get $4
+       local.get $2
+       i32.const 5
+       i32.shl
+       i32.add
+       local.tee $7
+       local.get $6
+       i64.load
+       i64.store
+       local.get $7
+       local.get $6
+       i64.load offset=8
+       i64.store offset=8
+       local.get $7
+       local.get $6
+       i32.load offset=16
+       i32.store offset=16
+      end
+      local.get $2
+      i32.const 1
+      i32.add
+      local.set $2
+     end
+     local.get $3
+     i32.const 1
+     i32.add
+     local.set $3
+     br $for-loop|1
+    end
+   end
+   local.get $1
+   local.get $2
+   i32.store offset=36
+   local.get $2
+   i32.const 1
+   i32.shr_s
+   i32.const 1
+   i32.sub
+   local.set $0
+   loop $for-loop|2
+    local.get $0
+    i32.const 0
+    i32.ge_s
+    if
+     local.get $4
+     local.get $2
+     local.get $0
+     local.get $4
+     local.get $0
+     i32.const 5
+     i32.shl
+     i32.add
+     local.tee $3
+     f64.load
+     local.get $3
+     f64.load offset=8
+     local.get $3
+     i32.load offset=16
+     call $asm/core/siftDown
+     local.get $0
+     i32.const 1
+     i32.sub
+     local.set $0
+     br $for-loop|2
+    end
+   end
+  end
+  local.get $1
+  i32.const 0
+  i32.store offset=12
  )
  (func $asm/core/clearOutputs (param $0 i32)
   local.get $0
@@ -4080,6 +8018,9 @@
   local.get $0
   i32.const 0
   i32.store offset=36
+  local.get $0
+  i32.const 0
+  i32.store offset=136
  )
  (func $asm/core/cancel (param $0 i32) (param $1 i32) (result i32)
   (local $2 i32)
@@ -4087,6 +8028,8 @@
   (local $4 i32)
   (local $5 i32)
   (local $6 i32)
+  (local $7 i32)
+  (local $8 i32)
   local.get $0
   call $asm/core/enter
   global.get $asm/core/broken
@@ -4123,11 +8066,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -4185,11 +8140,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -4220,7 +8187,7 @@
    local.get $1
    i32.lt_s
    if
-    block $__inlined_func$asm/core/idStatus$111 (result i32)
+    block $__inlined_func$asm/core/idStatus$168 (result i32)
      i32.const -1
      local.get $3
      local.get $0
@@ -4238,7 +8205,7 @@
      i32.const 1073741824
      i32.ge_u
      i32.or
-     br_if $__inlined_func$asm/core/idStatus$111
+     br_if $__inlined_func$asm/core/idStatus$168
      drop
      global.get $asm/core/slots
      local.get $5
@@ -4251,22 +8218,19 @@
      local.get $4
      i32.eq
      if
-      i32.const -1
-      local.get $5
-      i32.load offset=4
-      i32.const 7
-      i32.and
-      local.tee $5
-      i32.eqz
-      br_if $__inlined_func$asm/core/idStatus$111
-      drop
-      i32.const -2
       i32.const 0
       local.get $5
-      i32.const 6
-      i32.eq
+      i32.load offset=4
+      local.tee $5
+      i32.const 7
+      i32.and
+      br_if $__inlined_func$asm/core/idStatus$168
+      drop
+      i32.const -2
+      i32.const -1
+      local.get $5
       select
-      br $__inlined_func$asm/core/idStatus$111
+      br $__inlined_func$asm/core/idStatus$168
      end
      i32.const -2
      i32.const -1
@@ -4313,11 +8277,23 @@
      global.get $asm/core/cancLen
      i32.store offset=36
      local.get $0
+     global.get $asm/core/admPtr
+     i32.store offset=132
+     local.get $0
+     global.get $asm/core/admLen
+     i32.store offset=136
+     local.get $0
      global.get $asm/core/nWaiting
      i32.store offset=52
      local.get $0
      global.get $asm/core/nReady
      i32.store offset=56
+     local.get $0
+     global.get $asm/core/nHeld
+     i32.store offset=144
+     local.get $0
+     global.get $asm/core/nAdmitted
+     i32.store offset=148
      local.get $0
      global.get $asm/core/nDone
      i32.store offset=60
@@ -4370,11 +8346,12 @@
      i32.const 4
      i32.shl
      i32.add
-     local.tee $5
+     local.tee $6
      i32.load offset=4
+     local.tee $5
      i32.const 7
      i32.and
-     local.tee $6
+     local.tee $7
      i32.const 1
      i32.eq
      if
@@ -4383,21 +8360,29 @@
       i32.sub
       global.set $asm/core/nWaiting
      else
-      local.get $6
-      i32.const 2
-      i32.eq
-      if
-       global.get $asm/core/nReady
-       i32.const 1
-       i32.sub
-       global.set $asm/core/nReady
-      else
-       br $for-continue|1
-      end
+      local.get $5
+      i32.const 7
+      i32.and
+      local.tee $8
+      i32.const 5
+      i32.le_u
+      local.get $8
+      i32.const 3
+      i32.ge_u
+      i32.and
+      br_if $for-continue|1
      end
-     local.get $5
+     local.get $6
      i32.const 5
      i32.store offset=4
+     local.get $7
+     i32.const 1
+     i32.ne
+     if
+      local.get $4
+      local.get $5
+      call $asm/core/dropClaims
+     end
      global.get $asm/core/nCancelled
      i32.const 1
      i32.add
@@ -4420,57 +8405,22 @@
     br $for-loop|1
    end
   end
-  global.get $asm/core/C
-  local.tee $0
-  global.get $asm/core/inPtr
-  i32.store
+  call $asm/core/serveWoken
+  local.get $2
+  call $asm/core/done
+ )
+ (func $asm/core/admit (param $0 i32) (param $1 i32) (result i32)
+  (local $2 i32)
+  (local $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  (local $6 i32)
+  (local $7 i32)
+  (local $8 i32)
   local.get $0
-  global.get $asm/core/inCap
-  i32.store offset=4
-  local.get $0
-  global.get $asm/core/rdyPtr
-  i32.store offset=8
-  local.get $0
-  global.get $asm/core/rdyLen
-  i32.store offset=12
-  local.get $0
-  global.get $asm/core/failPtr
-  i32.store offset=20
-  local.get $0
-  global.get $asm/core/failLen
-  i32.store offset=24
-  local.get $0
-  global.get $asm/core/cancPtr
-  i32.store offset=32
-  local.get $0
-  global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/nWaiting
-  i32.store offset=52
-  local.get $0
-  global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
-  i32.store offset=64
-  local.get $0
-  global.get $asm/core/nCancelled
-  i32.store offset=68
-  local.get $0
-  global.get $asm/core/nLive
-  i32.store offset=72
-  local.get $0
-  global.get $asm/core/slotCap
-  i32.store offset=76
-  local.get $0
-  global.get $asm/core/bytesHeld
-  i32.store offset=80
+  call $asm/core/enter
   global.get $asm/core/broken
-  if (result i32)
+  if
    global.get $asm/core/C
    i32.const -2
    i32.store offset=44
@@ -4503,11 +8453,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -4527,494 +8489,18 @@
    global.get $asm/core/bytesHeld
    i32.store offset=80
    i32.const -7
-  else
-   local.get $2
+   return
   end
- )
- (func $asm/core/addBatch (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
-  (local $3 i32)
-  (local $4 i32)
-  (local $5 i32)
-  (local $6 i32)
-  (local $7 i32)
-  (local $8 i32)
-  (local $9 i32)
-  local.get $0
-  call $asm/core/enter
-  block $folding-inner2
-   global.get $asm/core/broken
-   if
-    global.get $asm/core/C
-    i32.const -2
-    i32.store offset=44
-    global.get $asm/core/C
-    i32.const 0
-    i32.store offset=48
-    br $folding-inner2
-   end
-   block $folding-inner1
-    local.get $1
-    i32.const 0
-    i32.lt_s
-    if
-     global.get $asm/core/C
-     i32.const -1
-     i32.store offset=44
-     global.get $asm/core/C
-     local.get $1
-     i32.store offset=48
-     br $folding-inner1
-    end
-    local.get $2
-    i32.const 0
-    i32.lt_s
-    if (result i32)
-     i32.const 1
-    else
-     global.get $asm/core/inCap
-     i64.extend_i32_s
-     local.get $1
-     i64.extend_i32_s
-     local.get $2
-     i64.extend_i32_s
-     i64.add
-     i64.lt_s
-    end
-    if
-     global.get $asm/core/C
-     i32.const -1
-     i32.store offset=44
-     global.get $asm/core/C
-     local.get $2
-     i32.store offset=48
-     br $folding-inner1
-    end
-    global.get $asm/core/inPtr
-    local.tee $5
-    local.get $1
-    i32.const 2
-    i32.shl
-    i32.add
-    local.set $6
-    block $folding-inner0
-     loop $for-loop|0
-      local.get $1
-      local.get $4
-      i32.gt_s
-      if
-       local.get $5
-       local.get $4
-       i32.const 2
-       i32.shl
-       i32.add
-       i32.load
-       local.tee $0
-       local.get $2
-       local.get $3
-       i32.sub
-       i32.gt_s
-       local.get $0
-       i32.const 0
-       i32.lt_s
-       i32.or
-       if
-        global.get $asm/core/C
-        local.get $4
-        i32.store offset=44
-        br $folding-inner0
-       end
-       local.get $0
-       local.get $3
-       i32.add
-       local.set $8
-       loop $for-loop|1
-        local.get $3
-        local.get $8
-        i32.lt_s
-        if
-         local.get $6
-         local.get $3
-         i32.const 2
-         i32.shl
-         i32.add
-         i32.load
-         local.tee $0
-         i32.const 0
-         i32.lt_s
-         if
-          i32.const -1
-          local.get $0
-          i32.sub
-          local.get $4
-          i32.ge_s
-          if
-           global.get $asm/core/C
-           local.get $3
-           i32.store offset=44
-           br $folding-inner0
-          end
-         else
-          block $__inlined_func$asm/core/idStatus$96 (result i32)
-           i32.const -1
-           local.get $0
-           i32.const 2097151
-           i32.and
-           local.tee $7
-           global.get $asm/core/slotTop
-           i32.ge_s
-           local.get $0
-           i32.const 1073741824
-           i32.ge_u
-           i32.or
-           br_if $__inlined_func$asm/core/idStatus$96
-           drop
-           global.get $asm/core/slots
-           local.get $7
-           i32.const 4
-           i32.shl
-           i32.add
-           local.tee $9
-           i32.load
-           local.tee $7
-           local.get $0
-           i32.eq
-           if
-            i32.const -1
-            local.get $9
-            i32.load offset=4
-            i32.const 7
-            i32.and
-            local.tee $7
-            i32.eqz
-            br_if $__inlined_func$asm/core/idStatus$96
-            drop
-            i32.const -2
-            i32.const 0
-            local.get $7
-            i32.const 6
-            i32.eq
-            select
-            br $__inlined_func$asm/core/idStatus$96
-           end
-           i32.const -2
-           i32.const -1
-           local.get $0
-           i32.const 21
-           i32.shr_u
-           local.get $7
-           i32.const 21
-           i32.shr_u
-           i32.lt_s
-           select
-          end
-          local.tee $7
-          if
-           global.get $asm/core/C
-           local.get $3
-           i32.store offset=44
-           global.get $asm/core/C
-           local.get $0
-           i32.store offset=48
-           global.get $asm/core/C
-           local.tee $0
-           global.get $asm/core/inPtr
-           i32.store
-           local.get $0
-           global.get $asm/core/inCap
-           i32.store offset=4
-           local.get $0
-           global.get $asm/core/rdyPtr
-           i32.store offset=8
-           local.get $0
-           global.get $asm/core/rdyLen
-           i32.store offset=12
-           local.get $0
-           global.get $asm/core/failPtr
-           i32.store offset=20
-           local.get $0
-           global.get $asm/core/failLen
-           i32.store offset=24
-           local.get $0
-           global.get $asm/core/cancPtr
-           i32.store offset=32
-           local.get $0
-           global.get $asm/core/cancLen
-           i32.store offset=36
-           local.get $0
-           global.get $asm/core/nWaiting
-           i32.store offset=52
-           local.get $0
-           global.get $asm/core/nReady
-           i32.store offset=56
-           local.get $0
-           global.get $asm/core/nDone
-           i32.store offset=60
-           local.get $0
-           global.get $asm/core/nFailed
-           i32.store offset=64
-           local.get $0
-           global.get $asm/core/nCancelled
-           i32.store offset=68
-           local.get $0
-           global.get $asm/core/nLive
-           i32.store offset=72
-           local.get $0
-           global.get $asm/core/slotCap
-           i32.store offset=76
-           local.get $0
-           global.get $asm/core/bytesHeld
-           i32.store offset=80
-           local.get $7
-           return
-          end
-         end
-         local.get $3
-         i32.const 1
-         i32.add
-         local.set $3
-         br $for-loop|1
-        end
-       end
-       local.get $4
-       i32.const 1
-       i32.add
-       local.set $4
-       br $for-loop|0
-      end
-     end
-     local.get $1
-     call $asm/core/ensureSlots
-     local.tee $0
-     i32.eqz
-     if
-      local.get $3
-      call $asm/core/ensureEdges
-      local.set $0
-     end
-     local.get $0
-     if
-      local.get $0
-      i32.const -100
-      i32.eq
-      if
-       global.get $asm/core/C
-       i32.const -2
-       i32.store offset=44
-       global.get $asm/core/C
-       i32.const 0
-       i32.store offset=48
-      else
-       global.get $asm/core/C
-       i32.const -1
-       i32.store offset=44
-       global.get $asm/core/C
-       local.get $1
-       i32.store offset=48
-      end
-      br $folding-inner2
-     end
-     i32.const 0
-     local.set $3
-     i32.const 0
-     local.set $0
-     loop $for-loop|2
-      local.get $0
-      local.get $1
-      i32.lt_s
-      if
-       local.get $5
-       local.get $0
-       i32.const 2
-       i32.shl
-       i32.add
-       local.tee $4
-       i32.load
-       local.set $7
-       block $__inlined_func$asm/core/allocSlot$43
-        global.get $asm/core/slotTop
-        global.get $asm/core/slotCap
-        i32.lt_s
-        if
-         global.get $asm/core/slotTop
-         local.tee $2
-         i32.const 1
-         i32.add
-         global.set $asm/core/slotTop
-         global.get $asm/core/slots
-         local.get $2
-         i32.const 4
-         i32.shl
-         i32.add
-         local.get $2
-         i32.store
-         br $__inlined_func$asm/core/allocSlot$43
-        end
-        global.get $asm/core/ring
-        global.get $asm/core/ringHead
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        local.set $2
-        global.get $asm/core/ringHead
-        i32.const 1
-        i32.add
-        global.get $asm/core/slotCap
-        i32.const 1
-        i32.sub
-        i32.and
-        global.set $asm/core/ringHead
-        global.get $asm/core/ringCount
-        i32.const 1
-        i32.sub
-        global.set $asm/core/ringCount
-        global.get $asm/core/slots
-        local.get $2
-        i32.const 4
-        i32.shl
-        i32.add
-        i32.load
-        local.set $2
-       end
-       local.get $2
-       local.get $6
-       local.get $3
-       i32.const 2
-       i32.shl
-       i32.add
-       local.get $7
-       local.get $5
-       call $asm/core/place
-       local.get $4
-       local.get $2
-       i32.store
-       local.get $3
-       local.get $7
-       i32.add
-       local.set $3
-       local.get $0
-       i32.const 1
-       i32.add
-       local.set $0
-       br $for-loop|2
-      end
-     end
-     global.get $asm/core/C
-     local.tee $0
-     global.get $asm/core/inPtr
-     i32.store
-     local.get $0
-     global.get $asm/core/inCap
-     i32.store offset=4
-     local.get $0
-     global.get $asm/core/rdyPtr
-     i32.store offset=8
-     local.get $0
-     global.get $asm/core/rdyLen
-     i32.store offset=12
-     local.get $0
-     global.get $asm/core/failPtr
-     i32.store offset=20
-     local.get $0
-     global.get $asm/core/failLen
-     i32.store offset=24
-     local.get $0
-     global.get $asm/core/cancPtr
-     i32.store offset=32
-     local.get $0
-     global.get $asm/core/cancLen
-     i32.store offset=36
-     local.get $0
-     global.get $asm/core/nWaiting
-     i32.store offset=52
-     local.get $0
-     global.get $asm/core/nReady
-     i32.store offset=56
-     local.get $0
-     global.get $asm/core/nDone
-     i32.store offset=60
-     local.get $0
-     global.get $asm/core/nFailed
-     i32.store offset=64
-     local.get $0
-     global.get $asm/core/nCancelled
-     i32.store offset=68
-     local.get $0
-     global.get $asm/core/nLive
-     i32.store offset=72
-     local.get $0
-     global.get $asm/core/slotCap
-     i32.store offset=76
-     local.get $0
-     global.get $asm/core/bytesHeld
-     i32.store offset=80
-     global.get $asm/core/broken
-     if (result i32)
-      global.get $asm/core/C
-      i32.const -2
-      i32.store offset=44
-      global.get $asm/core/C
-      i32.const 0
-      i32.store offset=48
-      global.get $asm/core/C
-      local.tee $0
-      global.get $asm/core/inPtr
-      i32.store
-      local.get $0
-      global.get $asm/core/inCap
-      i32.store offset=4
-      local.get $0
-      global.get $asm/core/rdyPtr
-      i32.store offset=8
-      local.get $0
-      global.get $asm/core/rdyLen
-      i32.store offset=12
-      local.get $0
-      global.get $asm/core/failPtr
-      i32.store offset=20
-      local.get $0
-      global.get $asm/core/failLen
-      i32.store offset=24
-      local.get $0
-      global.get $asm/core/cancPtr
-      i32.store offset=32
-      local.get $0
-      global.get $asm/core/cancLen
-      i32.store offset=36
-      local.get $0
-      global.get $asm/core/nWaiting
-      i32.store offset=52
-      local.get $0
-      global.get $asm/core/nReady
-      i32.store offset=56
-      local.get $0
-      global.get $asm/core/nDone
-      i32.store offset=60
-      local.get $0
-      global.get $asm/core/nFailed
-      i32.store offset=64
-      local.get $0
-      global.get $asm/core/nCancelled
-      i32.store offset=68
-      local.get $0
-      global.get $asm/core/nLive
-      i32.store offset=72
-      local.get $0
-      global.get $asm/core/slotCap
-      i32.store offset=76
-      local.get $0
-      global.get $asm/core/bytesHeld
-      i32.store offset=80
-      i32.const -7
-     else
-      i32.const 0
-     end
-     return
-    end
-    global.get $asm/core/C
-    local.get $0
-    i32.store offset=48
-   end
+  local.get $1
+  global.get $asm/core/inCap
+  i32.gt_u
+  if
+   global.get $asm/core/C
+   i32.const -1
+   i32.store offset=44
+   global.get $asm/core/C
+   local.get $1
+   i32.store offset=48
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -5041,11 +8527,23 @@
    global.get $asm/core/cancLen
    i32.store offset=36
    local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
    global.get $asm/core/nWaiting
    i32.store offset=52
    local.get $0
    global.get $asm/core/nReady
    i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
    local.get $0
    global.get $asm/core/nDone
    i32.store offset=60
@@ -5067,75 +8565,516 @@
    i32.const -8
    return
   end
-  global.get $asm/core/C
-  local.tee $0
   global.get $asm/core/inPtr
-  i32.store
-  local.get $0
-  global.get $asm/core/inCap
-  i32.store offset=4
-  local.get $0
-  global.get $asm/core/rdyPtr
-  i32.store offset=8
-  local.get $0
-  global.get $asm/core/rdyLen
-  i32.store offset=12
-  local.get $0
-  global.get $asm/core/failPtr
-  i32.store offset=20
-  local.get $0
-  global.get $asm/core/failLen
-  i32.store offset=24
-  local.get $0
-  global.get $asm/core/cancPtr
-  i32.store offset=32
-  local.get $0
-  global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/nWaiting
-  i32.store offset=52
-  local.get $0
-  global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
-  i32.store offset=64
-  local.get $0
-  global.get $asm/core/nCancelled
-  i32.store offset=68
-  local.get $0
-  global.get $asm/core/nLive
-  i32.store offset=72
-  local.get $0
-  global.get $asm/core/slotCap
-  i32.store offset=76
-  local.get $0
-  global.get $asm/core/bytesHeld
-  i32.store offset=80
-  i32.const -7
+  local.set $4
+  loop $for-loop|0
+   local.get $1
+   local.get $2
+   i32.gt_s
+   if
+    block $__inlined_func$asm/core/idStatus$173 (result i32)
+     i32.const -1
+     local.get $4
+     local.get $2
+     i32.const 2
+     i32.shl
+     i32.add
+     i32.load
+     local.tee $5
+     i32.const 2097151
+     i32.and
+     local.tee $0
+     global.get $asm/core/slotTop
+     i32.ge_s
+     local.get $5
+     i32.const 1073741824
+     i32.ge_u
+     i32.or
+     br_if $__inlined_func$asm/core/idStatus$173
+     drop
+     global.get $asm/core/slots
+     local.get $0
+     i32.const 4
+     i32.shl
+     i32.add
+     local.tee $0
+     i32.load
+     local.tee $6
+     local.get $5
+     i32.eq
+     if
+      i32.const 0
+      local.get $0
+      i32.load offset=4
+      local.tee $0
+      i32.const 7
+      i32.and
+      br_if $__inlined_func$asm/core/idStatus$173
+      drop
+      i32.const -2
+      i32.const -1
+      local.get $0
+      select
+      br $__inlined_func$asm/core/idStatus$173
+     end
+     i32.const -2
+     i32.const -1
+     local.get $5
+     i32.const 21
+     i32.shr_u
+     local.get $6
+     i32.const 21
+     i32.shr_u
+     i32.lt_s
+     select
+    end
+    local.tee $0
+    i32.eqz
+    if
+     global.get $asm/core/slots
+     local.get $5
+     i32.const 2097151
+     i32.and
+     i32.const 4
+     i32.shl
+     i32.add
+     i32.load offset=4
+     local.tee $0
+     i32.const 7
+     i32.and
+     local.set $6
+     local.get $0
+     i32.const 2
+     i32.eq
+     if (result i32)
+      i32.const 0
+     else
+      local.get $6
+      i32.const 1
+      i32.eq
+      if (result i32)
+       i32.const -4
+      else
+       i32.const -16
+       i32.const -3
+       local.get $6
+       i32.const 6
+       i32.eq
+       local.get $6
+       i32.const 2
+       i32.eq
+       i32.or
+       local.get $6
+       i32.const 7
+       i32.eq
+       i32.or
+       select
+      end
+     end
+     local.set $0
+    end
+    local.get $0
+    if
+     i32.const 0
+     local.set $1
+     loop $for-loop|00
+      local.get $1
+      local.get $2
+      i32.lt_s
+      if
+       global.get $asm/core/slots
+       local.get $4
+       local.get $1
+       i32.const 2
+       i32.shl
+       i32.add
+       i32.load
+       i32.const 2097151
+       i32.and
+       i32.const 4
+       i32.shl
+       i32.add
+       local.tee $3
+       local.get $3
+       i32.load offset=4
+       i32.const -9
+       i32.and
+       i32.store offset=4
+       local.get $1
+       i32.const 1
+       i32.add
+       local.set $1
+       br $for-loop|00
+      end
+     end
+     global.get $asm/core/C
+     local.get $2
+     i32.store offset=44
+     global.get $asm/core/C
+     local.get $5
+     i32.store offset=48
+     global.get $asm/core/C
+     local.tee $1
+     global.get $asm/core/inPtr
+     i32.store
+     local.get $1
+     global.get $asm/core/inCap
+     i32.store offset=4
+     local.get $1
+     global.get $asm/core/rdyPtr
+     i32.store offset=8
+     local.get $1
+     global.get $asm/core/rdyLen
+     i32.store offset=12
+     local.get $1
+     global.get $asm/core/failPtr
+     i32.store offset=20
+     local.get $1
+     global.get $asm/core/failLen
+     i32.store offset=24
+     local.get $1
+     global.get $asm/core/cancPtr
+     i32.store offset=32
+     local.get $1
+     global.get $asm/core/cancLen
+     i32.store offset=36
+     local.get $1
+     global.get $asm/core/admPtr
+     i32.store offset=132
+     local.get $1
+     global.get $asm/core/admLen
+     i32.store offset=136
+     local.get $1
+     global.get $asm/core/nWaiting
+     i32.store offset=52
+     local.get $1
+     global.get $asm/core/nReady
+     i32.store offset=56
+     local.get $1
+     global.get $asm/core/nHeld
+     i32.store offset=144
+     local.get $1
+     global.get $asm/core/nAdmitted
+     i32.store offset=148
+     local.get $1
+     global.get $asm/core/nDone
+     i32.store offset=60
+     local.get $1
+     global.get $asm/core/nFailed
+     i32.store offset=64
+     local.get $1
+     global.get $asm/core/nCancelled
+     i32.store offset=68
+     local.get $1
+     global.get $asm/core/nLive
+     i32.store offset=72
+     local.get $1
+     global.get $asm/core/slotCap
+     i32.store offset=76
+     local.get $1
+     global.get $asm/core/bytesHeld
+     i32.store offset=80
+     local.get $0
+     return
+    end
+    global.get $asm/core/slots
+    local.get $5
+    i32.const 2097151
+    i32.and
+    i32.const 4
+    i32.shl
+    i32.add
+    i32.const 10
+    i32.store offset=4
+    local.get $2
+    i32.const 1
+    i32.add
+    local.set $2
+    br $for-loop|0
+   end
+  end
+  local.get $4
+  local.get $1
+  call $asm/core/sortIds
+  local.tee $0
+  if
+   i32.const 0
+   local.set $2
+   loop $for-loop|01
+    local.get $1
+    local.get $2
+    i32.gt_s
+    if
+     global.get $asm/core/slots
+     local.get $4
+     local.get $2
+     i32.const 2
+     i32.shl
+     i32.add
+     i32.load
+     i32.const 2097151
+     i32.and
+     i32.const 4
+     i32.shl
+     i32.add
+     local.tee $3
+     local.get $3
+     i32.load offset=4
+     i32.const -9
+     i32.and
+     i32.store offset=4
+     local.get $2
+     i32.const 1
+     i32.add
+     local.set $2
+     br $for-loop|01
+    end
+   end
+   local.get $0
+   local.get $1
+   call $asm/core/refuse
+   i32.const -7
+   return
+  end
+  global.get $asm/core/admLen
+  local.set $5
+  loop $for-loop|1
+   global.get $asm/core/broken
+   i32.eqz
+   local.get $1
+   local.get $3
+   i32.gt_s
+   i32.and
+   if
+    global.get $asm/core/aux
+    local.get $4
+    local.get $3
+    i32.const 2
+    i32.shl
+    i32.add
+    i32.load
+    local.tee $6
+    i32.const 2097151
+    i32.and
+    local.tee $0
+    i32.const 5
+    i32.shl
+    i32.add
+    local.set $7
+    global.get $asm/core/slots
+    local.get $0
+    i32.const 4
+    i32.shl
+    i32.add
+    local.set $2
+    global.get $asm/core/nReady
+    i32.const 1
+    i32.sub
+    global.set $asm/core/nReady
+    i32.const 0
+    local.set $0
+    block $__inlined_func$asm/core/lacking$171 (result i32)
+     loop $for-loop|02
+      local.get $0
+      i32.const 8
+      i32.lt_s
+      if
+       i32.const -1
+       local.get $7
+       i32.const 16
+       i32.add
+       local.get $0
+       i32.const 1
+       i32.shl
+       i32.add
+       i32.load16_u
+       local.tee $8
+       i32.const 65535
+       i32.eq
+       br_if $__inlined_func$asm/core/lacking$171
+       drop
+       local.get $8
+       global.get $asm/core/limits
+       local.get $8
+       i32.const 6
+       i32.shl
+       i32.add
+       local.tee $8
+       i32.load offset=4
+       local.get $8
+       i32.load
+       i32.ge_s
+       br_if $__inlined_func$asm/core/lacking$171
+       drop
+       local.get $0
+       i32.const 1
+       i32.add
+       local.set $0
+       br $for-loop|02
+      end
+     end
+     i32.const -1
+    end
+    local.tee $0
+    i32.const 0
+    i32.lt_s
+    if
+     i32.const 0
+     local.set $0
+     loop $for-loop|003
+      local.get $0
+      i32.const 8
+      i32.lt_s
+      if
+       local.get $7
+       i32.const 16
+       i32.add
+       local.get $0
+       i32.const 1
+       i32.shl
+       i32.add
+       i32.load16_u
+       local.tee $8
+       i32.const 65535
+       i32.ne
+       if
+        global.get $asm/core/limits
+        local.get $8
+        i32.const 6
+        i32.shl
+        i32.add
+        local.tee $8
+        local.get $8
+        i32.load offset=4
+        i32.const 1
+        i32.add
+        i32.store offset=4
+        local.get $0
+        i32.const 1
+        i32.add
+        local.set $0
+        br $for-loop|003
+       end
+      end
+     end
+     local.get $2
+     i32.const 7
+     i32.store offset=4
+     global.get $asm/core/nAdmitted
+     i32.const 1
+     i32.add
+     global.set $asm/core/nAdmitted
+     local.get $6
+     call $asm/core/pushAdmitted
+    else
+     local.get $2
+     local.get $0
+     i32.const 4
+     i32.shl
+     i32.const 6
+     i32.or
+     i32.store offset=4
+     global.get $asm/core/nHeld
+     i32.const 1
+     i32.add
+     global.set $asm/core/nHeld
+     local.get $0
+     local.get $6
+     local.get $7
+     call $asm/core/enqueue
+    end
+    local.get $3
+    i32.const 1
+    i32.add
+    local.set $3
+    br $for-loop|1
+   end
+  end
+  global.get $asm/core/admLen
+  local.get $5
+  i32.sub
+  call $asm/core/done
  )
- (func $asm/core/add (param $0 i32) (param $1 i32) (result i32)
-  (local $2 i32)
-  (local $3 i32)
+ (func $asm/core/addWith (param $0 i32) (param $1 i32) (param $2 i32) (param $3 f64) (result i32)
   (local $4 i32)
   (local $5 i32)
+  (local $6 i32)
+  (local $7 i32)
   local.get $0
   call $asm/core/enter
+  global.get $asm/core/broken
+  if
+   global.get $asm/core/C
+   i32.const -2
+   i32.store offset=44
+   global.get $asm/core/C
+   i32.const 0
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -7
+   return
+  end
   block $folding-inner0
-   global.get $asm/core/broken
-   if
-    global.get $asm/core/C
-    i32.const -2
-    i32.store offset=44
-    global.get $asm/core/C
-    i32.const 0
-    i32.store offset=48
-    br $folding-inner0
-   end
    local.get $1
    global.get $asm/core/inCap
    i32.gt_u
@@ -5145,6 +9084,20 @@
     i32.store offset=44
     global.get $asm/core/C
     local.get $1
+    i32.store offset=48
+    br $folding-inner0
+   end
+   local.get $3
+   local.get $3
+   f64.sub
+   f64.const 0
+   f64.ne
+   if
+    global.get $asm/core/C
+    i32.const -1
+    i32.store offset=44
+    global.get $asm/core/C
+    i32.const 0
     i32.store offset=48
     global.get $asm/core/C
     local.tee $0
@@ -5172,11 +9125,23 @@
     global.get $asm/core/cancLen
     i32.store offset=36
     local.get $0
+    global.get $asm/core/admPtr
+    i32.store offset=132
+    local.get $0
+    global.get $asm/core/admLen
+    i32.store offset=136
+    local.get $0
     global.get $asm/core/nWaiting
     i32.store offset=52
     local.get $0
     global.get $asm/core/nReady
     i32.store offset=56
+    local.get $0
+    global.get $asm/core/nHeld
+    i32.store offset=144
+    local.get $0
+    global.get $asm/core/nAdmitted
+    i32.store offset=148
     local.get $0
     global.get $asm/core/nDone
     i32.store offset=60
@@ -5195,139 +9160,312 @@
     local.get $0
     global.get $asm/core/bytesHeld
     i32.store offset=80
-    i32.const -8
+    i32.const -10
     return
    end
-   global.get $asm/core/inPtr
-   local.set $3
-   loop $for-loop|0
-    local.get $1
+   local.get $2
+   i32.const 8
+   i32.gt_u
+   if
+    global.get $asm/core/C
+    i32.const -1
+    i32.store offset=44
+    global.get $asm/core/C
     local.get $2
-    i32.gt_s
+    i32.store offset=48
+    global.get $asm/core/C
+    local.tee $0
+    global.get $asm/core/inPtr
+    i32.store
+    local.get $0
+    global.get $asm/core/inCap
+    i32.store offset=4
+    local.get $0
+    global.get $asm/core/rdyPtr
+    i32.store offset=8
+    local.get $0
+    global.get $asm/core/rdyLen
+    i32.store offset=12
+    local.get $0
+    global.get $asm/core/failPtr
+    i32.store offset=20
+    local.get $0
+    global.get $asm/core/failLen
+    i32.store offset=24
+    local.get $0
+    global.get $asm/core/cancPtr
+    i32.store offset=32
+    local.get $0
+    global.get $asm/core/cancLen
+    i32.store offset=36
+    local.get $0
+    global.get $asm/core/admPtr
+    i32.store offset=132
+    local.get $0
+    global.get $asm/core/admLen
+    i32.store offset=136
+    local.get $0
+    global.get $asm/core/nWaiting
+    i32.store offset=52
+    local.get $0
+    global.get $asm/core/nReady
+    i32.store offset=56
+    local.get $0
+    global.get $asm/core/nHeld
+    i32.store offset=144
+    local.get $0
+    global.get $asm/core/nAdmitted
+    i32.store offset=148
+    local.get $0
+    global.get $asm/core/nDone
+    i32.store offset=60
+    local.get $0
+    global.get $asm/core/nFailed
+    i32.store offset=64
+    local.get $0
+    global.get $asm/core/nCancelled
+    i32.store offset=68
+    local.get $0
+    global.get $asm/core/nLive
+    i32.store offset=72
+    local.get $0
+    global.get $asm/core/slotCap
+    i32.store offset=76
+    local.get $0
+    global.get $asm/core/bytesHeld
+    i32.store offset=80
+    i32.const -14
+    return
+   end
+   global.get $asm/core/inCap
+   i64.extend_i32_s
+   local.get $1
+   i64.extend_i32_s
+   local.get $2
+   i64.extend_i32_s
+   i64.add
+   i64.lt_s
+   if
+    global.get $asm/core/C
+    i32.const -1
+    i32.store offset=44
+    global.get $asm/core/C
+    local.get $2
+    i32.store offset=48
+    br $folding-inner0
+   end
+   global.get $asm/core/inPtr
+   local.tee $7
+   local.get $1
+   call $asm/core/checkDeps
+   local.tee $0
+   if
+    local.get $0
+    return
+   end
+   local.get $7
+   local.get $1
+   i32.const 2
+   i32.shl
+   i32.add
+   local.set $6
+   i32.const 0
+   local.set $0
+   loop $for-loop|0
+    local.get $0
+    local.get $2
+    i32.lt_s
     if
-     block $__inlined_func$asm/core/idStatus$88 (result i32)
-      i32.const -1
-      local.get $3
-      local.get $2
-      i32.const 2
+     local.get $6
+     local.get $0
+     i32.const 2
+     i32.shl
+     i32.add
+     i32.load
+     local.tee $4
+     global.get $asm/core/limitCap
+     i32.lt_u
+     if (result i32)
+      global.get $asm/core/limits
+      local.get $4
+      i32.const 6
       i32.shl
       i32.add
       i32.load
-      local.tee $4
-      i32.const 2097151
-      i32.and
-      local.tee $0
-      global.get $asm/core/slotTop
-      i32.ge_s
-      local.get $4
-      i32.const 1073741824
-      i32.ge_u
-      i32.or
-      br_if $__inlined_func$asm/core/idStatus$88
-      drop
-      global.get $asm/core/slots
-      local.get $0
-      i32.const 4
-      i32.shl
-      i32.add
-      local.tee $5
-      i32.load
-      local.tee $0
-      local.get $4
-      i32.eq
-      if
-       i32.const -1
-       local.get $5
-       i32.load offset=4
-       i32.const 7
-       i32.and
-       local.tee $0
-       i32.eqz
-       br_if $__inlined_func$asm/core/idStatus$88
-       drop
-       i32.const -2
-       i32.const 0
-       local.get $0
-       i32.const 6
-       i32.eq
-       select
-       br $__inlined_func$asm/core/idStatus$88
-      end
-      i32.const -2
-      i32.const -1
-      local.get $4
-      i32.const 21
-      i32.shr_u
-      local.get $0
-      i32.const 21
-      i32.shr_u
-      i32.lt_s
-      select
+      i32.const 0
+      i32.gt_s
+     else
+      i32.const 0
      end
-     local.tee $0
+     i32.eqz
      if
       global.get $asm/core/C
-      local.get $2
+      local.get $0
       i32.store offset=44
       global.get $asm/core/C
       local.get $4
       i32.store offset=48
       global.get $asm/core/C
-      local.tee $1
+      local.tee $0
       global.get $asm/core/inPtr
       i32.store
-      local.get $1
+      local.get $0
       global.get $asm/core/inCap
       i32.store offset=4
-      local.get $1
+      local.get $0
       global.get $asm/core/rdyPtr
       i32.store offset=8
-      local.get $1
+      local.get $0
       global.get $asm/core/rdyLen
       i32.store offset=12
-      local.get $1
+      local.get $0
       global.get $asm/core/failPtr
       i32.store offset=20
-      local.get $1
+      local.get $0
       global.get $asm/core/failLen
       i32.store offset=24
-      local.get $1
+      local.get $0
       global.get $asm/core/cancPtr
       i32.store offset=32
-      local.get $1
+      local.get $0
       global.get $asm/core/cancLen
       i32.store offset=36
-      local.get $1
+      local.get $0
+      global.get $asm/core/admPtr
+      i32.store offset=132
+      local.get $0
+      global.get $asm/core/admLen
+      i32.store offset=136
+      local.get $0
       global.get $asm/core/nWaiting
       i32.store offset=52
-      local.get $1
+      local.get $0
       global.get $asm/core/nReady
       i32.store offset=56
-      local.get $1
+      local.get $0
+      global.get $asm/core/nHeld
+      i32.store offset=144
+      local.get $0
+      global.get $asm/core/nAdmitted
+      i32.store offset=148
+      local.get $0
       global.get $asm/core/nDone
       i32.store offset=60
-      local.get $1
+      local.get $0
       global.get $asm/core/nFailed
       i32.store offset=64
-      local.get $1
+      local.get $0
       global.get $asm/core/nCancelled
       i32.store offset=68
-      local.get $1
+      local.get $0
       global.get $asm/core/nLive
       i32.store offset=72
-      local.get $1
+      local.get $0
       global.get $asm/core/slotCap
       i32.store offset=76
-      local.get $1
+      local.get $0
       global.get $asm/core/bytesHeld
       i32.store offset=80
-      local.get $0
+      i32.const -9
       return
      end
-     local.get $2
+     i32.const 0
+     local.set $5
+     loop $for-loop|1
+      local.get $0
+      local.get $5
+      i32.gt_s
+      if
+       local.get $6
+       local.get $5
+       i32.const 2
+       i32.shl
+       i32.add
+       i32.load
+       local.get $4
+       i32.eq
+       if
+        global.get $asm/core/C
+        local.get $0
+        i32.store offset=44
+        global.get $asm/core/C
+        local.get $4
+        i32.store offset=48
+        global.get $asm/core/C
+        local.tee $0
+        global.get $asm/core/inPtr
+        i32.store
+        local.get $0
+        global.get $asm/core/inCap
+        i32.store offset=4
+        local.get $0
+        global.get $asm/core/rdyPtr
+        i32.store offset=8
+        local.get $0
+        global.get $asm/core/rdyLen
+        i32.store offset=12
+        local.get $0
+        global.get $asm/core/failPtr
+        i32.store offset=20
+        local.get $0
+        global.get $asm/core/failLen
+        i32.store offset=24
+        local.get $0
+        global.get $asm/core/cancPtr
+        i32.store offset=32
+        local.get $0
+        global.get $asm/core/cancLen
+        i32.store offset=36
+        local.get $0
+        global.get $asm/core/admPtr
+        i32.store offset=132
+        local.get $0
+        global.get $asm/core/admLen
+        i32.store offset=136
+        local.get $0
+        global.get $asm/core/nWaiting
+        i32.store offset=52
+        local.get $0
+        global.get $asm/core/nReady
+        i32.store offset=56
+        local.get $0
+        global.get $asm/core/nHeld
+        i32.store offset=144
+        local.get $0
+        global.get $asm/core/nAdmitted
+        i32.store offset=148
+        local.get $0
+        global.get $asm/core/nDone
+        i32.store offset=60
+        local.get $0
+        global.get $asm/core/nFailed
+        i32.store offset=64
+        local.get $0
+        global.get $asm/core/nCancelled
+        i32.store offset=68
+        local.get $0
+        global.get $asm/core/nLive
+        i32.store offset=72
+        local.get $0
+        global.get $asm/core/slotCap
+        i32.store offset=76
+        local.get $0
+        global.get $asm/core/bytesHeld
+        i32.store offset=80
+        i32.const -15
+        return
+       end
+       local.get $5
+       i32.const 1
+       i32.add
+       local.set $5
+       br $for-loop|1
+      end
+     end
+     local.get $0
      i32.const 1
      i32.add
-     local.set $2
+     local.set $0
      br $for-loop|0
     end
    end
@@ -5343,26 +9481,12 @@
    local.get $0
    if
     local.get $0
-    i32.const -100
-    i32.eq
-    if
-     global.get $asm/core/C
-     i32.const -2
-     i32.store offset=44
-     global.get $asm/core/C
-     i32.const 0
-     i32.store offset=48
-    else
-     global.get $asm/core/C
-     i32.const -1
-     i32.store offset=44
-     global.get $asm/core/C
-     i32.const 1
-     i32.store offset=48
-    end
-    br $folding-inner0
+    i32.const 1
+    call $asm/core/refuse
+    i32.const -7
+    return
    end
-   block $__inlined_func$asm/core/allocSlot$41
+   block $__inlined_func$asm/core/allocSlot$57
     global.get $asm/core/slotTop
     global.get $asm/core/slotCap
     i32.lt_s
@@ -5379,7 +9503,7 @@
      i32.add
      local.get $0
      i32.store
-     br $__inlined_func$asm/core/allocSlot$41
+     br $__inlined_func$asm/core/allocSlot$57
     end
     global.get $asm/core/ring
     global.get $asm/core/ringHead
@@ -5409,120 +9533,15 @@
     local.set $0
    end
    local.get $0
-   local.get $3
+   local.get $7
    local.get $1
    i32.const 0
+   local.get $3
+   local.get $6
+   local.get $2
    call $asm/core/place
-   global.get $asm/core/C
-   local.tee $1
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $1
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $1
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $1
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $1
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $1
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $1
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $1
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $1
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $1
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $1
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $1
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $1
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $1
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $1
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $1
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   global.get $asm/core/broken
-   if (result i32)
-    global.get $asm/core/C
-    i32.const -2
-    i32.store offset=44
-    global.get $asm/core/C
-    i32.const 0
-    i32.store offset=48
-    global.get $asm/core/C
-    local.tee $0
-    global.get $asm/core/inPtr
-    i32.store
-    local.get $0
-    global.get $asm/core/inCap
-    i32.store offset=4
-    local.get $0
-    global.get $asm/core/rdyPtr
-    i32.store offset=8
-    local.get $0
-    global.get $asm/core/rdyLen
-    i32.store offset=12
-    local.get $0
-    global.get $asm/core/failPtr
-    i32.store offset=20
-    local.get $0
-    global.get $asm/core/failLen
-    i32.store offset=24
-    local.get $0
-    global.get $asm/core/cancPtr
-    i32.store offset=32
-    local.get $0
-    global.get $asm/core/cancLen
-    i32.store offset=36
-    local.get $0
-    global.get $asm/core/nWaiting
-    i32.store offset=52
-    local.get $0
-    global.get $asm/core/nReady
-    i32.store offset=56
-    local.get $0
-    global.get $asm/core/nDone
-    i32.store offset=60
-    local.get $0
-    global.get $asm/core/nFailed
-    i32.store offset=64
-    local.get $0
-    global.get $asm/core/nCancelled
-    i32.store offset=68
-    local.get $0
-    global.get $asm/core/nLive
-    i32.store offset=72
-    local.get $0
-    global.get $asm/core/slotCap
-    i32.store offset=76
-    local.get $0
-    global.get $asm/core/bytesHeld
-    i32.store offset=80
-    i32.const -7
-   else
-    local.get $0
-   end
+   local.get $0
+   call $asm/core/done
    return
   end
   global.get $asm/core/C
@@ -5551,11 +9570,23 @@
   global.get $asm/core/cancLen
   i32.store offset=36
   local.get $0
+  global.get $asm/core/admPtr
+  i32.store offset=132
+  local.get $0
+  global.get $asm/core/admLen
+  i32.store offset=136
+  local.get $0
   global.get $asm/core/nWaiting
   i32.store offset=52
   local.get $0
   global.get $asm/core/nReady
   i32.store offset=56
+  local.get $0
+  global.get $asm/core/nHeld
+  i32.store offset=144
+  local.get $0
+  global.get $asm/core/nAdmitted
+  i32.store offset=148
   local.get $0
   global.get $asm/core/nDone
   i32.store offset=60
@@ -5574,6 +9605,737 @@
   local.get $0
   global.get $asm/core/bytesHeld
   i32.store offset=80
-  i32.const -7
+  i32.const -8
+ )
+ (func $asm/core/addBatch (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
+  (local $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  (local $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 i32)
+  local.get $0
+  call $asm/core/enter
+  global.get $asm/core/broken
+  if
+   global.get $asm/core/C
+   i32.const -2
+   i32.store offset=44
+   global.get $asm/core/C
+   i32.const 0
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -7
+   return
+  end
+  block $folding-inner1
+   local.get $1
+   i32.const 0
+   i32.lt_s
+   if
+    global.get $asm/core/C
+    i32.const -1
+    i32.store offset=44
+    global.get $asm/core/C
+    local.get $1
+    i32.store offset=48
+    br $folding-inner1
+   end
+   local.get $2
+   i32.const 0
+   i32.lt_s
+   if (result i32)
+    i32.const 1
+   else
+    global.get $asm/core/inCap
+    i64.extend_i32_s
+    local.get $1
+    i64.extend_i32_s
+    local.get $2
+    i64.extend_i32_s
+    i64.add
+    i64.lt_s
+   end
+   if
+    global.get $asm/core/C
+    i32.const -1
+    i32.store offset=44
+    global.get $asm/core/C
+    local.get $2
+    i32.store offset=48
+    br $folding-inner1
+   end
+   global.get $asm/core/inPtr
+   local.tee $5
+   local.get $1
+   i32.const 2
+   i32.shl
+   i32.add
+   local.set $6
+   block $folding-inner0
+    loop $for-loop|0
+     local.get $1
+     local.get $4
+     i32.gt_s
+     if
+      local.get $5
+      local.get $4
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      local.tee $0
+      local.get $2
+      local.get $3
+      i32.sub
+      i32.gt_s
+      local.get $0
+      i32.const 0
+      i32.lt_s
+      i32.or
+      if
+       global.get $asm/core/C
+       local.get $4
+       i32.store offset=44
+       br $folding-inner0
+      end
+      local.get $0
+      local.get $3
+      i32.add
+      local.set $8
+      loop $for-loop|1
+       local.get $3
+       local.get $8
+       i32.lt_s
+       if
+        local.get $6
+        local.get $3
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.tee $0
+        i32.const 0
+        i32.lt_s
+        if
+         i32.const -1
+         local.get $0
+         i32.sub
+         local.get $4
+         i32.ge_s
+         if
+          global.get $asm/core/C
+          local.get $3
+          i32.store offset=44
+          br $folding-inner0
+         end
+        else
+         block $__inlined_func$asm/core/idStatus$152 (result i32)
+          i32.const -1
+          local.get $0
+          i32.const 2097151
+          i32.and
+          local.tee $7
+          global.get $asm/core/slotTop
+          i32.ge_s
+          local.get $0
+          i32.const 1073741824
+          i32.ge_u
+          i32.or
+          br_if $__inlined_func$asm/core/idStatus$152
+          drop
+          global.get $asm/core/slots
+          local.get $7
+          i32.const 4
+          i32.shl
+          i32.add
+          local.tee $9
+          i32.load
+          local.tee $7
+          local.get $0
+          i32.eq
+          if
+           i32.const 0
+           local.get $9
+           i32.load offset=4
+           local.tee $7
+           i32.const 7
+           i32.and
+           br_if $__inlined_func$asm/core/idStatus$152
+           drop
+           i32.const -2
+           i32.const -1
+           local.get $7
+           select
+           br $__inlined_func$asm/core/idStatus$152
+          end
+          i32.const -2
+          i32.const -1
+          local.get $0
+          i32.const 21
+          i32.shr_u
+          local.get $7
+          i32.const 21
+          i32.shr_u
+          i32.lt_s
+          select
+         end
+         local.tee $7
+         if
+          global.get $asm/core/C
+          local.get $3
+          i32.store offset=44
+          global.get $asm/core/C
+          local.get $0
+          i32.store offset=48
+          global.get $asm/core/C
+          local.tee $0
+          global.get $asm/core/inPtr
+          i32.store
+          local.get $0
+          global.get $asm/core/inCap
+          i32.store offset=4
+          local.get $0
+          global.get $asm/core/rdyPtr
+          i32.store offset=8
+          local.get $0
+          global.get $asm/core/rdyLen
+          i32.store offset=12
+          local.get $0
+          global.get $asm/core/failPtr
+          i32.store offset=20
+          local.get $0
+          global.get $asm/core/failLen
+          i32.store offset=24
+          local.get $0
+          global.get $asm/core/cancPtr
+          i32.store offset=32
+          local.get $0
+          global.get $asm/core/cancLen
+          i32.store offset=36
+          local.get $0
+          global.get $asm/core/admPtr
+          i32.store offset=132
+          local.get $0
+          global.get $asm/core/admLen
+          i32.store offset=136
+          local.get $0
+          global.get $asm/core/nWaiting
+          i32.store offset=52
+          local.get $0
+          global.get $asm/core/nReady
+          i32.store offset=56
+          local.get $0
+          global.get $asm/core/nHeld
+          i32.store offset=144
+          local.get $0
+          global.get $asm/core/nAdmitted
+          i32.store offset=148
+          local.get $0
+          global.get $asm/core/nDone
+          i32.store offset=60
+          local.get $0
+          global.get $asm/core/nFailed
+          i32.store offset=64
+          local.get $0
+          global.get $asm/core/nCancelled
+          i32.store offset=68
+          local.get $0
+          global.get $asm/core/nLive
+          i32.store offset=72
+          local.get $0
+          global.get $asm/core/slotCap
+          i32.store offset=76
+          local.get $0
+          global.get $asm/core/bytesHeld
+          i32.store offset=80
+          local.get $7
+          return
+         end
+        end
+        local.get $3
+        i32.const 1
+        i32.add
+        local.set $3
+        br $for-loop|1
+       end
+      end
+      local.get $4
+      i32.const 1
+      i32.add
+      local.set $4
+      br $for-loop|0
+     end
+    end
+    local.get $1
+    call $asm/core/ensureSlots
+    local.tee $0
+    i32.eqz
+    if
+     local.get $3
+     call $asm/core/ensureEdges
+     local.set $0
+    end
+    local.get $0
+    if
+     local.get $0
+     local.get $1
+     call $asm/core/refuse
+     i32.const -7
+     return
+    end
+    i32.const 0
+    local.set $3
+    i32.const 0
+    local.set $0
+    loop $for-loop|2
+     local.get $0
+     local.get $1
+     i32.lt_s
+     if
+      local.get $5
+      local.get $0
+      i32.const 2
+      i32.shl
+      i32.add
+      local.tee $4
+      i32.load
+      local.set $7
+      block $__inlined_func$asm/core/allocSlot$58
+       global.get $asm/core/slotTop
+       global.get $asm/core/slotCap
+       i32.lt_s
+       if
+        global.get $asm/core/slotTop
+        local.tee $2
+        i32.const 1
+        i32.add
+        global.set $asm/core/slotTop
+        global.get $asm/core/slots
+        local.get $2
+        i32.const 4
+        i32.shl
+        i32.add
+        local.get $2
+        i32.store
+        br $__inlined_func$asm/core/allocSlot$58
+       end
+       global.get $asm/core/ring
+       global.get $asm/core/ringHead
+       i32.const 2
+       i32.shl
+       i32.add
+       i32.load
+       local.set $2
+       global.get $asm/core/ringHead
+       i32.const 1
+       i32.add
+       global.get $asm/core/slotCap
+       i32.const 1
+       i32.sub
+       i32.and
+       global.set $asm/core/ringHead
+       global.get $asm/core/ringCount
+       i32.const 1
+       i32.sub
+       global.set $asm/core/ringCount
+       global.get $asm/core/slots
+       local.get $2
+       i32.const 4
+       i32.shl
+       i32.add
+       i32.load
+       local.set $2
+      end
+      local.get $2
+      local.get $6
+      local.get $3
+      i32.const 2
+      i32.shl
+      i32.add
+      local.get $7
+      local.get $5
+      f64.const 0
+      i32.const 0
+      i32.const 0
+      call $asm/core/place
+      local.get $4
+      local.get $2
+      i32.store
+      local.get $3
+      local.get $7
+      i32.add
+      local.set $3
+      local.get $0
+      i32.const 1
+      i32.add
+      local.set $0
+      br $for-loop|2
+     end
+    end
+    i32.const 0
+    call $asm/core/done
+    return
+   end
+   global.get $asm/core/C
+   local.get $0
+   i32.store offset=48
+  end
+  global.get $asm/core/C
+  local.tee $0
+  global.get $asm/core/inPtr
+  i32.store
+  local.get $0
+  global.get $asm/core/inCap
+  i32.store offset=4
+  local.get $0
+  global.get $asm/core/rdyPtr
+  i32.store offset=8
+  local.get $0
+  global.get $asm/core/rdyLen
+  i32.store offset=12
+  local.get $0
+  global.get $asm/core/failPtr
+  i32.store offset=20
+  local.get $0
+  global.get $asm/core/failLen
+  i32.store offset=24
+  local.get $0
+  global.get $asm/core/cancPtr
+  i32.store offset=32
+  local.get $0
+  global.get $asm/core/cancLen
+  i32.store offset=36
+  local.get $0
+  global.get $asm/core/admPtr
+  i32.store offset=132
+  local.get $0
+  global.get $asm/core/admLen
+  i32.store offset=136
+  local.get $0
+  global.get $asm/core/nWaiting
+  i32.store offset=52
+  local.get $0
+  global.get $asm/core/nReady
+  i32.store offset=56
+  local.get $0
+  global.get $asm/core/nHeld
+  i32.store offset=144
+  local.get $0
+  global.get $asm/core/nAdmitted
+  i32.store offset=148
+  local.get $0
+  global.get $asm/core/nDone
+  i32.store offset=60
+  local.get $0
+  global.get $asm/core/nFailed
+  i32.store offset=64
+  local.get $0
+  global.get $asm/core/nCancelled
+  i32.store offset=68
+  local.get $0
+  global.get $asm/core/nLive
+  i32.store offset=72
+  local.get $0
+  global.get $asm/core/slotCap
+  i32.store offset=76
+  local.get $0
+  global.get $asm/core/bytesHeld
+  i32.store offset=80
+  i32.const -8
+ )
+ (func $asm/core/add (param $0 i32) (param $1 i32) (result i32)
+  (local $2 i32)
+  local.get $0
+  call $asm/core/enter
+  global.get $asm/core/broken
+  if
+   global.get $asm/core/C
+   i32.const -2
+   i32.store offset=44
+   global.get $asm/core/C
+   i32.const 0
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -7
+   return
+  end
+  local.get $1
+  global.get $asm/core/inCap
+  i32.gt_u
+  if
+   global.get $asm/core/C
+   i32.const -1
+   i32.store offset=44
+   global.get $asm/core/C
+   local.get $1
+   i32.store offset=48
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=32
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=36
+   local.get $0
+   global.get $asm/core/admPtr
+   i32.store offset=132
+   local.get $0
+   global.get $asm/core/admLen
+   i32.store offset=136
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=56
+   local.get $0
+   global.get $asm/core/nHeld
+   i32.store offset=144
+   local.get $0
+   global.get $asm/core/nAdmitted
+   i32.store offset=148
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=60
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=80
+   i32.const -8
+   return
+  end
+  global.get $asm/core/inPtr
+  local.tee $2
+  local.get $1
+  call $asm/core/checkDeps
+  local.tee $0
+  if
+   local.get $0
+   return
+  end
+  i32.const 1
+  call $asm/core/ensureSlots
+  local.tee $0
+  i32.eqz
+  if
+   local.get $1
+   call $asm/core/ensureEdges
+   local.set $0
+  end
+  local.get $0
+  if
+   local.get $0
+   i32.const 1
+   call $asm/core/refuse
+   i32.const -7
+   return
+  end
+  block $__inlined_func$asm/core/allocSlot$55
+   global.get $asm/core/slotTop
+   global.get $asm/core/slotCap
+   i32.lt_s
+   if
+    global.get $asm/core/slotTop
+    local.tee $0
+    i32.const 1
+    i32.add
+    global.set $asm/core/slotTop
+    global.get $asm/core/slots
+    local.get $0
+    i32.const 4
+    i32.shl
+    i32.add
+    local.get $0
+    i32.store
+    br $__inlined_func$asm/core/allocSlot$55
+   end
+   global.get $asm/core/ring
+   global.get $asm/core/ringHead
+   i32.const 2
+   i32.shl
+   i32.add
+   i32.load
+   local.set $0
+   global.get $asm/core/ringHead
+   i32.const 1
+   i32.add
+   global.get $asm/core/slotCap
+   i32.const 1
+   i32.sub
+   i32.and
+   global.set $asm/core/ringHead
+   global.get $asm/core/ringCount
+   i32.const 1
+   i32.sub
+   global.set $asm/core/ringCount
+   global.get $asm/core/slots
+   local.get $0
+   i32.const 4
+   i32.shl
+   i32.add
+   i32.load
+   local.set $0
+  end
+  local.get $0
+  local.get $2
+  local.get $1
+  i32.const 0
+  f64.const 0
+  i32.const 0
+  i32.const 0
+  call $asm/core/place
+  local.get $0
+  call $asm/core/done
  )
 )
