@@ -135,23 +135,26 @@ const NOT_WOKEN: i32 = -2;
 //  reaches its last generation rarely; such a slot is RETIRED instead)
 //
 //  limits: 64 bytes per limit id, allocated up to the largest id set so far
-//  ┌─────┬──────┬──────┬───────┬──────┬──────────┬─────────┬─────────┬──────┬──────────┬──────────┬──────┐
-//  │ cap │ used │ kind │ stale │ run  │ run head │ run len │ run cap │ heap │ heap len │ heap cap │ next │
-//  └─────┴──────┴──────┴───────┴──┬───┴──────────┴─────────┴─────────┴──┬───┴──────────┴──────────┴──────┘
-//    cap 0 = never set            ▼                                      ▼
-//          run: a ring of entries in queue order   heap: a binary min-heap of entries
+//  ┌─────┬──────┬──────┬───────┬─────┬──────────┬─────────┬─────────┬──────┬──────────┬──────────┬──────┬───────────────────┐
+//  │ cap │ used │ kind │ stale │ run │ run head │ run len │ run cap │ heap │ heap len │ heap cap │ next │ last (prio, seq)  │
+//  └─────┴──────┴──────┴───────┴──┬──┴──────────┴─────────┴─────────┴──┬───┴──────────┴──────────┴──────┴───────────────────┘
+//    cap 0 = never set            ▼                                    ▼
+//          run: a ring of ids in queue order        heap: a binary min-heap of entries
 //  The limit's queue of HELD tasks is the union of its run and its heap: a
-//  waiter that sorts after the run's tail is appended to the run (O(1): tasks
-//  arriving in creation order with one priority never touch the heap), any
-//  other goes to the heap; the head is the better of the two heads. Entries
-//  of tasks that left the queue otherwise (complete, cancel) stay behind as
-//  stale and are skipped; the queue is compacted when they are over half of
-//  it (and at least COMPACT_MIN). `next` chains the limits woken in a call.
+//  waiter that sorts after the key of the id last appended to the run
+//  (`last`) is appended to it (O(1): tasks arriving in creation order with one
+//  priority never touch the heap), any other goes to the heap; the head is
+//  the better of the two heads (a run id's key is read from its aux record,
+//  once the id is known not to be stale). Entries of tasks that left the
+//  queue otherwise (complete, cancel) stay behind as stale and are skipped;
+//  the queue is compacted when they are over half of it (and at least
+//  COMPACT_MIN). `next` chains the limits woken in a call.
 //
-//  queue entry (run and heap): 32 bytes       sort record (scratch): 24 bytes
+//  heap entry: 32 bytes                        sort record (scratch): 24 bytes
 //  ┌──────────────┬──────────────┬────┬─────┐  ┌──────────────┬──────────────┬────┐
 //  │ priority f64 │ sequence f64 │ id │ pad │  │ priority f64 │ sequence f64 │ id │
 //  └──────────────┴──────────────┴────┴─────┘  └──────────────┴──────────────┴────┘
+//    (a heap entry keeps its key: a stale entry's slot may hold another task)
 //
 //  scratch: 2 x n sort records, grown to the largest list sorted so far
 
@@ -215,8 +218,9 @@ const L_HEAP: i32 = 32;
 const L_HEAP_LEN: i32 = 36;
 const L_HEAP_CAP: i32 = 40;
 const L_NEXT: i32 = 44;
+const L_LAST: i32 = 48; // f64 priority, f64 sequence of the id last appended to the run
 const LIMIT_SHIFT: i32 = 6; // 64 bytes per limit record
-const ENTRY_SHIFT: i32 = 5; // 32 bytes per queue entry
+const ENTRY_SHIFT: i32 = 5; // 32 bytes per heap entry
 const SORT_REC: usize = 24; // bytes per sort record
 
 // ─── The allocator ─────────────────────────────────────────────────────────
@@ -689,7 +693,7 @@ function copyRecord(d: usize, s: usize): void {
   store<i32>(d, load<i32>(s, 16), 16);
 }
 
-/** Copies a queue entry (its 20 bytes in use): loads and stores, not a memory.copy call. */
+/** Copies a heap entry (its 20 bytes in use): loads and stores, not a memory.copy call. */
 function copyEntry(d: usize, s: usize): void {
   store<i64>(d, load<i64>(s));
   store<i64>(d, load<i64>(s, 8), 8);
@@ -868,18 +872,18 @@ function giveBackUnits(a: usize): void {
 function growRun(lp: usize): bool {
   const cap = load<i32>(lp, L_RUN_CAP);
   const ncap = cap == 0 ? INITIAL_QUEUE : cap << 1;
-  const np = allocBlock(classOf(ncap, ENTRY_SHIFT));
+  const np = allocBlock(classOf(ncap, 2));
   if (np == 0) return false;
   if (cap != 0) {
-    // the ring is full (len == cap): entries head .. cap - 1, then 0 .. head - 1
+    // the ring is full (len == cap): ids head .. cap - 1, then 0 .. head - 1
     const run = load<usize>(lp, L_RUN);
     const head = load<i32>(lp, L_RUN_HEAD);
-    const first = <usize> (cap - head) << ENTRY_SHIFT;
-    memory.copy(np, run + (<usize> head << ENTRY_SHIFT), first);
-    memory.copy(np + first, run, <usize> head << ENTRY_SHIFT);
-    freeBlock(run, classOf(cap, ENTRY_SHIFT));
+    const first = <usize> (cap - head) << 2;
+    memory.copy(np, run + (<usize> head << 2), first);
+    memory.copy(np + first, run, <usize> head << 2);
+    freeBlock(run, classOf(cap, 2));
   }
-  bytesHeld += (ncap - cap) << ENTRY_SHIFT;
+  bytesHeld += (ncap - cap) << 2;
   store<usize>(lp, np, L_RUN);
   store<i32>(lp, 0, L_RUN_HEAD);
   store<i32>(lp, ncap, L_RUN_CAP);
@@ -927,70 +931,57 @@ function siftDown(heap: usize, len: i32, i: i32, xp: f64, xs: f64, xid: i32): vo
   store<i32>(e, xid, 16);
 }
 
-/** Queues the task `id` (aux record `a`) on limit `l`, which has no free unit. */
+/**
+ * Queues the task `id` (aux record `a`) on limit `l`, which has no free unit:
+ * appended to the run when it sorts after the last id appended there (whose
+ * key the limit record keeps), else pushed on the heap.
+ */
 function enqueue(l: i32, id: i32, a: usize): void {
   const lp = limitRec(l);
   const xp = load<f64>(a);
   const xs = load<f64>(a, 8);
   const rl = load<i32>(lp, L_RUN_LEN);
-  let toRun = rl == 0;
-  if (!toRun) {
-    const cap = load<i32>(lp, L_RUN_CAP);
-    const t = load<usize>(lp, L_RUN) +
-      (<usize> ((load<i32>(lp, L_RUN_HEAD) + rl - 1) & (cap - 1)) << ENTRY_SHIFT);
-    const tp = load<f64>(t);
-    toRun = tp > xp || (tp == xp && load<f64>(t, 8) < xs);
-  }
-  let e: usize;
-  if (toRun) {
+  if (rl == 0 || before(lp + L_LAST, a)) {
     if (rl == load<i32>(lp, L_RUN_CAP) && !growRun(lp)) {
       breakContext();
       return;
     }
     const cap = load<i32>(lp, L_RUN_CAP);
-    e = load<usize>(lp, L_RUN) +
-      (<usize> ((load<i32>(lp, L_RUN_HEAD) + rl) & (cap - 1)) << ENTRY_SHIFT);
+    store<i32>(
+      load<usize>(lp, L_RUN) + (<usize> ((load<i32>(lp, L_RUN_HEAD) + rl) & (cap - 1)) << 2),
+      id,
+    );
     store<i32>(lp, rl + 1, L_RUN_LEN);
-  } else {
-    let i = load<i32>(lp, L_HEAP_LEN);
-    if (i == load<i32>(lp, L_HEAP_CAP) && !growHeap(lp)) {
-      breakContext();
-      return;
-    }
-    store<i32>(lp, i + 1, L_HEAP_LEN);
-    const heap = load<usize>(lp, L_HEAP);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pe = heap + (<usize> parent << ENTRY_SHIFT);
-      const pp = load<f64>(pe);
-      if (!(xp > pp || (xp == pp && xs < load<f64>(pe, 8)))) break;
-      copyEntry(heap + (<usize> i << ENTRY_SHIFT), pe);
-      i = parent;
-    }
-    e = heap + (<usize> i << ENTRY_SHIFT);
+    store<f64>(lp, xp, L_LAST);
+    store<f64>(lp, xs, L_LAST + 8);
+    return;
   }
+  let i = load<i32>(lp, L_HEAP_LEN);
+  if (i == load<i32>(lp, L_HEAP_CAP) && !growHeap(lp)) {
+    breakContext();
+    return;
+  }
+  store<i32>(lp, i + 1, L_HEAP_LEN);
+  const heap = load<usize>(lp, L_HEAP);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const pe = heap + (<usize> parent << ENTRY_SHIFT);
+    const pp = load<f64>(pe);
+    if (!(xp > pp || (xp == pp && xs < load<f64>(pe, 8)))) break;
+    copyEntry(heap + (<usize> i << ENTRY_SHIFT), pe);
+    i = parent;
+  }
+  const e = heap + (<usize> i << ENTRY_SHIFT);
   store<f64>(e, xp);
   store<f64>(e, xs, 8);
   store<i32>(e, id, 16);
 }
 
-/** Removes the head of the queue of the limit at `lp`; returns its id (maybe stale), or -1. */
-function dequeue(lp: usize): i32 {
-  const rl = load<i32>(lp, L_RUN_LEN);
-  const hl = load<i32>(lp, L_HEAP_LEN);
-  if (rl == 0 && hl == 0) return -1;
+/** Removes the heap's top entry (the heap is not empty); returns its id (maybe stale). */
+function popHeap(lp: usize): i32 {
   const heap = load<usize>(lp, L_HEAP);
-  if (rl != 0) {
-    const head = load<i32>(lp, L_RUN_HEAD);
-    const e = load<usize>(lp, L_RUN) + (<usize> head << ENTRY_SHIFT);
-    if (hl == 0 || before(e, heap)) {
-      store<i32>(lp, (head + 1) & (load<i32>(lp, L_RUN_CAP) - 1), L_RUN_HEAD);
-      store<i32>(lp, rl - 1, L_RUN_LEN);
-      return load<i32>(e, 16);
-    }
-  }
   const id = load<i32>(heap, 16);
-  const n = hl - 1;
+  const n = load<i32>(lp, L_HEAP_LEN) - 1;
   store<i32>(lp, n, L_HEAP_LEN);
   if (n > 0) {
     const last = heap + (<usize> n << ENTRY_SHIFT);
@@ -1015,9 +1006,9 @@ function compact(l: i32, lp: usize): void {
     const mask = load<i32>(lp, L_RUN_CAP) - 1;
     let j = 0;
     for (let i = 0; i < rl; i++) {
-      const e = run + (<usize> ((head + i) & mask) << ENTRY_SHIFT);
-      if (!queued(load<i32>(e, 16), tag)) continue;
-      if (j != i) copyEntry(run + (<usize> ((head + j) & mask) << ENTRY_SHIFT), e);
+      const id = load<i32>(run + (<usize> ((head + i) & mask) << 2));
+      if (!queued(id, tag)) continue;
+      if (j != i) store<i32>(run + (<usize> ((head + j) & mask) << 2), id);
       j++;
     }
     store<i32>(lp, j, L_RUN_LEN);
@@ -1059,9 +1050,35 @@ function unqueue(l: i32): void {
 function serve(l: i32): void {
   const lp = limitRec(l);
   const tag = HELD | (l << HELD_SHIFT);
+  // the run in locals (nothing else changes this limit's run meanwhile:
+  // a waiter that moves goes to another limit, which lacks a unit)
+  const run = load<usize>(lp, L_RUN);
+  const mask = load<i32>(lp, L_RUN_CAP) - 1;
+  let head = load<i32>(lp, L_RUN_HEAD);
+  let rl = load<i32>(lp, L_RUN_LEN);
   while (broken == 0 && load<i32>(lp, L_USED) < load<i32>(lp, L_CAP)) {
-    const id = dequeue(lp);
-    if (id < 0) return;
+    // the head: the run's first id or the heap's top, whichever sorts first;
+    // a run id's key is its aux record's once it is known not to be stale
+    const hl = load<i32>(lp, L_HEAP_LEN);
+    let id: i32 = -1;
+    if (rl != 0) {
+      id = load<i32>(run + (<usize> head << 2));
+      const valid = queued(id, tag);
+      if (!valid || hl == 0 || before(auxOf(id), load<usize>(lp, L_HEAP))) {
+        head = (head + 1) & mask;
+        rl--;
+        if (!valid) {
+          store<i32>(lp, load<i32>(lp, L_STALE) - 1, L_STALE);
+          continue;
+        }
+      } else {
+        id = popHeap(lp);
+      }
+    } else if (hl != 0) {
+      id = popHeap(lp);
+    } else {
+      break;
+    }
     if (!queued(id, tag)) {
       store<i32>(lp, load<i32>(lp, L_STALE) - 1, L_STALE);
       continue;
@@ -1079,6 +1096,8 @@ function serve(l: i32): void {
       enqueue(m, id, a);
     }
   }
+  store<i32>(lp, head, L_RUN_HEAD);
+  store<i32>(lp, rl, L_RUN_LEN);
 }
 
 /** Serves every limit on the wake list, in the order they were woken; empties it. */
@@ -1386,7 +1405,7 @@ export function destroy(ctx: i32): void {
   for (let l = 0; l < limitCap; l++) {
     const lp = limitRec(l);
     const rc = load<i32>(lp, L_RUN_CAP);
-    if (rc != 0) freeBlock(load<usize>(lp, L_RUN), classOf(rc, ENTRY_SHIFT));
+    if (rc != 0) freeBlock(load<usize>(lp, L_RUN), classOf(rc, 2));
     const hc = load<i32>(lp, L_HEAP_CAP);
     if (hc != 0) freeBlock(load<usize>(lp, L_HEAP), classOf(hc, ENTRY_SHIFT));
   }

@@ -642,6 +642,33 @@ for (const kind of KINDS) {
     assertEquals(got, want);
   });
 
+  Deno.test(`${kind}: admit() order skips a stale entry whose slot holds another task`, () => {
+    const core = createCore(kind);
+    core.setLimit(0, 1, CONCURRENCY);
+    const h = core.add([], 0, 0, [0]);
+    core.admit(1, [h]);
+    const [s, a2, c, b] = [0, 1, 2, 3].map(() => core.add([], 0, 0, [0]));
+    core.admit(3, [s!, a2!, b!]); // in order: queued in the run
+    core.admit(1, [c!]); // sorts before the run's last (b): queued in the heap
+    core.cancel(1, [s!]);
+    core.release(1, [s!]);
+    // cycle fresh slots until s's slot holds a new task (whose key sorts last)
+    const mask = (1 << SLOT_BITS) - 1;
+    for (;;) {
+      const x = core.add([]);
+      if ((x & mask) === (s! & mask)) break;
+      core.cancel(1, [x]);
+      core.release(1, [x]);
+    }
+    core.clearOutputs();
+    const order: number[] = [];
+    for (let id = h; order.length < 3; id = order.at(-1)! as TaskId) {
+      core.completeOne(id, Outcome.DONE);
+      order.push(...admittedNow(core));
+    }
+    assertEquals(order, [a2, c, b]);
+  });
+
   Deno.test(`${kind}: takeOutputs() copies and clears the admitted list when given one`, () => {
     const core = createCore(kind);
     core.setLimit(0, 1, CONCURRENCY);

@@ -38,8 +38,8 @@
  (global $asm/core/limits (mut i32) (i32.const 0))
  (global $asm/core/slotTop (mut i32) (i32.const 0))
  (global $asm/core/limitCap (mut i32) (i32.const 0))
- (global $asm/core/ringHead (mut i32) (i32.const 0))
  (global $asm/core/aux (mut i32) (i32.const 0))
+ (global $asm/core/ringHead (mut i32) (i32.const 0))
  (global $asm/core/ringCount (mut i32) (i32.const 0))
  (global $asm/core/edges (mut i32) (i32.const 0))
  (global $asm/core/rdyCap (mut i32) (i32.const 0))
@@ -1177,7 +1177,7 @@
    i32.const 1
    i32.add
    global.set $asm/core/nReady
-   block $__inlined_func$asm/core/pushReady$150
+   block $__inlined_func$asm/core/pushReady$151
     global.get $asm/core/rdyLen
     global.get $asm/core/rdyCap
     i32.ge_s
@@ -1191,7 +1191,7 @@
      if
       i32.const 1
       global.set $asm/core/broken
-      br $__inlined_func$asm/core/pushReady$150
+      br $__inlined_func$asm/core/pushReady$151
      end
      local.get $1
      global.set $asm/core/rdyPtr
@@ -1917,7 +1917,7 @@
    i32.const 0
    return
   end
-  block $__inlined_func$asm/core/ensureScratch$101 (result i32)
+  block $__inlined_func$asm/core/ensureScratch$102 (result i32)
    i32.const 0
    local.get $1
    i64.extend_i32_s
@@ -1927,7 +1927,7 @@
    global.get $asm/core/scratchBytes
    i64.extend_i32_s
    i64.le_u
-   br_if $__inlined_func$asm/core/ensureScratch$101
+   br_if $__inlined_func$asm/core/ensureScratch$102
    drop
    i32.const -100
    i32.const 64
@@ -1941,7 +1941,7 @@
    i32.const 30
    i32.gt_s
    local.tee $2
-   br_if $__inlined_func$asm/core/ensureScratch$101
+   br_if $__inlined_func$asm/core/ensureScratch$102
    drop
    i32.const -100
    block $__inlined_func$asm/core/allocBlock$40 (result i32)
@@ -2008,7 +2008,7 @@
    end
    local.tee $5
    i32.eqz
-   br_if $__inlined_func$asm/core/ensureScratch$101
+   br_if $__inlined_func$asm/core/ensureScratch$102
    drop
    global.get $asm/core/scratch
    if
@@ -2636,6 +2636,41 @@
   i32.add
   global.set $asm/core/admLen
  )
+ (func $asm/core/popHeap (param $0 i32) (result i32)
+  (local $1 i32)
+  (local $2 i32)
+  local.get $0
+  i32.load offset=32
+  local.tee $1
+  i32.load offset=16
+  local.get $0
+  local.get $0
+  i32.load offset=36
+  i32.const 1
+  i32.sub
+  local.tee $0
+  i32.store offset=36
+  local.get $0
+  i32.const 0
+  i32.gt_s
+  if
+   local.get $1
+   local.get $0
+   i32.const 0
+   local.get $1
+   local.get $0
+   i32.const 5
+   i32.shl
+   i32.add
+   local.tee $0
+   f64.load
+   local.get $0
+   f64.load offset=8
+   local.get $0
+   i32.load offset=16
+   call $asm/core/siftDown
+  end
+ )
  (func $asm/core/finish (param $0 i32) (param $1 i32)
   (local $2 i32)
   (local $3 i32)
@@ -2679,13 +2714,13 @@
    i32.const 1
    i32.add
    global.set $asm/core/nDone
-   block $__inlined_func$asm/core/propagateDone$158
+   block $__inlined_func$asm/core/propagateDone$159
     local.get $2
     i32.load offset=8
     local.tee $0
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/propagateDone$158
+    br_if $__inlined_func$asm/core/propagateDone$159
     global.get $asm/core/edges
     local.set $5
     global.get $asm/core/slots
@@ -2761,7 +2796,7 @@
         if
          i32.const 1
          global.set $asm/core/broken
-         br $__inlined_func$asm/core/propagateDone$158
+         br $__inlined_func$asm/core/propagateDone$159
         end
         local.get $8
         global.set $asm/core/rdyPtr
@@ -2897,28 +2932,10 @@
   local.tee $6
   i32.load offset=24
   local.tee $7
-  i32.eqz
-  local.tee $0
   if (result i32)
-   local.get $0
-  else
    local.get $6
-   i32.load offset=16
-   local.get $6
-   i32.load offset=20
-   local.get $7
+   i32.const 48
    i32.add
-   i32.const 1
-   i32.sub
-   local.get $6
-   i32.load offset=28
-   i32.const 1
-   i32.sub
-   i32.and
-   i32.const 5
-   i32.shl
-   i32.add
-   local.tee $0
    f64.load
    local.tee $8
    local.get $4
@@ -2930,14 +2947,17 @@
     local.get $8
     f64.eq
     if (result i32)
-     local.get $0
+     local.get $6
+     f64.load offset=56
+     local.get $2
      f64.load offset=8
-     local.get $5
      f64.lt
     else
      i32.const 0
     end
    end
+  else
+   i32.const 1
   end
   if
    local.get $6
@@ -2956,7 +2976,7 @@
      select
      local.tee $9
      i32.ctz
-     i32.const 5
+     i32.const 2
      i32.add
      local.tee $0
      i32.const 30
@@ -3029,7 +3049,7 @@
       i32.load offset=20
       local.tee $11
       i32.sub
-      i32.const 5
+      i32.const 2
       i32.shl
       local.set $13
       local.get $10
@@ -3037,7 +3057,7 @@
       i32.load offset=16
       local.tee $0
       local.get $11
-      i32.const 5
+      i32.const 2
       i32.shl
       local.tee $11
       i32.add
@@ -3054,7 +3074,7 @@
       i32.ctz
       i32.const 2
       i32.shl
-      i32.const 1044
+      i32.const 1032
       i32.add
       local.tee $11
       i32.load
@@ -3067,7 +3087,7 @@
      local.get $9
      local.get $2
      i32.sub
-     i32.const 5
+     i32.const 2
      i32.shl
      i32.add
      global.set $asm/core/bytesHeld
@@ -3104,233 +3124,239 @@
    i32.const 1
    i32.sub
    i32.and
-   i32.const 5
+   i32.const 2
    i32.shl
    i32.add
-   local.set $2
+   local.get $1
+   i32.store
    local.get $6
    local.get $7
    i32.const 1
    i32.add
    i32.store offset=24
-  else
    local.get $6
-   i32.load offset=36
-   local.tee $2
+   local.get $4
+   f64.store offset=48
    local.get $6
-   i32.load offset=40
-   local.tee $0
-   i32.eq
-   if (result i32)
-    block $__inlined_func$asm/core/allocBlock$39 (result i32)
+   local.get $5
+   f64.store offset=56
+   return
+  end
+  local.get $6
+  i32.load offset=36
+  local.tee $2
+  local.get $6
+  i32.load offset=40
+  local.tee $0
+  i32.eq
+  if (result i32)
+   block $__inlined_func$asm/core/allocBlock$39 (result i32)
+    i32.const 0
+    local.get $0
+    i32.const 1
+    i32.shl
+    i32.const 16
+    local.get $0
+    select
+    local.tee $7
+    i32.ctz
+    i32.const 5
+    i32.add
+    local.tee $9
+    i32.const 30
+    i32.gt_u
+    br_if $__inlined_func$asm/core/allocBlock$39
+    drop
+    local.get $9
+    i32.const 2
+    i32.shl
+    i32.const 1024
+    i32.add
+    local.tee $10
+    i32.load
+    local.tee $11
+    if
+     local.get $10
+     local.get $11
+     i32.load
+     i32.store
+     local.get $11
+     br $__inlined_func$asm/core/allocBlock$39
+    end
+    i32.const 0
+    global.get $asm/core/heapTop
+    i64.extend_i32_u
+    i64.const 1
+    local.get $9
+    i64.extend_i32_s
+    i64.shl
+    i64.add
+    local.tee $3
+    i64.const 2147418112
+    i64.gt_u
+    br_if $__inlined_func$asm/core/allocBlock$39
+    drop
+    memory.size
+    i64.extend_i32_s
+    i64.const 16
+    i64.shl
+    local.tee $12
+    local.get $3
+    i64.lt_u
+    if
      i32.const 0
-     local.get $0
-     i32.const 1
-     i32.shl
-     i32.const 16
-     local.get $0
-     select
-     local.tee $7
-     i32.ctz
-     i32.const 5
-     i32.add
-     local.tee $9
-     i32.const 30
-     i32.gt_u
+     local.get $3
+     local.get $12
+     i64.sub
+     i64.const 65535
+     i64.add
+     i64.const 16
+     i64.shr_u
+     i32.wrap_i64
+     memory.grow
+     i32.const 0
+     i32.lt_s
      br_if $__inlined_func$asm/core/allocBlock$39
      drop
+    end
+    global.get $asm/core/heapTop
+    local.get $3
+    i32.wrap_i64
+    global.set $asm/core/heapTop
+   end
+   local.tee $9
+   if (result i32)
+    local.get $0
+    if
      local.get $9
+     local.get $6
+     i32.load offset=32
+     local.tee $10
+     local.get $6
+     i32.load offset=36
+     i32.const 5
+     i32.shl
+     memory.copy
+     local.get $10
+     local.get $0
+     i32.ctz
      i32.const 2
      i32.shl
-     i32.const 1024
+     i32.const 1044
      i32.add
-     local.tee $10
-     i32.load
      local.tee $11
-     if
-      local.get $10
-      local.get $11
-      i32.load
-      i32.store
-      local.get $11
-      br $__inlined_func$asm/core/allocBlock$39
-     end
-     i32.const 0
-     global.get $asm/core/heapTop
-     i64.extend_i32_u
-     i64.const 1
-     local.get $9
-     i64.extend_i32_s
-     i64.shl
-     i64.add
-     local.tee $3
-     i64.const 2147418112
-     i64.gt_u
-     br_if $__inlined_func$asm/core/allocBlock$39
-     drop
-     memory.size
-     i64.extend_i32_s
-     i64.const 16
-     i64.shl
-     local.tee $12
-     local.get $3
-     i64.lt_u
-     if
-      i32.const 0
-      local.get $3
-      local.get $12
-      i64.sub
-      i64.const 65535
-      i64.add
-      i64.const 16
-      i64.shr_u
-      i32.wrap_i64
-      memory.grow
-      i32.const 0
-      i32.lt_s
-      br_if $__inlined_func$asm/core/allocBlock$39
-      drop
-     end
-     global.get $asm/core/heapTop
-     local.get $3
-     i32.wrap_i64
-     global.set $asm/core/heapTop
+     i32.load
+     i32.store
+     local.get $11
+     local.get $10
+     i32.store
     end
-    local.tee $9
+    global.get $asm/core/bytesHeld
+    local.get $7
+    local.get $0
+    i32.sub
+    i32.const 5
+    i32.shl
+    i32.add
+    global.set $asm/core/bytesHeld
+    local.get $6
+    local.get $9
+    i32.store offset=32
+    local.get $6
+    local.get $7
+    i32.store offset=40
+    i32.const 1
+   else
+    i32.const 0
+   end
+  else
+   i32.const 1
+  end
+  i32.eqz
+  if
+   i32.const 1
+   global.set $asm/core/broken
+   return
+  end
+  local.get $6
+  local.get $2
+  i32.const 1
+  i32.add
+  i32.store offset=36
+  local.get $6
+  i32.load offset=32
+  local.set $6
+  loop $while-continue|0
+   local.get $2
+   i32.const 0
+   i32.gt_s
+   if
+    local.get $6
+    local.get $2
+    i32.const 1
+    i32.sub
+    i32.const 1
+    i32.shr_s
+    local.tee $0
+    i32.const 5
+    i32.shl
+    i32.add
+    local.tee $7
+    f64.load
+    local.tee $8
+    local.get $4
+    f64.lt
     if (result i32)
-     local.get $0
-     if
-      local.get $9
-      local.get $6
-      i32.load offset=32
-      local.tee $10
-      local.get $6
-      i32.load offset=36
-      i32.const 5
-      i32.shl
-      memory.copy
-      local.get $10
-      local.get $0
-      i32.ctz
-      i32.const 2
-      i32.shl
-      i32.const 1044
-      i32.add
-      local.tee $11
-      i32.load
-      i32.store
-      local.get $11
-      local.get $10
-      i32.store
-     end
-     global.get $asm/core/bytesHeld
-     local.get $7
-     local.get $0
-     i32.sub
-     i32.const 5
-     i32.shl
-     i32.add
-     global.set $asm/core/bytesHeld
-     local.get $6
-     local.get $9
-     i32.store offset=32
-     local.get $6
-     local.get $7
-     i32.store offset=40
      i32.const 1
     else
-     i32.const 0
+     local.get $4
+     local.get $8
+     f64.eq
+     if (result i32)
+      local.get $5
+      local.get $7
+      f64.load offset=8
+      f64.lt
+     else
+      i32.const 0
+     end
     end
-   else
-    i32.const 1
-   end
-   i32.eqz
-   if
-    i32.const 1
-    global.set $asm/core/broken
-    return
-   end
-   local.get $6
-   local.get $2
-   i32.const 1
-   i32.add
-   i32.store offset=36
-   local.get $6
-   i32.load offset=32
-   local.set $6
-   loop $while-continue|0
-    local.get $2
-    i32.const 0
-    i32.gt_s
     if
      local.get $6
      local.get $2
-     i32.const 1
-     i32.sub
-     i32.const 1
-     i32.shr_s
-     local.tee $0
      i32.const 5
      i32.shl
      i32.add
-     local.tee $7
-     f64.load
-     local.tee $8
-     local.get $4
-     f64.lt
-     if (result i32)
-      i32.const 1
-     else
-      local.get $4
-      local.get $8
-      f64.eq
-      if (result i32)
-       local.get $5
-       local.get $7
-       f64.load offset=8
-       f64.lt
-      else
-       i32.const 0
-      end
-     end
-     if
-      local.get $6
-      local.get $2
-      i32.const 5
-      i32.shl
-      i32.add
-      local.tee $2
-      local.get $7
-      i64.load
-      i64.store
-      local.get $2
-      local.get $7
-      i64.load offset=8
-      i64.store offset=8
-      local.get $2
-      local.get $7
-      i32.load offset=16
-      i32.store offset=16
-      local.get $0
-      local.set $2
-      br $while-continue|0
-     end
+     local.tee $2
+     local.get $7
+     i64.load
+     i64.store
+     local.get $2
+     local.get $7
+     i64.load offset=8
+     i64.store offset=8
+     local.get $2
+     local.get $7
+     i32.load offset=16
+     i32.store offset=16
+     local.get $0
+     local.set $2
+     br $while-continue|0
     end
    end
-   local.get $6
-   local.get $2
-   i32.const 5
-   i32.shl
-   i32.add
-   local.set $2
   end
+  local.get $6
   local.get $2
+  i32.const 5
+  i32.shl
+  i32.add
+  local.tee $0
   local.get $4
   f64.store
-  local.get $2
+  local.get $0
   local.get $5
   f64.store offset=8
-  local.get $2
+  local.get $0
   local.get $1
   i32.store offset=16
  )
@@ -3482,7 +3508,7 @@
  (func $asm/core/checkLive (param $0 i32) (result i32)
   (local $1 i32)
   (local $2 i32)
-  block $__inlined_func$asm/core/idStatus$153 (result i32)
+  block $__inlined_func$asm/core/idStatus$154 (result i32)
    i32.const -1
    local.get $0
    i32.const 2097151
@@ -3494,7 +3520,7 @@
    i32.const 1073741824
    i32.ge_u
    i32.or
-   br_if $__inlined_func$asm/core/idStatus$153
+   br_if $__inlined_func$asm/core/idStatus$154
    drop
    global.get $asm/core/slots
    local.get $1
@@ -3513,13 +3539,13 @@
     local.tee $1
     i32.const 7
     i32.and
-    br_if $__inlined_func$asm/core/idStatus$153
+    br_if $__inlined_func$asm/core/idStatus$154
     drop
     i32.const -2
     i32.const -1
     local.get $1
     select
-    br $__inlined_func$asm/core/idStatus$153
+    br $__inlined_func$asm/core/idStatus$154
    end
    i32.const -2
    i32.const -1
@@ -3590,7 +3616,7 @@
    local.get $2
    i32.gt_s
    if
-    block $__inlined_func$asm/core/idStatus$141 (result i32)
+    block $__inlined_func$asm/core/idStatus$142 (result i32)
      i32.const -1
      local.get $0
      local.get $2
@@ -3608,7 +3634,7 @@
      i32.const 1073741824
      i32.ge_u
      i32.or
-     br_if $__inlined_func$asm/core/idStatus$141
+     br_if $__inlined_func$asm/core/idStatus$142
      drop
      global.get $asm/core/slots
      local.get $4
@@ -3627,13 +3653,13 @@
       local.tee $4
       i32.const 7
       i32.and
-      br_if $__inlined_func$asm/core/idStatus$141
+      br_if $__inlined_func$asm/core/idStatus$142
       drop
       i32.const -2
       i32.const -1
       local.get $4
       select
-      br $__inlined_func$asm/core/idStatus$141
+      br $__inlined_func$asm/core/idStatus$142
      end
      i32.const -2
      i32.const -1
@@ -3731,7 +3757,7 @@
   (local $2 i32)
   local.get $0
   call $asm/core/enter
-  block $__inlined_func$asm/core/idStatus$140 (result i32)
+  block $__inlined_func$asm/core/idStatus$141 (result i32)
    i32.const -1
    local.get $1
    i32.const 2097151
@@ -3743,7 +3769,7 @@
    i32.const 1073741824
    i32.ge_u
    i32.or
-   br_if $__inlined_func$asm/core/idStatus$140
+   br_if $__inlined_func$asm/core/idStatus$141
    drop
    global.get $asm/core/slots
    local.get $0
@@ -3762,13 +3788,13 @@
     local.tee $0
     i32.const 7
     i32.and
-    br_if $__inlined_func$asm/core/idStatus$140
+    br_if $__inlined_func$asm/core/idStatus$141
     drop
     i32.const -2
     i32.const -1
     local.get $0
     select
-    br $__inlined_func$asm/core/idStatus$140
+    br $__inlined_func$asm/core/idStatus$141
    end
    i32.const -2
    i32.const -1
@@ -4132,7 +4158,7 @@
     i32.const 0
    end
    br_if $folding-inner0
-   block $__inlined_func$asm/core/ensureLimits$186 (result i32)
+   block $__inlined_func$asm/core/ensureLimits$187 (result i32)
     i32.const 0
     local.get $1
     i32.const 1
@@ -4140,7 +4166,7 @@
     local.tee $4
     global.get $asm/core/limitCap
     i32.le_s
-    br_if $__inlined_func$asm/core/ensureLimits$186
+    br_if $__inlined_func$asm/core/ensureLimits$187
     drop
     global.get $asm/core/limitCap
     i32.const 16
@@ -4230,7 +4256,7 @@
     end
     local.tee $7
     i32.eqz
-    br_if $__inlined_func$asm/core/ensureLimits$186
+    br_if $__inlined_func$asm/core/ensureLimits$187
     drop
     global.get $asm/core/limitCap
     if
@@ -4435,313 +4461,333 @@
   (local $1 i32)
   (local $2 i32)
   (local $3 i32)
-  (local $4 f64)
-  (local $5 f64)
+  (local $4 i32)
+  (local $5 i32)
   (local $6 i32)
   (local $7 i32)
-  (local $8 i32)
-  global.get $asm/core/limits
-  local.get $0
-  i32.const 6
-  i32.shl
-  i32.add
-  local.set $2
+  (local $8 f64)
+  (local $9 f64)
+  (local $10 i32)
+  (local $11 i32)
   local.get $0
   i32.const 4
   i32.shl
   i32.const 6
   i32.or
+  local.set $5
+  global.get $asm/core/limits
+  local.get $0
+  i32.const 6
+  i32.shl
+  i32.add
+  local.tee $0
+  i32.load offset=16
+  local.set $6
+  local.get $0
+  i32.load offset=28
+  i32.const 1
+  i32.sub
+  local.set $7
+  local.get $0
+  i32.load offset=20
   local.set $3
+  local.get $0
+  i32.load offset=24
+  local.set $4
   loop $while-continue|0
    global.get $asm/core/broken
    if (result i32)
     i32.const 0
    else
-    local.get $2
+    local.get $0
     i32.load offset=4
-    local.get $2
+    local.get $0
     i32.load
     i32.lt_s
    end
    if
-    i32.const -1
-    local.set $0
-    block $__inlined_func$asm/core/dequeue$161
-     local.get $2
+    block $while-break|0
+     local.get $0
      i32.load offset=36
-     local.tee $1
-     local.get $2
-     i32.load offset=24
-     local.tee $6
-     i32.or
-     i32.eqz
-     br_if $__inlined_func$asm/core/dequeue$161
-     local.get $2
-     i32.load offset=32
-     local.set $7
-     local.get $6
+     local.set $1
+     local.get $4
      if
-      local.get $2
-      i32.load offset=16
-      local.get $2
-      i32.load offset=20
-      local.tee $8
-      i32.const 5
+      local.get $1
+      i32.eqz
+      global.get $asm/core/slots
+      local.get $6
+      local.get $3
+      i32.const 2
       i32.shl
       i32.add
-      local.set $0
-      local.get $1
+      i32.load
+      local.tee $2
+      i32.const 2097151
+      i32.and
+      i32.const 4
+      i32.shl
+      i32.add
+      local.tee $1
+      i32.load
+      local.get $2
+      i32.eq
       if (result i32)
+       local.get $1
+       i32.load offset=4
+       i32.const -9
+       i32.and
+       local.get $5
+       i32.eq
+      else
+       i32.const 0
+      end
+      local.tee $1
+      i32.eqz
+      i32.or
+      if (result i32)
+       i32.const 1
+      else
+       global.get $asm/core/aux
+       local.get $2
+       i32.const 2097151
+       i32.and
+       i32.const 5
+       i32.shl
+       i32.add
+       local.tee $10
+       f64.load
+       local.tee $8
        local.get $0
+       i32.load offset=32
+       local.tee $11
        f64.load
-       local.tee $4
-       local.get $7
-       f64.load
-       local.tee $5
+       local.tee $9
        f64.gt
        if (result i32)
         i32.const 1
        else
-        local.get $4
-        local.get $5
+        local.get $8
+        local.get $9
         f64.eq
         if (result i32)
-         local.get $0
+         local.get $10
          f64.load offset=8
-         local.get $7
+         local.get $11
          f64.load offset=8
          f64.lt
         else
          i32.const 0
         end
        end
-      else
-       i32.const 1
       end
       if
-       local.get $2
-       local.get $8
+       local.get $3
        i32.const 1
        i32.add
-       local.get $2
-       i32.load offset=28
-       i32.const 1
-       i32.sub
+       local.get $7
        i32.and
-       i32.store offset=20
-       local.get $2
-       local.get $6
+       local.set $3
+       local.get $4
        i32.const 1
        i32.sub
-       i32.store offset=24
+       local.set $4
+       local.get $1
+       i32.eqz
+       if
+        local.get $0
+        local.get $0
+        i32.load offset=12
+        i32.const 1
+        i32.sub
+        i32.store offset=12
+        br $while-continue|0
+       end
+      else
        local.get $0
-       i32.load offset=16
-       local.set $0
-       br $__inlined_func$asm/core/dequeue$161
+       call $asm/core/popHeap
+       local.set $2
       end
+     else
+      local.get $1
+      i32.eqz
+      br_if $while-break|0
+      local.get $0
+      call $asm/core/popHeap
+      local.set $2
      end
-     local.get $7
-     i32.load offset=16
-     local.set $0
+     global.get $asm/core/slots
      local.get $2
-     local.get $1
-     i32.const 1
-     i32.sub
-     local.tee $1
-     i32.store offset=36
-     local.get $1
-     i32.const 0
-     i32.gt_s
-     if
-      local.get $7
-      local.get $1
-      i32.const 0
-      local.get $7
-      local.get $1
-      i32.const 5
-      i32.shl
-      i32.add
-      local.tee $1
-      f64.load
-      local.get $1
-      f64.load offset=8
-      local.get $1
-      i32.load offset=16
-      call $asm/core/siftDown
-     end
-    end
-    local.get $0
-    i32.const 0
-    i32.lt_s
-    if
-     return
-    end
-    global.get $asm/core/slots
-    local.get $0
-    i32.const 2097151
-    i32.and
-    i32.const 4
-    i32.shl
-    i32.add
-    local.tee $1
-    i32.load
-    local.get $0
-    i32.eq
-    if (result i32)
-     local.get $1
-     i32.load offset=4
-     i32.const -9
+     i32.const 2097151
      i32.and
-     local.get $3
+     i32.const 4
+     i32.shl
+     i32.add
+     local.tee $1
+     i32.load
+     local.get $2
      i32.eq
-    else
-     i32.const 0
-    end
-    i32.eqz
-    if
-     local.get $2
-     local.get $2
-     i32.load offset=12
-     i32.const 1
-     i32.sub
-     i32.store offset=12
-     br $while-continue|0
-    end
-    global.get $asm/core/aux
-    local.get $0
-    i32.const 2097151
-    i32.and
-    i32.const 5
-    i32.shl
-    i32.add
-    local.set $6
-    i32.const 0
-    local.set $1
-    block $__inlined_func$asm/core/lacking$163 (result i32)
-     loop $for-loop|0
+     if (result i32)
       local.get $1
-      i32.const 8
-      i32.lt_s
-      if
-       i32.const -1
-       local.get $6
-       i32.const 16
-       i32.add
-       local.get $1
-       i32.const 1
-       i32.shl
-       i32.add
-       i32.load16_u
-       local.tee $7
-       i32.const 65535
-       i32.eq
-       br_if $__inlined_func$asm/core/lacking$163
-       drop
-       local.get $7
-       global.get $asm/core/limits
-       local.get $7
-       i32.const 6
-       i32.shl
-       i32.add
-       local.tee $7
-       i32.load offset=4
-       local.get $7
-       i32.load
-       i32.ge_s
-       br_if $__inlined_func$asm/core/lacking$163
-       drop
-       local.get $1
-       i32.const 1
-       i32.add
-       local.set $1
-       br $for-loop|0
-      end
+      i32.load offset=4
+      i32.const -9
+      i32.and
+      local.get $5
+      i32.eq
+     else
+      i32.const 0
      end
-     i32.const -1
-    end
-    local.tee $1
-    i32.const 0
-    i32.lt_s
-    if
+     i32.eqz
+     if
+      local.get $0
+      local.get $0
+      i32.load offset=12
+      i32.const 1
+      i32.sub
+      i32.store offset=12
+      br $while-continue|0
+     end
+     global.get $asm/core/aux
+     local.get $2
+     i32.const 2097151
+     i32.and
+     i32.const 5
+     i32.shl
+     i32.add
+     local.set $10
      i32.const 0
      local.set $1
-     loop $for-loop|00
-      local.get $1
-      i32.const 8
-      i32.lt_s
-      if
-       local.get $6
-       i32.const 16
-       i32.add
+     block $__inlined_func$asm/core/lacking$164 (result i32)
+      loop $for-loop|0
        local.get $1
-       i32.const 1
-       i32.shl
-       i32.add
-       i32.load16_u
-       local.tee $7
-       i32.const 65535
-       i32.ne
+       i32.const 8
+       i32.lt_s
        if
+        i32.const -1
+        local.get $10
+        i32.const 16
+        i32.add
+        local.get $1
+        i32.const 1
+        i32.shl
+        i32.add
+        i32.load16_u
+        local.tee $11
+        i32.const 65535
+        i32.eq
+        br_if $__inlined_func$asm/core/lacking$164
+        drop
+        local.get $11
         global.get $asm/core/limits
-        local.get $7
+        local.get $11
         i32.const 6
         i32.shl
         i32.add
-        local.tee $7
-        local.get $7
+        local.tee $11
         i32.load offset=4
-        i32.const 1
-        i32.add
-        i32.store offset=4
+        local.get $11
+        i32.load
+        i32.ge_s
+        br_if $__inlined_func$asm/core/lacking$164
+        drop
         local.get $1
         i32.const 1
         i32.add
         local.set $1
-        br $for-loop|00
+        br $for-loop|0
        end
       end
+      i32.const -1
      end
-     global.get $asm/core/slots
-     local.get $0
-     i32.const 2097151
-     i32.and
-     i32.const 4
-     i32.shl
-     i32.add
-     i32.const 7
-     i32.store offset=4
-     global.get $asm/core/nHeld
-     i32.const 1
-     i32.sub
-     global.set $asm/core/nHeld
-     global.get $asm/core/nAdmitted
-     i32.const 1
-     i32.add
-     global.set $asm/core/nAdmitted
-     local.get $0
-     call $asm/core/pushAdmitted
-    else
-     global.get $asm/core/slots
-     local.get $0
-     i32.const 2097151
-     i32.and
-     i32.const 4
-     i32.shl
-     i32.add
-     local.get $1
-     i32.const 4
-     i32.shl
-     i32.const 6
-     i32.or
-     i32.store offset=4
-     local.get $1
-     local.get $0
-     local.get $6
-     call $asm/core/enqueue
+     local.tee $1
+     i32.const 0
+     i32.lt_s
+     if
+      i32.const 0
+      local.set $1
+      loop $for-loop|01
+       local.get $1
+       i32.const 8
+       i32.lt_s
+       if
+        local.get $10
+        i32.const 16
+        i32.add
+        local.get $1
+        i32.const 1
+        i32.shl
+        i32.add
+        i32.load16_u
+        local.tee $11
+        i32.const 65535
+        i32.ne
+        if
+         global.get $asm/core/limits
+         local.get $11
+         i32.const 6
+         i32.shl
+         i32.add
+         local.tee $11
+         local.get $11
+         i32.load offset=4
+         i32.const 1
+         i32.add
+         i32.store offset=4
+         local.get $1
+         i32.const 1
+         i32.add
+         local.set $1
+         br $for-loop|01
+        end
+       end
+      end
+      global.get $asm/core/slots
+      local.get $2
+      i32.const 2097151
+      i32.and
+      i32.const 4
+      i32.shl
+      i32.add
+      i32.const 7
+      i32.store offset=4
+      global.get $asm/core/nHeld
+      i32.const 1
+      i32.sub
+      global.set $asm/core/nHeld
+      global.get $asm/core/nAdmitted
+      i32.const 1
+      i32.add
+      global.set $asm/core/nAdmitted
+      local.get $2
+      call $asm/core/pushAdmitted
+     else
+      global.get $asm/core/slots
+      local.get $2
+      i32.const 2097151
+      i32.and
+      i32.const 4
+      i32.shl
+      i32.add
+      local.get $1
+      i32.const 4
+      i32.shl
+      i32.const 6
+      i32.or
+      i32.store offset=4
+      local.get $1
+      local.get $2
+      local.get $10
+      call $asm/core/enqueue
+     end
+     br $while-continue|0
     end
-    br $while-continue|0
    end
   end
+  local.get $0
+  local.get $3
+  i32.store offset=20
+  local.get $0
+  local.get $4
+  i32.store offset=24
  )
  (func $asm/core/reset (param $0 i32) (result i32)
   (local $1 i32)
@@ -5395,7 +5441,7 @@
    local.get $1
    i32.lt_s
    if
-    block $__inlined_func$asm/core/idStatus$169 (result i32)
+    block $__inlined_func$asm/core/idStatus$170 (result i32)
      i32.const -1
      local.get $3
      local.get $0
@@ -5413,7 +5459,7 @@
      i32.const 1073741824
      i32.ge_u
      i32.or
-     br_if $__inlined_func$asm/core/idStatus$169
+     br_if $__inlined_func$asm/core/idStatus$170
      drop
      global.get $asm/core/slots
      local.get $2
@@ -5432,13 +5478,13 @@
       local.tee $2
       i32.const 7
       i32.and
-      br_if $__inlined_func$asm/core/idStatus$169
+      br_if $__inlined_func$asm/core/idStatus$170
       drop
       i32.const -2
       i32.const -1
       local.get $2
       select
-      br $__inlined_func$asm/core/idStatus$169
+      br $__inlined_func$asm/core/idStatus$170
      end
      i32.const -2
      i32.const -1
@@ -6450,7 +6496,7 @@
      i32.ctz
      i32.const 2
      i32.shl
-     i32.const 1044
+     i32.const 1032
      i32.add
      local.tee $3
      i32.load
@@ -7786,127 +7832,117 @@
   (local $7 i32)
   (local $8 i32)
   (local $9 i32)
-  (local $10 i32)
   local.get $0
   i32.const 4
   i32.shl
   i32.const 6
   i32.or
-  local.set $5
+  local.set $4
   local.get $1
   i32.load offset=24
-  local.tee $6
+  local.tee $5
   if
    local.get $1
    i32.load offset=16
-   local.set $7
+   local.set $6
    local.get $1
    i32.load offset=20
-   local.set $8
+   local.set $7
    local.get $1
    i32.load offset=28
    i32.const 1
    i32.sub
-   local.set $9
+   local.set $8
+   i32.const 0
+   local.set $0
    loop $for-loop|0
-    local.get $3
-    local.get $6
+    local.get $2
+    local.get $5
     i32.lt_s
     if
      global.get $asm/core/slots
+     local.get $6
+     local.get $2
      local.get $7
-     local.get $3
-     local.get $8
      i32.add
-     local.get $9
+     local.get $8
      i32.and
-     i32.const 5
+     i32.const 2
      i32.shl
      i32.add
-     local.tee $0
-     i32.load offset=16
-     local.tee $4
+     i32.load
+     local.tee $3
      i32.const 2097151
      i32.and
      i32.const 4
      i32.shl
      i32.add
-     local.tee $10
+     local.tee $9
      i32.load
-     local.get $4
+     local.get $3
      i32.eq
      if (result i32)
-      local.get $10
+      local.get $9
       i32.load offset=4
       i32.const -9
       i32.and
-      local.get $5
+      local.get $4
       i32.eq
      else
       i32.const 0
      end
      if
+      local.get $0
       local.get $2
-      local.get $3
       i32.ne
       if
+       local.get $6
+       local.get $0
        local.get $7
-       local.get $2
-       local.get $8
        i32.add
-       local.get $9
+       local.get $8
        i32.and
-       i32.const 5
+       i32.const 2
        i32.shl
        i32.add
-       local.tee $4
-       local.get $0
-       i64.load
-       i64.store
-       local.get $4
-       local.get $0
-       i64.load offset=8
-       i64.store offset=8
-       local.get $4
-       local.get $0
-       i32.load offset=16
-       i32.store offset=16
+       local.get $3
+       i32.store
       end
-      local.get $2
+      local.get $0
       i32.const 1
       i32.add
-      local.set $2
+      local.set $0
      end
-     local.get $3
+     local.get $2
      i32.const 1
      i32.add
-     local.set $3
+     local.set $2
      br $for-loop|0
     end
    end
    local.get $1
-   local.get $2
+   local.get $0
    i32.store offset=24
   end
   local.get $1
   i32.load offset=36
-  local.tee $0
+  local.tee $3
   if
    local.get $1
    i32.load offset=32
-   local.set $4
+   local.set $5
    i32.const 0
    local.set $2
    i32.const 0
-   local.set $3
+   local.set $0
    loop $for-loop|1
     local.get $0
     local.get $3
-    i32.gt_s
+    i32.lt_s
     if
      global.get $asm/core/slots
-     local.get $4
-     local.get $3
+     local.get $5
+     local.get $0
      i32.const 5
      i32.shl
      i32.add
@@ -7927,17 +7963,17 @@
       i32.load offset=4
       i32.const -9
       i32.and
-      local.get $5
+      local.get $4
       i32.eq
      else
       i32.const 0
      end
      if
+      local.get $0
       local.get $2
-      local.get $3
       i32.ne
       if
-       local.get $4
+       local.get $5
        local.get $2
        i32.const 5
        i32.shl
@@ -7960,10 +7996,10 @@
       i32.add
       local.set $2
      end
-     local.get $3
+     local.get $0
      i32.const 1
      i32.add
-     local.set $3
+     local.set $0
      br $for-loop|1
     end
    end
@@ -7981,10 +8017,10 @@
     i32.const 0
     i32.ge_s
     if
-     local.get $4
+     local.get $5
      local.get $2
      local.get $0
-     local.get $4
+     local.get $5
      local.get $0
      i32.const 5
      i32.shl
@@ -8187,7 +8223,7 @@
    local.get $1
    i32.lt_s
    if
-    block $__inlined_func$asm/core/idStatus$168 (result i32)
+    block $__inlined_func$asm/core/idStatus$169 (result i32)
      i32.const -1
      local.get $3
      local.get $0
@@ -8205,7 +8241,7 @@
      i32.const 1073741824
      i32.ge_u
      i32.or
-     br_if $__inlined_func$asm/core/idStatus$168
+     br_if $__inlined_func$asm/core/idStatus$169
      drop
      global.get $asm/core/slots
      local.get $5
@@ -8224,13 +8260,13 @@
       local.tee $5
       i32.const 7
       i32.and
-      br_if $__inlined_func$asm/core/idStatus$168
+      br_if $__inlined_func$asm/core/idStatus$169
       drop
       i32.const -2
       i32.const -1
       local.get $5
       select
-      br $__inlined_func$asm/core/idStatus$168
+      br $__inlined_func$asm/core/idStatus$169
      end
      i32.const -2
      i32.const -1
@@ -8572,7 +8608,7 @@
    local.get $2
    i32.gt_s
    if
-    block $__inlined_func$asm/core/idStatus$173 (result i32)
+    block $__inlined_func$asm/core/idStatus$174 (result i32)
      i32.const -1
      local.get $4
      local.get $2
@@ -8590,7 +8626,7 @@
      i32.const 1073741824
      i32.ge_u
      i32.or
-     br_if $__inlined_func$asm/core/idStatus$173
+     br_if $__inlined_func$asm/core/idStatus$174
      drop
      global.get $asm/core/slots
      local.get $0
@@ -8609,13 +8645,13 @@
       local.tee $0
       i32.const 7
       i32.and
-      br_if $__inlined_func$asm/core/idStatus$173
+      br_if $__inlined_func$asm/core/idStatus$174
       drop
       i32.const -2
       i32.const -1
       local.get $0
       select
-      br $__inlined_func$asm/core/idStatus$173
+      br $__inlined_func$asm/core/idStatus$174
      end
      i32.const -2
      i32.const -1
@@ -8873,7 +8909,7 @@
     global.set $asm/core/nReady
     i32.const 0
     local.set $0
-    block $__inlined_func$asm/core/lacking$171 (result i32)
+    block $__inlined_func$asm/core/lacking$172 (result i32)
      loop $for-loop|02
       local.get $0
       i32.const 8
@@ -8891,7 +8927,7 @@
        local.tee $8
        i32.const 65535
        i32.eq
-       br_if $__inlined_func$asm/core/lacking$171
+       br_if $__inlined_func$asm/core/lacking$172
        drop
        local.get $8
        global.get $asm/core/limits
@@ -8904,7 +8940,7 @@
        local.get $8
        i32.load
        i32.ge_s
-       br_if $__inlined_func$asm/core/lacking$171
+       br_if $__inlined_func$asm/core/lacking$172
        drop
        local.get $0
        i32.const 1
@@ -9791,7 +9827,7 @@
           br $folding-inner0
          end
         else
-         block $__inlined_func$asm/core/idStatus$152 (result i32)
+         block $__inlined_func$asm/core/idStatus$153 (result i32)
           i32.const -1
           local.get $0
           i32.const 2097151
@@ -9803,7 +9839,7 @@
           i32.const 1073741824
           i32.ge_u
           i32.or
-          br_if $__inlined_func$asm/core/idStatus$152
+          br_if $__inlined_func$asm/core/idStatus$153
           drop
           global.get $asm/core/slots
           local.get $7
@@ -9822,13 +9858,13 @@
            local.tee $7
            i32.const 7
            i32.and
-           br_if $__inlined_func$asm/core/idStatus$152
+           br_if $__inlined_func$asm/core/idStatus$153
            drop
            i32.const -2
            i32.const -1
            local.get $7
            select
-           br $__inlined_func$asm/core/idStatus$152
+           br $__inlined_func$asm/core/idStatus$153
           end
           i32.const -2
           i32.const -1

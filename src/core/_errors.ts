@@ -129,6 +129,21 @@ export function copyInto(dst: Int32Array, src: Int32Array, from: number, n: numb
 }
 
 /**
+ * Whether the options of `add()` are good (small, so that it inlines; when it
+ * says no, {@link checkAddOptions} throws the error).
+ */
+export function addOptionsOk(
+  priority: number,
+  limits: ArrayLike<number> | undefined,
+  nLimits: number,
+): boolean {
+  return Number.isFinite(priority) &&
+    (nLimits === 0 ||
+      (limits !== undefined && nLimits > 0 && nLimits <= limits.length &&
+        nLimits <= MAX_TASK_LIMITS && Number.isInteger(nLimits)));
+}
+
+/**
  * Checks the options of `add()` both cores share: `nLimits` against `limits`,
  * the priority, the number of limits.
  *

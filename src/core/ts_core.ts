@@ -14,6 +14,7 @@
  * @module
  */
 import {
+  addOptionsOk,
   checkAddOptions,
   checkCount,
   checkGiveBack,
@@ -93,41 +94,36 @@ function isFinal(sc: number): boolean {
 }
 
 /**
- * The queue of HELD tasks of one limit: entries (priority, sequence, id) in
- * a run (a ring in order: an entry that sorts after the tail is appended)
- * and a binary heap (every other entry); the head is the better of the two
- * heads. Entries of tasks that left otherwise stay behind as stale.
+ * The queue of HELD tasks of one limit, as in the Wasm core: a run (a ring of
+ * ids in queue order: an id that sorts after the last one appended, whose key
+ * `lastP`/`lastS` keep, is appended) and a binary heap of (priority,
+ * sequence, id) entries (every other id). The core picks the head (see
+ * TsCore.#serve). Entries of tasks that left otherwise stay behind as stale.
  */
 class Queue {
-  runKeys = new Float64Array(0);
   runIds = new Int32Array(0);
   runHead = 0;
   runLen = 0;
   runCap = 0;
+  lastP = 0;
+  lastS = 0;
   heapKeys = new Float64Array(0);
   heapIds = new Int32Array(0);
   heapLen = 0;
   heapCap = 0;
 
   bytes(): number {
-    return (this.runCap + this.heapCap) * 32;
+    return this.runCap * 4 + this.heapCap * 32;
   }
 
   push(p: number, s: number, id: number): void {
     const rl = this.runLen;
-    let toRun = rl === 0;
-    if (!toRun) {
-      const t = (this.runHead + rl - 1) & (this.runCap - 1);
-      const tp = this.runKeys[t << 1]!;
-      toRun = tp > p || (tp === p && this.runKeys[(t << 1) + 1]! < s);
-    }
-    if (toRun) {
+    if (rl === 0 || this.lastP > p || (this.lastP === p && this.lastS < s)) {
       if (rl === this.runCap) this.#growRun();
-      const e = (this.runHead + rl) & (this.runCap - 1);
-      this.runKeys[e << 1] = p;
-      this.runKeys[(e << 1) + 1] = s;
-      this.runIds[e] = id;
+      this.runIds[(this.runHead + rl) & (this.runCap - 1)] = id;
       this.runLen = rl + 1;
+      this.lastP = p;
+      this.lastS = s;
       return;
     }
     let i = this.heapLen;
@@ -148,24 +144,17 @@ class Queue {
     ids[i] = id;
   }
 
-  /** Removes the head; returns its id (maybe stale), or -1 when empty. */
-  pop(): number {
-    const rl = this.runLen, hl = this.heapLen;
-    if (rl === 0 && hl === 0) return -1;
+  /** Removes the run's first id (the run is not empty). */
+  shiftRun(): void {
+    this.runHead = (this.runHead + 1) & (this.runCap - 1);
+    this.runLen--;
+  }
+
+  /** Removes the heap's top entry (the heap is not empty); returns its id (maybe stale). */
+  popHeap(): number {
     const hk = this.heapKeys;
-    if (rl !== 0) {
-      const h = this.runHead;
-      const rp = this.runKeys[h << 1]!;
-      if (
-        hl === 0 || rp > hk[0]! || (rp === hk[0]! && this.runKeys[(h << 1) + 1]! < hk[1]!)
-      ) {
-        this.runHead = (h + 1) & (this.runCap - 1);
-        this.runLen = rl - 1;
-        return this.runIds[h]!;
-      }
-    }
     const id = this.heapIds[0]!;
-    const n = hl - 1;
+    const n = this.heapLen - 1;
     this.heapLen = n;
     if (n > 0) this.#siftDown(n, 0, hk[n << 1]!, hk[(n << 1) + 1]!, this.heapIds[n]!);
     return id;
@@ -173,15 +162,12 @@ class Queue {
 
   /** Keeps only the entries `keep(id)` accepts (the run keeps its order; the heap is rebuilt). */
   compact(keep: (id: number) => boolean): void {
-    const rk = this.runKeys, ri = this.runIds, mask = this.runCap - 1, h = this.runHead;
+    const ri = this.runIds, mask = this.runCap - 1, h = this.runHead;
     let j = 0;
     for (let i = 0; i < this.runLen; i++) {
-      const e = (h + i) & mask;
-      if (!keep(ri[e]!)) continue;
-      const d = (h + j) & mask;
-      rk[d << 1] = rk[e << 1]!;
-      rk[(d << 1) + 1] = rk[(e << 1) + 1]!;
-      ri[d] = ri[e]!;
+      const id = ri[(h + i) & mask]!;
+      if (!keep(id)) continue;
+      ri[(h + j) & mask] = id;
       j++;
     }
     this.runLen = j;
@@ -232,16 +218,11 @@ class Queue {
 
   #growRun(): void {
     const cap = this.runCap === 0 ? INITIAL_QUEUE : this.runCap * 2;
-    const keys = new Float64Array(cap * 2);
     const ids = new Int32Array(cap);
-    const mask = this.runCap - 1;
-    for (let i = 0; i < this.runLen; i++) {
-      const e = (this.runHead + i) & mask;
-      keys[i << 1] = this.runKeys[e << 1]!;
-      keys[(i << 1) + 1] = this.runKeys[(e << 1) + 1]!;
-      ids[i] = this.runIds[e]!;
-    }
-    this.runKeys = keys;
+    const h = this.runHead;
+    // the ring is full: ids h .. runCap - 1, then 0 .. h - 1
+    ids.set(this.runIds.subarray(h));
+    ids.set(this.runIds.subarray(0, h), this.runCap - h);
     this.runIds = ids;
     this.runHead = 0;
     this.runCap = cap;
@@ -549,7 +530,7 @@ class TsCore implements SchedulerCore {
       if (l === NO_LIMIT) return;
       if (this.#lKind[l] !== CONCURRENCY) continue;
       this.#lUsed[l]!--;
-      this.#wake(l);
+      if (this.#lNext[l] === NOT_WOKEN) this.#wake(l);
     }
   }
 
@@ -575,16 +556,43 @@ class TsCore implements SchedulerCore {
     }
   }
 
-  /** As the Wasm core's serve(), with #lacking() and #take() inlined and counters in locals. */
+  /** As the Wasm core's serve(), with the counters in locals. */
   #serve(l: number): void {
     const q = this.#queues[l];
     if (q === undefined) return;
     const tag = HELD | (l << HELD_SHIFT);
-    const slots = this.#slots, lims = this.#lims, used = this.#lUsed, cap = this.#lCap;
+    const slots = this.#slots, keys = this.#keys, lims = this.#lims;
+    const used = this.#lUsed, cap = this.#lCap;
     let admitted = 0;
+    let out = this.#admitted;
+    let len = this.#admittedLen;
     while (used[l]! < cap[l]!) {
-      const id = q.pop();
-      if (id < 0) break;
+      // the head: the run's first id or the heap's top, whichever sorts first
+      let id: number;
+      if (q.runLen !== 0) {
+        id = q.runIds[q.runHead]!;
+        const r = (id & SLOT_MASK) << 2;
+        const valid = slots[r] === id && (slots[r + 1]! & ~MARK) === tag;
+        let fromRun = !valid || q.heapLen === 0;
+        if (!fromRun) {
+          const k = (id & SLOT_MASK) << 1, hk = q.heapKeys;
+          const p = keys[k]!;
+          fromRun = p > hk[0]! || (p === hk[0]! && keys[k + 1]! < hk[1]!);
+        }
+        if (fromRun) {
+          q.shiftRun();
+          if (!valid) {
+            this.#lStale[l]!--;
+            continue;
+          }
+        } else {
+          id = q.popHeap();
+        }
+      } else if (q.heapLen !== 0) {
+        id = q.popHeap();
+      } else {
+        break;
+      }
       const r = (id & SLOT_MASK) << 2;
       if (slots[r] !== id || (slots[r + 1]! & ~MARK) !== tag) {
         this.#lStale[l]!--;
@@ -608,12 +616,14 @@ class TsCore implements SchedulerCore {
         }
         slots[r + 1] = ADMITTED;
         admitted++;
-        this.#pushAdmitted(id);
+        if (len >= out.length) out = this.#admitted = grow(out, len);
+        out[len++] = id;
       } else {
         slots[r + 1] = HELD | (m << HELD_SHIFT);
         this.#enqueue(m, id);
       }
     }
+    this.#admittedLen = len;
     this.#nHeld -= admitted;
     this.#nAdmitted += admitted;
   }
@@ -823,7 +833,9 @@ class TsCore implements SchedulerCore {
     if (count !== deps.length) checkCount("add task", count, deps);
     const n = count;
     const fast = priority === 0 && nLimits === 0;
-    if (!fast) checkAddOptions(priority, limits, nLimits);
+    if (!fast && !addOptionsOk(priority, limits, nLimits)) {
+      checkAddOptions(priority, limits, nLimits);
+    }
     for (let j = 0; j < n; j++) {
       const d = (deps[j] as number) | 0;
       const st = this.#idStatus(d);
@@ -1014,6 +1026,7 @@ class TsCore implements SchedulerCore {
     const slots = this.#slots;
     const keys = this.#keys;
     let inOrder = true;
+    let lastP = 0, lastS = 0;
     for (let i = 0; i < count; i++) {
       const id = is[i]!;
       let st = this.#idStatus(id);
@@ -1030,10 +1043,12 @@ class TsCore implements SchedulerCore {
         this.#fail("admit task", st, i, id);
       }
       slots[((id & SLOT_MASK) << 2) + 1] = READY | MARK;
-      if (inOrder && i > 0) {
-        const x = (is[i - 1]! & SLOT_MASK) << 1, y = (id & SLOT_MASK) << 1;
-        const px = keys[x]!, py = keys[y]!;
-        inOrder = !(py > px || (py === px && keys[y + 1]! < keys[x + 1]!));
+      if (inOrder) {
+        const y = (id & SLOT_MASK) << 1;
+        const p = keys[y]!, s = keys[y + 1]!;
+        if (i > 0 && (p > lastP || (p === lastP && s < lastS))) inOrder = false;
+        lastP = p;
+        lastS = s;
       }
     }
     if (!inOrder) {

@@ -17,6 +17,7 @@
  */
 import * as wasm from "../../asm/build/core.wasm";
 import {
+  addOptionsOk,
   checkAddOptions,
   checkCount,
   checkGiveBack,
@@ -244,9 +245,10 @@ class WasmCore implements SchedulerCore {
       if (r < 0) throw this.#error("add task", r);
       return r as TaskId;
     }
-    checkAddOptions(priority, limits, nLimits);
+    if (!addOptionsOk(priority, limits, nLimits)) checkAddOptions(priority, limits, nLimits);
     if (n + nLimits > this.#inCap) this.#reserve("add task", n + nLimits);
-    const m = this.#b.mem();
+    let m = this.#b.heap;
+    if (m.length === 0) m = this.#b.mem();
     const base = this.#in;
     for (let i = 0; i < n; i++) m[base + i] = deps[i] as number;
     for (let i = 0; i < nLimits; i++) m[base + n + i] = limits![i] as number;
