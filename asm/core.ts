@@ -85,8 +85,8 @@ const MAX_TASK_LIMITS: i32 = 8;
 const MAX_CAPACITY: i32 = 1 << 30;
 const CONCURRENCY: i32 = 0;
 const RATE: i32 = 1;
-/** Ends a task's list of limits (when it has fewer than MAX_TASK_LIMITS). */
-const NO_LIMIT: i32 = 0xffff;
+/** Ends a task's list of limits (stored as limit id + 1) when it has fewer than MAX_TASK_LIMITS. */
+const NO_LIMIT: i32 = 0;
 /** L_NEXT of a limit that is not on the wake list. */
 const NOT_WOKEN: i32 = -2;
 
@@ -105,11 +105,11 @@ const NOT_WOKEN: i32 = -2;
 // regions:
 //
 //  header (i32 fields, one f64; the host reads the offsets from the exported H_* globals)
-//  ┌────────┬────────┬──────────┬──────────┬─────────┬─────────┬─ ─ ─ ─┬──────────┬─────────┬─ ─ ─
-//  │ IN_PTR │ IN_CAP │ RDY_PTR  │ RDY_LEN  │ RDY_CAP │ FAIL_PTR│  ...  │ ADM_PTR  │ ADM_LEN │ ...
-//  └───┬────┴────────┴────┬─────┴──────────┴─────────┴────┬────┴─ ─ ─ ─┴────┬─────┴─────────┴─ ─ ─
-//      ▼                  ▼                               ▼                 ▼
-//   input: i32[IN_CAP]  ready: id[]     failed / cancelled: (id, cause)[]  admitted: id[]
+//  ┌────────┬────────┬─────────┬─────────┬──────────┬──────────┬─────────┬─────────┬─────────┬─────────┬─ ─ ─
+//  │ IN_PTR │ IN_CAP │ RDY_PTR │ RDY_LEN │ FAIL_PTR │ FAIL_LEN │ CANC_PTR│ CANC_LEN│ ADM_PTR │ ADM_LEN │ ...
+//  └───┬────┴────────┴────┬────┴─────────┴────┬─────┴──────────┴────┬────┴─────────┴────┬────┴─────────┴─ ─ ─
+//      ▼                  ▼                   ▼                     ▼                   ▼
+//   input: i32[IN_CAP]  ready: id[]   failed: (id, cause)[]  cancelled: (id, cause)[]  admitted: id[]
 //
 //  slots: 16 bytes per slot, indexed by the id's low SLOT_BITS bits
 //  ┌──────────────────┬────────────────────────────┬───────────┬───────────┐
@@ -118,12 +118,17 @@ const NOT_WOKEN: i32 = -2;
 //    the id of the current (or next) occupant; a mismatch means stale/unknown
 //    state word: pending << 3 | WAITING, HELD | limit << 4, or a bare state
 //
-//  aux: 32 bytes per slot, same index (written when the task is added)
-//  ┌───────────────┬───────────────┬───────────────────────────────────────┐
-//  │ priority f64  │ sequence f64  │ limit ids u16[8] (NO_LIMIT ends them) │
-//  └───────────────┴───────────────┴───────────────────────────────────────┘
-//    sequence = creation order in this context; (priority desc, sequence asc)
-//    is the order of every sorted list and queue
+//  seqs: f64 per slot, same index: the task's sequence number (its creation
+//  order in this context), written when it is added
+//
+//  prios: f64 per slot, same index: the task's priority
+//  lims: 16 bytes per slot, same index: its limits as u16 (limit id + 1),
+//  0 ends them (when it has fewer than MAX_TASK_LIMITS)
+//    Both are kept clean: a slot whose task has priority 0 and no limit holds
+//    0 there, so a task added with neither writes nothing to them (release
+//    clears what a task wrote; reset clears the slots used when any was
+//    written). (priority desc, sequence asc) is the order of every sorted
+//    list and queue.
 //
 //  edges: 8 bytes each; a slot's dependents form a singly linked list in the
 //  order they were added; free edges form one more list (EDGE_FREE)
@@ -144,7 +149,7 @@ const NOT_WOKEN: i32 = -2;
 //  waiter that sorts after the key of the id last appended to the run
 //  (`last`) is appended to it (O(1): tasks arriving in creation order with one
 //  priority never touch the heap), any other goes to the heap; the head is
-//  the better of the two heads (a run id's key is read from its aux record,
+//  the better of the two heads (a run id's key is read from prios and seqs,
 //  once the id is known not to be stale). Entries of tasks that left the
 //  queue otherwise (complete, cancel) stay behind as stale and are skipped;
 //  the queue is compacted when they are over half of it (and at least
@@ -158,51 +163,56 @@ const NOT_WOKEN: i32 = -2;
 //
 //  scratch: 2 x n sort records, grown to the largest list sorted so far
 
+// The fields the host reads come first (leave() writes them after every
+// call: 88 bytes, two cache lines), then the context's own.
 export const H_IN_PTR: i32 = 0;
 export const H_IN_CAP: i32 = 4;
 export const H_READY_PTR: i32 = 8;
 export const H_READY_LEN: i32 = 12;
-export const H_READY_CAP: i32 = 16;
-export const H_FAILED_PTR: i32 = 20;
-export const H_FAILED_LEN: i32 = 24;
-export const H_FAILED_CAP: i32 = 28;
-export const H_CANCELLED_PTR: i32 = 32;
-export const H_CANCELLED_LEN: i32 = 36;
-export const H_CANCELLED_CAP: i32 = 40;
-export const H_ERR_INDEX: i32 = 44;
-export const H_ERR_VALUE: i32 = 48;
-export const H_WAITING: i32 = 52;
-export const H_READY: i32 = 56;
-export const H_DONE: i32 = 60;
-export const H_FAILED: i32 = 64;
-export const H_CANCELLED: i32 = 68;
-export const H_LIVE: i32 = 72;
-export const H_SLOT_CAP: i32 = 76;
-export const H_BYTES: i32 = 80;
-const H_SLOT_TOP: i32 = 84;
-const H_SLOTS: i32 = 88;
-const H_RETIRED: i32 = 92;
-const H_RING: i32 = 96;
-const H_RING_HEAD: i32 = 100;
-const H_RING_COUNT: i32 = 104;
-const H_EDGES: i32 = 108;
-const H_EDGE_CAP: i32 = 112;
-const H_EDGE_TOP: i32 = 116;
-const H_EDGE_FREE: i32 = 120;
-const H_EDGE_FREE_COUNT: i32 = 124;
-const H_BROKEN: i32 = 128;
-export const H_ADMITTED_PTR: i32 = 132;
-export const H_ADMITTED_LEN: i32 = 136;
-const H_ADMITTED_CAP: i32 = 140;
-export const H_HELD: i32 = 144;
-export const H_ADMITTED: i32 = 148;
-const H_AUX: i32 = 152;
+export const H_FAILED_PTR: i32 = 16;
+export const H_FAILED_LEN: i32 = 20;
+export const H_CANCELLED_PTR: i32 = 24;
+export const H_CANCELLED_LEN: i32 = 28;
+export const H_ADMITTED_PTR: i32 = 32;
+export const H_ADMITTED_LEN: i32 = 36;
+export const H_ERR_INDEX: i32 = 40;
+export const H_ERR_VALUE: i32 = 44;
+export const H_WAITING: i32 = 48;
+export const H_READY: i32 = 52;
+export const H_HELD: i32 = 56;
+export const H_ADMITTED: i32 = 60;
+export const H_DONE: i32 = 64;
+export const H_FAILED: i32 = 68;
+export const H_CANCELLED: i32 = 72;
+export const H_LIVE: i32 = 76;
+export const H_SLOT_CAP: i32 = 80;
+export const H_BYTES: i32 = 84;
+const H_READY_CAP: i32 = 88;
+const H_FAILED_CAP: i32 = 92;
+const H_CANCELLED_CAP: i32 = 96;
+const H_ADMITTED_CAP: i32 = 100;
+const H_SLOT_TOP: i32 = 104;
+const H_SLOTS: i32 = 108;
+const H_RETIRED: i32 = 112;
+const H_RING: i32 = 116;
+const H_RING_HEAD: i32 = 120;
+const H_RING_COUNT: i32 = 124;
+const H_EDGES: i32 = 128;
+const H_EDGE_CAP: i32 = 132;
+const H_EDGE_TOP: i32 = 136;
+const H_EDGE_FREE: i32 = 140;
+const H_EDGE_FREE_COUNT: i32 = 144;
+const H_BROKEN: i32 = 148;
+const H_SEQS: i32 = 152;
 const H_LIMITS: i32 = 156;
 const H_LIMIT_CAP: i32 = 160;
 const H_PRIO_LIVE: i32 = 164;
 const H_SEQ: i32 = 168; // f64
 const H_SCRATCH: i32 = 176;
 const H_SCRATCH_BYTES: i32 = 180;
+const H_PRIOS: i32 = 184;
+const H_LIMS: i32 = 188;
+const H_DIRTY: i32 = 192;
 const HEADER_CLASS: i32 = 8; // 256-byte header block
 
 // Limit record fields.
@@ -293,13 +303,8 @@ let failCap: i32 = 0;
 let cancPtr: usize = 0;
 let cancLen: i32 = 0;
 let cancCap: i32 = 0;
-let admPtr: usize = 0;
-let admLen: i32 = 0;
-let admCap: i32 = 0;
 let nWaiting: i32 = 0;
 let nReady: i32 = 0;
-let nHeld: i32 = 0;
-let nAdmitted: i32 = 0;
 let nDone: i32 = 0;
 let nFailed: i32 = 0;
 let nCancelled: i32 = 0;
@@ -308,7 +313,11 @@ let slotCap: i32 = 0;
 let bytesHeld: i32 = 0;
 let slotTop: i32 = 0;
 let slots: usize = 0;
-let aux: usize = 0;
+let seqs: usize = 0;
+let prios: usize = 0;
+let lims: usize = 0;
+/** Whether a task with a priority or limits was added since the last reset. */
+let dirty: i32 = 0;
 let nRetired: i32 = 0;
 let ring: usize = 0;
 let ringHead: i32 = 0;
@@ -333,7 +342,10 @@ let scratchBytes: i32 = 0;
 let wakeHead: i32 = -1;
 let wakeTail: i32 = -1;
 
-// The globals above are the working copy of context C. Between calls, the
+// The globals above are the working copy of context C. (The admitted list
+// and the HELD and ADMITTED counts have none: they are read and written in
+// C's header where they are used, so that calls that do not touch limits
+// pay nothing for them.) Between calls, the
 // fields the host reads (H_* exports) are kept up to date in C's header by
 // leave(), which every call that changes them ends with; the rest are written
 // back only when another context is entered (saveAll(), which must not write
@@ -346,7 +358,6 @@ function enter(ctx: usize): void {
   rdyLen = load<i32>(ctx, H_READY_LEN);
   failLen = load<i32>(ctx, H_FAILED_LEN);
   cancLen = load<i32>(ctx, H_CANCELLED_LEN);
-  admLen = load<i32>(ctx, H_ADMITTED_LEN);
 }
 
 function switchTo(ctx: usize): void {
@@ -360,12 +371,8 @@ function switchTo(ctx: usize): void {
   failCap = load<i32>(ctx, H_FAILED_CAP);
   cancPtr = load<usize>(ctx, H_CANCELLED_PTR);
   cancCap = load<i32>(ctx, H_CANCELLED_CAP);
-  admPtr = load<usize>(ctx, H_ADMITTED_PTR);
-  admCap = load<i32>(ctx, H_ADMITTED_CAP);
   nWaiting = load<i32>(ctx, H_WAITING);
   nReady = load<i32>(ctx, H_READY);
-  nHeld = load<i32>(ctx, H_HELD);
-  nAdmitted = load<i32>(ctx, H_ADMITTED);
   nDone = load<i32>(ctx, H_DONE);
   nFailed = load<i32>(ctx, H_FAILED);
   nCancelled = load<i32>(ctx, H_CANCELLED);
@@ -374,7 +381,10 @@ function switchTo(ctx: usize): void {
   bytesHeld = load<i32>(ctx, H_BYTES);
   slotTop = load<i32>(ctx, H_SLOT_TOP);
   slots = load<usize>(ctx, H_SLOTS);
-  aux = load<usize>(ctx, H_AUX);
+  seqs = load<usize>(ctx, H_SEQS);
+  prios = load<usize>(ctx, H_PRIOS);
+  lims = load<usize>(ctx, H_LIMS);
+  dirty = load<i32>(ctx, H_DIRTY);
   nRetired = load<i32>(ctx, H_RETIRED);
   ring = load<usize>(ctx, H_RING);
   ringHead = load<i32>(ctx, H_RING_HEAD);
@@ -404,12 +414,8 @@ function leave(): void {
   store<i32>(ctx, failLen, H_FAILED_LEN);
   store<usize>(ctx, cancPtr, H_CANCELLED_PTR);
   store<i32>(ctx, cancLen, H_CANCELLED_LEN);
-  store<usize>(ctx, admPtr, H_ADMITTED_PTR);
-  store<i32>(ctx, admLen, H_ADMITTED_LEN);
   store<i32>(ctx, nWaiting, H_WAITING);
   store<i32>(ctx, nReady, H_READY);
-  store<i32>(ctx, nHeld, H_HELD);
-  store<i32>(ctx, nAdmitted, H_ADMITTED);
   store<i32>(ctx, nDone, H_DONE);
   store<i32>(ctx, nFailed, H_FAILED);
   store<i32>(ctx, nCancelled, H_CANCELLED);
@@ -424,10 +430,12 @@ function saveAll(): void {
   store<i32>(ctx, rdyCap, H_READY_CAP);
   store<i32>(ctx, failCap, H_FAILED_CAP);
   store<i32>(ctx, cancCap, H_CANCELLED_CAP);
-  store<i32>(ctx, admCap, H_ADMITTED_CAP);
   store<i32>(ctx, slotTop, H_SLOT_TOP);
   store<usize>(ctx, slots, H_SLOTS);
-  store<usize>(ctx, aux, H_AUX);
+  store<usize>(ctx, seqs, H_SEQS);
+  store<usize>(ctx, prios, H_PRIOS);
+  store<usize>(ctx, lims, H_LIMS);
+  store<i32>(ctx, dirty, H_DIRTY);
   store<i32>(ctx, nRetired, H_RETIRED);
   store<usize>(ctx, ring, H_RING);
   store<i32>(ctx, ringHead, H_RING_HEAD);
@@ -476,8 +484,24 @@ function rec(id: i32): usize {
   return slots + (<usize> (id & SLOT_MASK) << 4);
 }
 
-function auxOf(id: i32): usize {
-  return aux + (<usize> (id & SLOT_MASK) << 5);
+function seqOf(id: i32): f64 {
+  return load<f64>(seqs + (<usize> (id & SLOT_MASK) << 3));
+}
+
+function prioOf(id: i32): f64 {
+  return load<f64>(prios + (<usize> (id & SLOT_MASK) << 3));
+}
+
+/** The address of the limits (u16, limit id + 1, 0 ends them) of the task `id`. */
+function limsOf(id: i32): usize {
+  return lims + (<usize> (id & SLOT_MASK) << 4);
+}
+
+/** Whether task `x` comes before task `y`: (priority desc, seq asc). */
+function taskBefore(x: i32, y: i32): bool {
+  const px = prioOf(x);
+  const py = prioOf(y);
+  return px > py || (px == py && seqOf(x) < seqOf(y));
 }
 
 /** OK when `id` names a live task, else UNKNOWN_ID or STALE_ID. */
@@ -510,30 +534,39 @@ function ensureSlots(k: i32): i32 {
   while (need * 2 > <i64> cap && cap < MAX_SLOTS) cap <<= 1;
   if (cap == slotCap) return OK;
   const ns = allocBlock(classOf(cap, 4));
-  if (ns == 0) return OOM;
-  const na = allocBlock(classOf(cap, 5));
-  if (na == 0) {
-    freeBlock(ns, classOf(cap, 4));
-    return OOM;
-  }
+  const nq = allocBlock(classOf(cap, 3));
+  const np = allocBlock(classOf(cap, 3));
+  const nl = allocBlock(classOf(cap, 4));
   const nr = allocBlock(classOf(cap, 2));
-  if (nr == 0) {
-    freeBlock(ns, classOf(cap, 4));
-    freeBlock(na, classOf(cap, 5));
+  if (ns == 0 || nq == 0 || np == 0 || nl == 0 || nr == 0) {
+    if (ns != 0) freeBlock(ns, classOf(cap, 4));
+    if (nq != 0) freeBlock(nq, classOf(cap, 3));
+    if (np != 0) freeBlock(np, classOf(cap, 3));
+    if (nl != 0) freeBlock(nl, classOf(cap, 4));
+    if (nr != 0) freeBlock(nr, classOf(cap, 2));
     return OOM;
   }
   memory.copy(ns, slots, <usize> slotTop << 4);
-  memory.copy(na, aux, <usize> slotTop << 5);
+  memory.copy(nq, seqs, <usize> slotTop << 3);
+  // prios and lims: copied, the rest clean (a reused block holds anything)
+  memory.copy(np, prios, <usize> slotTop << 3);
+  memory.fill(np + (<usize> slotTop << 3), 0, <usize> (cap - slotTop) << 3);
+  memory.copy(nl, lims, <usize> slotTop << 4);
+  memory.fill(nl + (<usize> slotTop << 4), 0, <usize> (cap - slotTop) << 4);
   const mask = slotCap - 1;
   for (let i = 0; i < ringCount; i++) {
     store<i32>(nr + (<usize> i << 2), load<i32>(ring + (<usize> ((ringHead + i) & mask) << 2)));
   }
   freeBlock(slots, classOf(slotCap, 4));
-  freeBlock(aux, classOf(slotCap, 5));
+  freeBlock(seqs, classOf(slotCap, 3));
+  freeBlock(prios, classOf(slotCap, 3));
+  freeBlock(lims, classOf(slotCap, 4));
   freeBlock(ring, classOf(slotCap, 2));
   bytesHeld += (cap - slotCap) * 52;
   slots = ns;
-  aux = na;
+  seqs = nq;
+  prios = np;
+  lims = nl;
   ring = nr;
   ringHead = 0;
   slotCap = cap;
@@ -618,17 +651,36 @@ function pushReady(id: i32): void {
 }
 
 function pushAdmitted(id: i32): void {
-  if (admLen >= admCap) {
-    const np = growList(admPtr, admLen, admCap);
+  const len = load<i32>(C, H_ADMITTED_LEN);
+  let ptr = load<usize>(C, H_ADMITTED_PTR);
+  const cap = load<i32>(C, H_ADMITTED_CAP);
+  if (len >= cap) {
+    const np = growList(ptr, len, cap);
     if (np == 0) {
       breakContext();
       return;
     }
-    admPtr = np;
-    admCap <<= 1;
+    ptr = np;
+    store<usize>(C, np, H_ADMITTED_PTR);
+    store<i32>(C, cap << 1, H_ADMITTED_CAP);
   }
-  store<i32>(admPtr + (<usize> admLen << 2), id);
-  admLen++;
+  store<i32>(ptr + (<usize> len << 2), id);
+  store<i32>(C, len + 1, H_ADMITTED_LEN);
+}
+
+/** Adds `d` to the count of HELD tasks. */
+function addHeld(d: i32): void {
+  store<i32>(C, load<i32>(C, H_HELD) + d, H_HELD);
+}
+
+/** Adds `d` to the count of ADMITTED tasks. */
+function addAdmitted(d: i32): void {
+  store<i32>(C, load<i32>(C, H_ADMITTED) + d, H_ADMITTED);
+}
+
+/** The length of the admitted list. */
+function admittedLen(): i32 {
+  return load<i32>(C, H_ADMITTED_LEN);
 }
 
 function pushFailed(id: i32, cause: i32): void {
@@ -729,11 +781,11 @@ function merge(src: usize, dst: usize, lo: i32, mid: i32, hi: i32): void {
  */
 function sortIds(p: usize, n: i32): i32 {
   if (n < 2) return OK;
-  let a = auxOf(load<i32>(p));
+  let a = load<i32>(p);
   let i = 1;
   for (; i < n; i++) {
-    const b = auxOf(load<i32>(p + (<usize> i << 2)));
-    if (before(b, a)) break;
+    const b = load<i32>(p + (<usize> i << 2));
+    if (taskBefore(b, a)) break;
     a = b;
   }
   if (i == n) return OK;
@@ -743,10 +795,9 @@ function sortIds(p: usize, n: i32): i32 {
   let dst = scratch + <usize> n * SORT_REC;
   for (let k = 0; k < n; k++) {
     const id = load<i32>(p + (<usize> k << 2));
-    const x = auxOf(id);
     const r = src + <usize> k * SORT_REC;
-    store<i64>(r, load<i64>(x));
-    store<i64>(r, load<i64>(x, 8), 8);
+    store<f64>(r, prioOf(id));
+    store<f64>(r, seqOf(id), 8);
     store<i32>(r, id, 16);
   }
   for (let lo = 0; lo < n; lo += SORT_RUN) {
@@ -825,22 +876,22 @@ function ensureLimits(n: i32): i32 {
   return OK;
 }
 
-/** The first limit of the task whose aux record is `a` that has no free unit, or -1. */
+/** The first limit of the task whose limits are at `a` that has no free unit, or -1. */
 function lacking(a: usize): i32 {
   for (let j = 0; j < MAX_TASK_LIMITS; j++) {
-    const l = <i32> load<u16>(a + 16 + (<usize> j << 1));
-    if (l == NO_LIMIT) return -1;
+    const l = <i32> load<u16>(a + (<usize> j << 1)) - 1;
+    if (l < 0) return -1;
     const lp = limitRec(l);
     if (load<i32>(lp, L_USED) >= load<i32>(lp, L_CAP)) return l;
   }
   return -1;
 }
 
-/** Takes one unit of each limit of the task whose aux record is `a`. */
+/** Takes one unit of each limit of the task whose limits are at `a`. */
 function take(a: usize): void {
   for (let j = 0; j < MAX_TASK_LIMITS; j++) {
-    const l = <i32> load<u16>(a + 16 + (<usize> j << 1));
-    if (l == NO_LIMIT) return;
+    const l = <i32> load<u16>(a + (<usize> j << 1)) - 1;
+    if (l < 0) return;
     const lp = limitRec(l);
     store<i32>(lp, load<i32>(lp, L_USED) + 1, L_USED);
   }
@@ -856,11 +907,11 @@ function wake(l: i32): void {
   wakeTail = l;
 }
 
-/** Gives back the CONCURRENCY units of the task whose aux record is `a`. */
+/** Gives back the CONCURRENCY units of the task whose limits are at `a`. */
 function giveBackUnits(a: usize): void {
   for (let j = 0; j < MAX_TASK_LIMITS; j++) {
-    const l = <i32> load<u16>(a + 16 + (<usize> j << 1));
-    if (l == NO_LIMIT) return;
+    const l = <i32> load<u16>(a + (<usize> j << 1)) - 1;
+    if (l < 0) return;
     const lp = limitRec(l);
     if (load<i32>(lp, L_KIND) != CONCURRENCY) continue;
     store<i32>(lp, load<i32>(lp, L_USED) - 1, L_USED);
@@ -932,16 +983,17 @@ function siftDown(heap: usize, len: i32, i: i32, xp: f64, xs: f64, xid: i32): vo
 }
 
 /**
- * Queues the task `id` (aux record `a`) on limit `l`, which has no free unit:
- * appended to the run when it sorts after the last id appended there (whose
- * key the limit record keeps), else pushed on the heap.
+ * Queues the task `id` on limit `l`, which has no free unit: appended to the
+ * run when it sorts after the last id appended there (whose key the limit
+ * record keeps), else pushed on the heap.
  */
-function enqueue(l: i32, id: i32, a: usize): void {
+function enqueue(l: i32, id: i32): void {
   const lp = limitRec(l);
-  const xp = load<f64>(a);
-  const xs = load<f64>(a, 8);
+  const xp = prioOf(id);
+  const xs = seqOf(id);
   const rl = load<i32>(lp, L_RUN_LEN);
-  if (rl == 0 || before(lp + L_LAST, a)) {
+  const lastP = load<f64>(lp, L_LAST);
+  if (rl == 0 || lastP > xp || (lastP == xp && load<f64>(lp, L_LAST + 8) < xs)) {
     if (rl == load<i32>(lp, L_RUN_CAP) && !growRun(lp)) {
       breakContext();
       return;
@@ -1058,13 +1110,20 @@ function serve(l: i32): void {
   let rl = load<i32>(lp, L_RUN_LEN);
   while (broken == 0 && load<i32>(lp, L_USED) < load<i32>(lp, L_CAP)) {
     // the head: the run's first id or the heap's top, whichever sorts first;
-    // a run id's key is its aux record's once it is known not to be stale
+    // a run id's key is read from prios and seqs once it is known not to be stale
     const hl = load<i32>(lp, L_HEAP_LEN);
     let id: i32 = -1;
     if (rl != 0) {
       id = load<i32>(run + (<usize> head << 2));
       const valid = queued(id, tag);
-      if (!valid || hl == 0 || before(auxOf(id), load<usize>(lp, L_HEAP))) {
+      let fromRun = !valid || hl == 0;
+      if (!fromRun) {
+        const top = load<usize>(lp, L_HEAP);
+        const p = prioOf(id);
+        const tp = load<f64>(top);
+        fromRun = p > tp || (p == tp && seqOf(id) < load<f64>(top, 8));
+      }
+      if (fromRun) {
         head = (head + 1) & mask;
         rl--;
         if (!valid) {
@@ -1083,17 +1142,17 @@ function serve(l: i32): void {
       store<i32>(lp, load<i32>(lp, L_STALE) - 1, L_STALE);
       continue;
     }
-    const a = auxOf(id);
+    const a = limsOf(id);
     const m = lacking(a);
     if (m < 0) {
       take(a);
       store<i32>(rec(id), ADMITTED, 4);
-      nHeld--;
-      nAdmitted++;
+      addHeld(-1);
+      addAdmitted(1);
       pushAdmitted(id);
     } else {
       store<i32>(rec(id), HELD | (m << HELD_SHIFT), 4);
-      enqueue(m, id, a);
+      enqueue(m, id);
     }
   }
   store<i32>(lp, head, L_RUN_HEAD);
@@ -1117,19 +1176,19 @@ function serveWoken(): void {
  * has one (or it has none), else HELD on the first limit that lacks one.
  */
 function admitOne(id: i32): void {
-  const a = auxOf(id);
+  const a = limsOf(id);
   const r = rec(id);
   nReady--;
   const m = lacking(a);
   if (m < 0) {
     take(a);
     store<i32>(r, ADMITTED, 4);
-    nAdmitted++;
+    addAdmitted(1);
     pushAdmitted(id);
   } else {
     store<i32>(r, HELD | (m << HELD_SHIFT), 4);
-    nHeld++;
-    enqueue(m, id, a);
+    addHeld(1);
+    enqueue(m, id);
   }
 }
 
@@ -1247,11 +1306,11 @@ function dropClaims(id: i32, sc: i32): void {
   if (st == READY) {
     nReady--;
   } else if (st == HELD) {
-    nHeld--;
+    addHeld(-1);
     unqueue(sc >>> HELD_SHIFT);
   } else {
-    nAdmitted--;
-    giveBackUnits(auxOf(id));
+    addAdmitted(-1);
+    giveBackUnits(limsOf(id));
   }
 }
 
@@ -1260,8 +1319,8 @@ function finish(id: i32, outcome: i32): void {
   const r = rec(id);
   const sc = load<i32>(r, 4);
   store<i32>(r, outcome, 4);
-  if (sc != READY) dropClaims(id, sc);
-  else nReady--;
+  if ((sc & ~MARK) == READY) nReady--;
+  else dropClaims(id, sc);
   if (outcome == DONE) {
     nDone++;
     propagateDone(r);
@@ -1284,24 +1343,36 @@ function finish(id: i32, outcome: i32): void {
 
 /**
  * Sets up the new task `id` whose `n` dependencies start at `deps`; a
- * dependency `v < 0` is the id at `local[-v - 1]` (addBatch). Its priority and
- * its `nl` limits (at `lims`) go to its aux record with the next sequence
- * number. The first dependency that is FAILED or CANCELLED makes the task
+ * dependency `v < 0` is the id at `local[-v - 1]` (addBatch). It gets the
+ * next sequence number; its priority and its `nl` limits (at `limIds`) are
+ * written when it has either. The first dependency that is FAILED or CANCELLED makes the task
  * final at once; edges already added for it stay behind and are skipped when
  * walked (the task is final). Otherwise the task waits for the dependencies
  * not DONE yet.
  */
-function place(id: i32, deps: usize, n: i32, local: usize, prio: f64, lims: usize, nl: i32): void {
+function place(
+  id: i32,
+  deps: usize,
+  n: i32,
+  local: usize,
+  prio: f64,
+  limIds: usize,
+  nl: i32,
+): void {
   const r = rec(id);
-  const a = auxOf(id);
-  store<f64>(a, prio);
-  store<f64>(a, seqNext, 8);
+  store<f64>(seqs + (<usize> (id & SLOT_MASK) << 3), seqNext);
   seqNext += 1;
-  for (let j = 0; j < nl; j++) {
-    store<u16>(a + 16 + (<usize> j << 1), <u16> load<i32>(lims + (<usize> j << 2)));
+  if (prio != 0 || nl != 0) {
+    // (a task with neither finds its slot's priority and limits clean)
+    dirty = 1;
+    store<f64>(prios + (<usize> (id & SLOT_MASK) << 3), prio);
+    const a = limsOf(id);
+    for (let j = 0; j < nl; j++) {
+      store<u16>(a + (<usize> j << 1), <u16> (load<i32>(limIds + (<usize> j << 2)) + 1));
+    }
+    if (nl < MAX_TASK_LIMITS) store<u16>(a + (<usize> nl << 1), <u16> NO_LIMIT);
+    if (prio != 0) nPrio++;
   }
-  if (nl < MAX_TASK_LIMITS) store<u16>(a + 16 + (<usize> nl << 1), <u16> NO_LIMIT);
-  if (prio != 0) nPrio++;
   store<i32>(r, -1, 8);
   store<i32>(r, -1, 12);
   let pending = 0;
@@ -1354,10 +1425,15 @@ export function create(): i32 {
   const d = allocBlock(classOf(INITIAL_OUTPUT, 2));
   const m = allocBlock(classOf(INITIAL_OUTPUT, 2));
   const s = allocBlock(classOf(INITIAL_SLOTS, 4));
-  const x = allocBlock(classOf(INITIAL_SLOTS, 5));
+  const q = allocBlock(classOf(INITIAL_SLOTS, 3));
+  const pr = allocBlock(classOf(INITIAL_SLOTS, 3));
+  const li = allocBlock(classOf(INITIAL_SLOTS, 4));
   const rg = allocBlock(classOf(INITIAL_SLOTS, 2));
   const e = allocBlock(classOf(INITIAL_EDGES, 3));
-  if (a == 0 || b == 0 || c == 0 || d == 0 || m == 0 || s == 0 || x == 0 || rg == 0 || e == 0) {
+  if (
+    a == 0 || b == 0 || c == 0 || d == 0 || m == 0 || s == 0 || q == 0 || pr == 0 || li == 0 ||
+    rg == 0 || e == 0
+  ) {
     // Only possible when memory is exhausted; the blocks stay unused.
     return FULL;
   }
@@ -1372,7 +1448,11 @@ export function create(): i32 {
   store<usize>(ctx, m, H_ADMITTED_PTR);
   store<i32>(ctx, INITIAL_OUTPUT, H_ADMITTED_CAP);
   store<usize>(ctx, s, H_SLOTS);
-  store<usize>(ctx, x, H_AUX);
+  store<usize>(ctx, q, H_SEQS);
+  store<usize>(ctx, pr, H_PRIOS);
+  store<usize>(ctx, li, H_LIMS);
+  memory.fill(pr, 0, <usize> INITIAL_SLOTS << 3);
+  memory.fill(li, 0, <usize> INITIAL_SLOTS << 4);
   store<usize>(ctx, rg, H_RING);
   store<i32>(ctx, INITIAL_SLOTS, H_SLOT_CAP);
   store<usize>(ctx, e, H_EDGES);
@@ -1396,9 +1476,14 @@ export function destroy(ctx: i32): void {
   freeBlock(rdyPtr, classOf(rdyCap, 2));
   freeBlock(failPtr, classOf(failCap, 2));
   freeBlock(cancPtr, classOf(cancCap, 2));
-  freeBlock(admPtr, classOf(admCap, 2));
+  freeBlock(
+    load<usize>(<usize> ctx, H_ADMITTED_PTR),
+    classOf(load<i32>(<usize> ctx, H_ADMITTED_CAP), 2),
+  );
   freeBlock(slots, classOf(slotCap, 4));
-  freeBlock(aux, classOf(slotCap, 5));
+  freeBlock(seqs, classOf(slotCap, 3));
+  freeBlock(prios, classOf(slotCap, 3));
+  freeBlock(lims, classOf(slotCap, 4));
   freeBlock(ring, classOf(slotCap, 2));
   freeBlock(edges, classOf(edgeCap, 3));
   if (scratch != 0) freeBlock(scratch, <i32> ctz<u32>(<u32> scratchBytes));
@@ -1417,14 +1502,20 @@ export function destroy(ctx: i32): void {
 /** Forgets every task and every limit (generations included); keeps the memory it holds. */
 export function reset(ctx: i32): i32 {
   enter(<usize> ctx);
+  if (dirty != 0) {
+    // the slots used since the last reset are those below slotTop: clean them
+    memory.fill(prios, 0, <usize> slotTop << 3);
+    memory.fill(lims, 0, <usize> slotTop << 4);
+    dirty = 0;
+  }
   rdyLen = 0;
   failLen = 0;
   cancLen = 0;
-  admLen = 0;
   nWaiting = 0;
   nReady = 0;
-  nHeld = 0;
-  nAdmitted = 0;
+  store<i32>(C, 0, H_ADMITTED_LEN);
+  store<i32>(C, 0, H_HELD);
+  store<i32>(C, 0, H_ADMITTED);
   nDone = 0;
   nFailed = 0;
   nCancelled = 0;
@@ -1505,14 +1596,18 @@ export function add(ctx: i32, n: i32): i32 {
   if (broken != 0) return fail(FULL, OOM_INDEX, 0);
   if (<u32> n > <u32> inCap) return fail(BAD_INPUT, -1, n);
   const deps = inPtr;
-  const st = checkDeps(deps, n);
-  if (st != OK) return st;
+  for (let j = 0; j < n; j++) {
+    const d = load<i32>(deps + (<usize> j << 2));
+    const st = idStatus(d);
+    if (st != OK) return fail(st, j, d);
+  }
   let s = ensureSlots(1);
   if (s == OK) s = ensureEdges(n);
   if (s != OK) return refuse(s, 1);
   const id = allocSlot();
   place(id, deps, n, 0, 0, 0, 0);
-  return done(id);
+  leave();
+  return broken != 0 ? fail(FULL, OOM_INDEX, 0) : id;
 }
 
 /**
@@ -1639,8 +1734,8 @@ export function complete(ctx: i32, count: i32): i32 {
   for (let i = 0; i < count && broken == 0; i++) {
     finish(load<i32>(ids + (<usize> i << 2)), load<i32>(outs + (<usize> i << 2)));
   }
-  serveWoken();
-  sortReady(from);
+  if (wakeHead >= 0) serveWoken();
+  if (nPrio != 0) sortReady(from);
   return done(OK);
 }
 
@@ -1653,8 +1748,8 @@ export function completeOne(ctx: i32, id: i32, outcome: i32): i32 {
   if (outcome < DONE || outcome > CANCELLED) return fail(BAD_OUTCOME, 0, outcome);
   const from = rdyLen;
   finish(id, outcome);
-  serveWoken();
-  sortReady(from);
+  if (wakeHead >= 0) serveWoken();
+  if (nPrio != 0) sortReady(from);
   return done(OK);
 }
 
@@ -1685,7 +1780,7 @@ export function cancel(ctx: i32, count: i32): i32 {
     pushCancelled(id, -1);
     spread(q, CANCELLED);
   }
-  serveWoken();
+  if (wakeHead >= 0) serveWoken();
   return done(n);
 }
 
@@ -1719,7 +1814,15 @@ export function release(ctx: i32, count: i32): i32 {
     else if (st == FAILED) nFailed--;
     else nCancelled--;
     nLive--;
-    if (nPrio != 0 && load<f64>(auxOf(id)) != 0) nPrio--;
+    // leave the slot's priority and limits clean for its next task
+    if (nPrio != 0) {
+      const pp = prios + (<usize> (id & SLOT_MASK) << 3);
+      if (load<f64>(pp) != 0) {
+        nPrio--;
+        store<f64>(pp, 0);
+      }
+    }
+    if (limitCap != 0) store<u16>(limsOf(id), <u16> NO_LIMIT);
     if ((id >>> SLOT_BITS) == GEN_MAX) {
       store<i32>(r, RETIRED, 4);
       nRetired++;
@@ -1767,9 +1870,9 @@ export function admit(ctx: i32, count: i32): i32 {
     unmark(ids, count);
     return refuse(s, count);
   }
-  const from = admLen;
+  const from = admittedLen();
   for (let i = 0; i < count && broken == 0; i++) admitOne(load<i32>(ids + (<usize> i << 2)));
-  return done(admLen - from);
+  return done(admittedLen() - from);
 }
 
 /**
@@ -1790,10 +1893,10 @@ export function setLimit(ctx: i32, l: i32, capacity: i32, kind: i32): i32 {
   const lp = limitRec(l);
   store<i32>(lp, capacity, L_CAP);
   store<i32>(lp, kind, L_KIND);
-  const from = admLen;
+  const from = admittedLen();
   if (load<i32>(lp, L_USED) < capacity) wake(l);
   serveWoken();
-  return done(admLen - from);
+  return done(admittedLen() - from);
 }
 
 /**
@@ -1807,13 +1910,13 @@ export function giveBack(ctx: i32, l: i32, n: i32): i32 {
   const lp = limitRec(l);
   if (load<i32>(lp, L_KIND) != RATE) return fail(NOT_RATE, -1, l);
   if (n < 0 || n > load<i32>(lp, L_USED)) return fail(BAD_GIVEBACK, -1, n);
-  const from = admLen;
+  const from = admittedLen();
   if (n != 0) {
     store<i32>(lp, load<i32>(lp, L_USED) - n, L_USED);
     wake(l);
     serveWoken();
   }
-  return done(admLen - from);
+  return done(admittedLen() - from);
 }
 
 /** The capacity, units taken and kind of limit `l` in the input's first three entries. */

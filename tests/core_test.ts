@@ -669,6 +669,44 @@ for (const kind of KINDS) {
     assertEquals(order, [a2, c, b]);
   });
 
+  Deno.test(`${kind}: add() gives a plain task no priority or limit left by its slot`, () => {
+    const core = createCore(kind);
+    const mask = (1 << SLOT_BITS) - 1;
+    core.setLimit(0, 1, CONCURRENCY);
+    const holder = core.add([], 0, 0, [0]);
+    core.admit(1, [holder]);
+    // a task with a priority and a limit ends and is released
+    const old = core.add([], 0, 9, [0]);
+    core.completeOne(old, Outcome.CANCELLED);
+    core.release(1, [old]);
+    let reused = -1;
+    for (;;) {
+      const x = core.add([]);
+      if ((x & mask) === (old & mask)) {
+        reused = x;
+        break;
+      }
+      core.cancel(1, [x]);
+      core.release(1, [x]);
+    }
+    const other = core.add([], 0, 1);
+    core.clearOutputs();
+    // plain: admitted at once although limit 0 is full, and sorted as priority 0
+    assertEquals(core.admit(2, [reused, other]), 2);
+    assertEquals([...core.admitted()], [other, reused]);
+    assertEquals(core.limitState(0).taken, 1);
+    // reset() cleans the slots too: slot 0 held `holder`, with a limit
+    core.reset();
+    core.setLimit(0, 1, CONCURRENCY);
+    const plain = [0, 1, 2].map(() => core.add([]));
+    assertEquals(plain[0]! & mask, holder & mask);
+    const a = core.add([], 0, 0, [0]);
+    core.admit(1, [a]);
+    core.clearOutputs();
+    assertEquals(core.admit(3, plain), 3);
+    assertEquals([...core.admitted()], plain);
+  });
+
   Deno.test(`${kind}: takeOutputs() copies and clears the admitted list when given one`, () => {
     const core = createCore(kind);
     core.setLimit(0, 1, CONCURRENCY);

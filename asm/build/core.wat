@@ -7,109 +7,100 @@
  (type $5 (func))
  (type $6 (func (param i32 i32 i32 i32 f64 i32 i32)))
  (type $7 (func (param i32 i32 i32 f64 f64 i32)))
- (type $8 (func (param i32 i32 i32)))
- (type $9 (func (param i32 i32 i32 i32) (result i32)))
- (type $10 (func (result i32)))
- (type $11 (func (param i32 i32 i32 f64) (result i32)))
- (global $asm/core/C (mut i32) (i32.const 0))
- (global $asm/core/bytesHeld (mut i32) (i32.const 0))
- (global $asm/core/heapTop (mut i32) (i32.const 0))
- (global $asm/core/inCap (mut i32) (i32.const 0))
- (global $asm/core/slotCap (mut i32) (i32.const 0))
- (global $asm/core/inPtr (mut i32) (i32.const 0))
- (global $asm/core/rdyLen (mut i32) (i32.const 0))
- (global $asm/core/nWaiting (mut i32) (i32.const 0))
- (global $asm/core/nCancelled (mut i32) (i32.const 0))
- (global $asm/core/admLen (mut i32) (i32.const 0))
- (global $asm/core/nReady (mut i32) (i32.const 0))
- (global $asm/core/nFailed (mut i32) (i32.const 0))
- (global $asm/core/nLive (mut i32) (i32.const 0))
- (global $asm/core/cancLen (mut i32) (i32.const 0))
- (global $asm/core/rdyPtr (mut i32) (i32.const 0))
- (global $asm/core/failLen (mut i32) (i32.const 0))
- (global $asm/core/nHeld (mut i32) (i32.const 0))
- (global $asm/core/nAdmitted (mut i32) (i32.const 0))
- (global $asm/core/failPtr (mut i32) (i32.const 0))
- (global $asm/core/cancPtr (mut i32) (i32.const 0))
- (global $asm/core/nDone (mut i32) (i32.const 0))
- (global $asm/core/admPtr (mut i32) (i32.const 0))
- (global $asm/core/slots (mut i32) (i32.const 0))
- (global $asm/core/broken (mut i32) (i32.const 0))
- (global $asm/core/limits (mut i32) (i32.const 0))
- (global $asm/core/slotTop (mut i32) (i32.const 0))
- (global $asm/core/limitCap (mut i32) (i32.const 0))
- (global $asm/core/aux (mut i32) (i32.const 0))
- (global $asm/core/ringHead (mut i32) (i32.const 0))
- (global $asm/core/ringCount (mut i32) (i32.const 0))
- (global $asm/core/edges (mut i32) (i32.const 0))
- (global $asm/core/rdyCap (mut i32) (i32.const 0))
- (global $asm/core/edgeFreeCount (mut i32) (i32.const 0))
- (global $asm/core/wakeTail (mut i32) (i32.const -1))
- (global $asm/core/ring (mut i32) (i32.const 0))
- (global $asm/core/edgeFree (mut i32) (i32.const 0))
- (global $asm/core/nPrio (mut i32) (i32.const 0))
- (global $asm/core/scratch (mut i32) (i32.const 0))
- (global $asm/core/edgeCap (mut i32) (i32.const 0))
- (global $asm/core/edgeTop (mut i32) (i32.const 0))
- (global $asm/core/failCap (mut i32) (i32.const 0))
- (global $asm/core/cancCap (mut i32) (i32.const 0))
- (global $asm/core/admCap (mut i32) (i32.const 0))
- (global $asm/core/scratchBytes (mut i32) (i32.const 0))
- (global $asm/core/wakeHead (mut i32) (i32.const -1))
- (global $asm/core/nRetired (mut i32) (i32.const 0))
- (global $asm/core/seqNext (mut f64) (f64.const 0))
- (global $asm/core/heapStart (mut i32) (i32.const 0))
+ (type $8 (func (param i32 i32 i32 i32) (result i32)))
+ (type $9 (func (result i32)))
+ (type $10 (func (param i32 i32 i32 f64) (result i32)))
  (global $asm/core/H_IN_PTR i32 (i32.const 0))
  (global $asm/core/H_IN_CAP i32 (i32.const 4))
  (global $asm/core/H_READY_PTR i32 (i32.const 8))
  (global $asm/core/H_READY_LEN i32 (i32.const 12))
- (global $asm/core/H_READY_CAP i32 (i32.const 16))
- (global $asm/core/H_FAILED_PTR i32 (i32.const 20))
- (global $asm/core/H_FAILED_LEN i32 (i32.const 24))
- (global $asm/core/H_FAILED_CAP i32 (i32.const 28))
- (global $asm/core/H_CANCELLED_PTR i32 (i32.const 32))
- (global $asm/core/H_CANCELLED_LEN i32 (i32.const 36))
- (global $asm/core/H_CANCELLED_CAP i32 (i32.const 40))
- (global $asm/core/H_ERR_INDEX i32 (i32.const 44))
- (global $asm/core/H_ERR_VALUE i32 (i32.const 48))
- (global $asm/core/H_WAITING i32 (i32.const 52))
- (global $asm/core/H_READY i32 (i32.const 56))
- (global $asm/core/H_DONE i32 (i32.const 60))
- (global $asm/core/H_FAILED i32 (i32.const 64))
- (global $asm/core/H_CANCELLED i32 (i32.const 68))
- (global $asm/core/H_LIVE i32 (i32.const 72))
- (global $asm/core/H_SLOT_CAP i32 (i32.const 76))
- (global $asm/core/H_BYTES i32 (i32.const 80))
- (global $asm/core/H_ADMITTED_PTR i32 (i32.const 132))
- (global $asm/core/H_ADMITTED_LEN i32 (i32.const 136))
- (global $asm/core/H_HELD i32 (i32.const 144))
- (global $asm/core/H_ADMITTED i32 (i32.const 148))
+ (global $asm/core/H_FAILED_PTR i32 (i32.const 16))
+ (global $asm/core/H_FAILED_LEN i32 (i32.const 20))
+ (global $asm/core/H_CANCELLED_PTR i32 (i32.const 24))
+ (global $asm/core/H_CANCELLED_LEN i32 (i32.const 28))
+ (global $asm/core/H_ADMITTED_PTR i32 (i32.const 32))
+ (global $asm/core/H_ADMITTED_LEN i32 (i32.const 36))
+ (global $asm/core/H_ERR_INDEX i32 (i32.const 40))
+ (global $asm/core/H_ERR_VALUE i32 (i32.const 44))
+ (global $asm/core/H_WAITING i32 (i32.const 48))
+ (global $asm/core/H_READY i32 (i32.const 52))
+ (global $asm/core/H_HELD i32 (i32.const 56))
+ (global $asm/core/H_ADMITTED i32 (i32.const 60))
+ (global $asm/core/H_DONE i32 (i32.const 64))
+ (global $asm/core/H_FAILED i32 (i32.const 68))
+ (global $asm/core/H_CANCELLED i32 (i32.const 72))
+ (global $asm/core/H_LIVE i32 (i32.const 76))
+ (global $asm/core/H_SLOT_CAP i32 (i32.const 80))
+ (global $asm/core/H_BYTES i32 (i32.const 84))
+ (global $asm/core/heapStart (mut i32) (i32.const 0))
+ (global $asm/core/heapTop (mut i32) (i32.const 0))
+ (global $asm/core/C (mut i32) (i32.const 0))
+ (global $asm/core/inPtr (mut i32) (i32.const 0))
+ (global $asm/core/inCap (mut i32) (i32.const 0))
+ (global $asm/core/rdyPtr (mut i32) (i32.const 0))
+ (global $asm/core/rdyLen (mut i32) (i32.const 0))
+ (global $asm/core/rdyCap (mut i32) (i32.const 0))
+ (global $asm/core/failPtr (mut i32) (i32.const 0))
+ (global $asm/core/failLen (mut i32) (i32.const 0))
+ (global $asm/core/failCap (mut i32) (i32.const 0))
+ (global $asm/core/cancPtr (mut i32) (i32.const 0))
+ (global $asm/core/cancLen (mut i32) (i32.const 0))
+ (global $asm/core/cancCap (mut i32) (i32.const 0))
+ (global $asm/core/nWaiting (mut i32) (i32.const 0))
+ (global $asm/core/nReady (mut i32) (i32.const 0))
+ (global $asm/core/nDone (mut i32) (i32.const 0))
+ (global $asm/core/nFailed (mut i32) (i32.const 0))
+ (global $asm/core/nCancelled (mut i32) (i32.const 0))
+ (global $asm/core/nLive (mut i32) (i32.const 0))
+ (global $asm/core/slotCap (mut i32) (i32.const 0))
+ (global $asm/core/bytesHeld (mut i32) (i32.const 0))
+ (global $asm/core/slotTop (mut i32) (i32.const 0))
+ (global $asm/core/slots (mut i32) (i32.const 0))
+ (global $asm/core/seqs (mut i32) (i32.const 0))
+ (global $asm/core/prios (mut i32) (i32.const 0))
+ (global $asm/core/lims (mut i32) (i32.const 0))
+ (global $asm/core/dirty (mut i32) (i32.const 0))
+ (global $asm/core/nRetired (mut i32) (i32.const 0))
+ (global $asm/core/ring (mut i32) (i32.const 0))
+ (global $asm/core/ringHead (mut i32) (i32.const 0))
+ (global $asm/core/ringCount (mut i32) (i32.const 0))
+ (global $asm/core/edges (mut i32) (i32.const 0))
+ (global $asm/core/edgeCap (mut i32) (i32.const 0))
+ (global $asm/core/edgeTop (mut i32) (i32.const 0))
+ (global $asm/core/edgeFree (mut i32) (i32.const 0))
+ (global $asm/core/edgeFreeCount (mut i32) (i32.const 0))
+ (global $asm/core/broken (mut i32) (i32.const 0))
+ (global $asm/core/limits (mut i32) (i32.const 0))
+ (global $asm/core/limitCap (mut i32) (i32.const 0))
+ (global $asm/core/nPrio (mut i32) (i32.const 0))
+ (global $asm/core/seqNext (mut f64) (f64.const 0))
+ (global $asm/core/scratch (mut i32) (i32.const 0))
+ (global $asm/core/scratchBytes (mut i32) (i32.const 0))
+ (global $asm/core/wakeHead (mut i32) (i32.const -1))
+ (global $asm/core/wakeTail (mut i32) (i32.const -1))
  (memory $0 0)
  (export "H_IN_PTR" (global $asm/core/H_IN_PTR))
  (export "H_IN_CAP" (global $asm/core/H_IN_CAP))
  (export "H_READY_PTR" (global $asm/core/H_READY_PTR))
  (export "H_READY_LEN" (global $asm/core/H_READY_LEN))
- (export "H_READY_CAP" (global $asm/core/H_READY_CAP))
  (export "H_FAILED_PTR" (global $asm/core/H_FAILED_PTR))
  (export "H_FAILED_LEN" (global $asm/core/H_FAILED_LEN))
- (export "H_FAILED_CAP" (global $asm/core/H_FAILED_CAP))
  (export "H_CANCELLED_PTR" (global $asm/core/H_CANCELLED_PTR))
  (export "H_CANCELLED_LEN" (global $asm/core/H_CANCELLED_LEN))
- (export "H_CANCELLED_CAP" (global $asm/core/H_CANCELLED_CAP))
+ (export "H_ADMITTED_PTR" (global $asm/core/H_ADMITTED_PTR))
+ (export "H_ADMITTED_LEN" (global $asm/core/H_ADMITTED_LEN))
  (export "H_ERR_INDEX" (global $asm/core/H_ERR_INDEX))
  (export "H_ERR_VALUE" (global $asm/core/H_ERR_VALUE))
  (export "H_WAITING" (global $asm/core/H_WAITING))
  (export "H_READY" (global $asm/core/H_READY))
+ (export "H_HELD" (global $asm/core/H_HELD))
+ (export "H_ADMITTED" (global $asm/core/H_ADMITTED))
  (export "H_DONE" (global $asm/core/H_DONE))
  (export "H_FAILED" (global $asm/core/H_FAILED))
  (export "H_CANCELLED" (global $asm/core/H_CANCELLED))
  (export "H_LIVE" (global $asm/core/H_LIVE))
  (export "H_SLOT_CAP" (global $asm/core/H_SLOT_CAP))
  (export "H_BYTES" (global $asm/core/H_BYTES))
- (export "H_ADMITTED_PTR" (global $asm/core/H_ADMITTED_PTR))
- (export "H_ADMITTED_LEN" (global $asm/core/H_ADMITTED_LEN))
- (export "H_HELD" (global $asm/core/H_HELD))
- (export "H_ADMITTED" (global $asm/core/H_ADMITTED))
  (export "create" (func $asm/core/create))
  (export "destroy" (func $asm/core/destroy))
  (export "reset" (func $asm/core/reset))
@@ -139,55 +130,61 @@
     global.get $asm/core/C
     local.tee $1
     global.get $asm/core/rdyCap
-    i32.store offset=16
-    local.get $1
-    global.get $asm/core/failCap
-    i32.store offset=28
-    local.get $1
-    global.get $asm/core/cancCap
-    i32.store offset=40
-    local.get $1
-    global.get $asm/core/admCap
-    i32.store offset=140
-    local.get $1
-    global.get $asm/core/slotTop
-    i32.store offset=84
-    local.get $1
-    global.get $asm/core/slots
     i32.store offset=88
     local.get $1
-    global.get $asm/core/aux
-    i32.store offset=152
-    local.get $1
-    global.get $asm/core/nRetired
+    global.get $asm/core/failCap
     i32.store offset=92
     local.get $1
-    global.get $asm/core/ring
+    global.get $asm/core/cancCap
     i32.store offset=96
     local.get $1
-    global.get $asm/core/ringHead
-    i32.store offset=100
-    local.get $1
-    global.get $asm/core/ringCount
+    global.get $asm/core/slotTop
     i32.store offset=104
     local.get $1
-    global.get $asm/core/edges
+    global.get $asm/core/slots
     i32.store offset=108
     local.get $1
-    global.get $asm/core/edgeCap
+    global.get $asm/core/seqs
+    i32.store offset=152
+    local.get $1
+    global.get $asm/core/prios
+    i32.store offset=184
+    local.get $1
+    global.get $asm/core/lims
+    i32.store offset=188
+    local.get $1
+    global.get $asm/core/dirty
+    i32.store offset=192
+    local.get $1
+    global.get $asm/core/nRetired
     i32.store offset=112
     local.get $1
-    global.get $asm/core/edgeTop
+    global.get $asm/core/ring
     i32.store offset=116
     local.get $1
-    global.get $asm/core/edgeFree
+    global.get $asm/core/ringHead
     i32.store offset=120
     local.get $1
-    global.get $asm/core/edgeFreeCount
+    global.get $asm/core/ringCount
     i32.store offset=124
     local.get $1
-    global.get $asm/core/broken
+    global.get $asm/core/edges
     i32.store offset=128
+    local.get $1
+    global.get $asm/core/edgeCap
+    i32.store offset=132
+    local.get $1
+    global.get $asm/core/edgeTop
+    i32.store offset=136
+    local.get $1
+    global.get $asm/core/edgeFree
+    i32.store offset=140
+    local.get $1
+    global.get $asm/core/edgeFreeCount
+    i32.store offset=144
+    local.get $1
+    global.get $asm/core/broken
+    i32.store offset=148
     local.get $1
     global.get $asm/core/limits
     i32.store offset=156
@@ -219,94 +216,91 @@
    i32.load offset=8
    global.set $asm/core/rdyPtr
    local.get $0
-   i32.load offset=16
+   i32.load offset=88
    global.set $asm/core/rdyCap
    local.get $0
-   i32.load offset=20
+   i32.load offset=16
    global.set $asm/core/failPtr
    local.get $0
-   i32.load offset=28
+   i32.load offset=92
    global.set $asm/core/failCap
    local.get $0
-   i32.load offset=32
+   i32.load offset=24
    global.set $asm/core/cancPtr
    local.get $0
-   i32.load offset=40
+   i32.load offset=96
    global.set $asm/core/cancCap
    local.get $0
-   i32.load offset=132
-   global.set $asm/core/admPtr
-   local.get $0
-   i32.load offset=140
-   global.set $asm/core/admCap
-   local.get $0
-   i32.load offset=52
+   i32.load offset=48
    global.set $asm/core/nWaiting
    local.get $0
-   i32.load offset=56
+   i32.load offset=52
    global.set $asm/core/nReady
    local.get $0
-   i32.load offset=144
-   global.set $asm/core/nHeld
-   local.get $0
-   i32.load offset=148
-   global.set $asm/core/nAdmitted
-   local.get $0
-   i32.load offset=60
+   i32.load offset=64
    global.set $asm/core/nDone
    local.get $0
-   i32.load offset=64
+   i32.load offset=68
    global.set $asm/core/nFailed
    local.get $0
-   i32.load offset=68
+   i32.load offset=72
    global.set $asm/core/nCancelled
    local.get $0
-   i32.load offset=72
+   i32.load offset=76
    global.set $asm/core/nLive
    local.get $0
-   i32.load offset=76
+   i32.load offset=80
    global.set $asm/core/slotCap
    local.get $0
-   i32.load offset=80
+   i32.load offset=84
    global.set $asm/core/bytesHeld
    local.get $0
-   i32.load offset=84
+   i32.load offset=104
    global.set $asm/core/slotTop
    local.get $0
-   i32.load offset=88
+   i32.load offset=108
    global.set $asm/core/slots
    local.get $0
    i32.load offset=152
-   global.set $asm/core/aux
+   global.set $asm/core/seqs
    local.get $0
-   i32.load offset=92
-   global.set $asm/core/nRetired
+   i32.load offset=184
+   global.set $asm/core/prios
    local.get $0
-   i32.load offset=96
-   global.set $asm/core/ring
+   i32.load offset=188
+   global.set $asm/core/lims
    local.get $0
-   i32.load offset=100
-   global.set $asm/core/ringHead
-   local.get $0
-   i32.load offset=104
-   global.set $asm/core/ringCount
-   local.get $0
-   i32.load offset=108
-   global.set $asm/core/edges
+   i32.load offset=192
+   global.set $asm/core/dirty
    local.get $0
    i32.load offset=112
-   global.set $asm/core/edgeCap
+   global.set $asm/core/nRetired
    local.get $0
    i32.load offset=116
-   global.set $asm/core/edgeTop
+   global.set $asm/core/ring
    local.get $0
    i32.load offset=120
-   global.set $asm/core/edgeFree
+   global.set $asm/core/ringHead
    local.get $0
    i32.load offset=124
-   global.set $asm/core/edgeFreeCount
+   global.set $asm/core/ringCount
    local.get $0
    i32.load offset=128
+   global.set $asm/core/edges
+   local.get $0
+   i32.load offset=132
+   global.set $asm/core/edgeCap
+   local.get $0
+   i32.load offset=136
+   global.set $asm/core/edgeTop
+   local.get $0
+   i32.load offset=140
+   global.set $asm/core/edgeFree
+   local.get $0
+   i32.load offset=144
+   global.set $asm/core/edgeFreeCount
+   local.get $0
+   i32.load offset=148
    global.set $asm/core/broken
    local.get $0
    i32.load offset=156
@@ -331,14 +325,11 @@
   i32.load offset=12
   global.set $asm/core/rdyLen
   local.get $0
-  i32.load offset=24
+  i32.load offset=20
   global.set $asm/core/failLen
   local.get $0
-  i32.load offset=36
+  i32.load offset=28
   global.set $asm/core/cancLen
-  local.get $0
-  i32.load offset=136
-  global.set $asm/core/admLen
  )
  (func $asm/core/done (param $0 i32) (result i32)
   (local $1 i32)
@@ -357,60 +348,48 @@
   i32.store offset=12
   local.get $1
   global.get $asm/core/failPtr
-  i32.store offset=20
+  i32.store offset=16
   local.get $1
   global.get $asm/core/failLen
-  i32.store offset=24
+  i32.store offset=20
   local.get $1
   global.get $asm/core/cancPtr
-  i32.store offset=32
+  i32.store offset=24
   local.get $1
   global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $1
-  global.get $asm/core/admPtr
-  i32.store offset=132
-  local.get $1
-  global.get $asm/core/admLen
-  i32.store offset=136
+  i32.store offset=28
   local.get $1
   global.get $asm/core/nWaiting
-  i32.store offset=52
+  i32.store offset=48
   local.get $1
   global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $1
-  global.get $asm/core/nHeld
-  i32.store offset=144
-  local.get $1
-  global.get $asm/core/nAdmitted
-  i32.store offset=148
+  i32.store offset=52
   local.get $1
   global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $1
-  global.get $asm/core/nFailed
   i32.store offset=64
   local.get $1
-  global.get $asm/core/nCancelled
+  global.get $asm/core/nFailed
   i32.store offset=68
   local.get $1
-  global.get $asm/core/nLive
+  global.get $asm/core/nCancelled
   i32.store offset=72
   local.get $1
-  global.get $asm/core/slotCap
+  global.get $asm/core/nLive
   i32.store offset=76
   local.get $1
-  global.get $asm/core/bytesHeld
+  global.get $asm/core/slotCap
   i32.store offset=80
+  local.get $1
+  global.get $asm/core/bytesHeld
+  i32.store offset=84
   global.get $asm/core/broken
   if (result i32)
    global.get $asm/core/C
    i32.const -2
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    i32.const 0
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -426,52 +405,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -7
   else
    local.get $0
@@ -505,94 +472,13 @@
   i32.const -1
   global.set $asm/core/wakeTail
  )
- (func $asm/core/refuse (param $0 i32) (param $1 i32)
-  local.get $0
-  i32.const -100
-  i32.eq
-  if
-   global.get $asm/core/C
-   i32.const -2
-   i32.store offset=44
-   global.get $asm/core/C
-   i32.const 0
-   i32.store offset=48
-  else
-   global.get $asm/core/C
-   i32.const -1
-   i32.store offset=44
-   global.get $asm/core/C
-   local.get $1
-   i32.store offset=48
-  end
-  global.get $asm/core/C
-  local.tee $0
-  global.get $asm/core/inPtr
-  i32.store
-  local.get $0
-  global.get $asm/core/inCap
-  i32.store offset=4
-  local.get $0
-  global.get $asm/core/rdyPtr
-  i32.store offset=8
-  local.get $0
-  global.get $asm/core/rdyLen
-  i32.store offset=12
-  local.get $0
-  global.get $asm/core/failPtr
-  i32.store offset=20
-  local.get $0
-  global.get $asm/core/failLen
-  i32.store offset=24
-  local.get $0
-  global.get $asm/core/cancPtr
-  i32.store offset=32
-  local.get $0
-  global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/admPtr
-  i32.store offset=132
-  local.get $0
-  global.get $asm/core/admLen
-  i32.store offset=136
-  local.get $0
-  global.get $asm/core/nWaiting
-  i32.store offset=52
-  local.get $0
-  global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nHeld
-  i32.store offset=144
-  local.get $0
-  global.get $asm/core/nAdmitted
-  i32.store offset=148
-  local.get $0
-  global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
-  i32.store offset=64
-  local.get $0
-  global.get $asm/core/nCancelled
-  i32.store offset=68
-  local.get $0
-  global.get $asm/core/nLive
-  i32.store offset=72
-  local.get $0
-  global.get $asm/core/slotCap
-  i32.store offset=76
-  local.get $0
-  global.get $asm/core/bytesHeld
-  i32.store offset=80
- )
  (func $asm/core/growList (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
   (local $3 i64)
   (local $4 i32)
   (local $5 i64)
   (local $6 i32)
   (local $7 i32)
-  block $__inlined_func$asm/core/allocBlock$21 (result i32)
+  block $__inlined_func$asm/core/allocBlock$20 (result i32)
    i32.const 0
    local.get $2
    i32.const 1
@@ -603,7 +489,7 @@
    local.tee $7
    i32.const 30
    i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$21
+   br_if $__inlined_func$asm/core/allocBlock$20
    drop
    local.get $7
    i32.const 2
@@ -619,7 +505,7 @@
     i32.load
     i32.store
     local.get $6
-    br $__inlined_func$asm/core/allocBlock$21
+    br $__inlined_func$asm/core/allocBlock$20
    end
    i32.const 0
    global.get $asm/core/heapTop
@@ -632,7 +518,7 @@
    local.tee $3
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$21
+   br_if $__inlined_func$asm/core/allocBlock$20
    drop
    memory.size
    i64.extend_i32_s
@@ -654,7 +540,7 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$21
+    br_if $__inlined_func$asm/core/allocBlock$20
     drop
    end
    global.get $asm/core/heapTop
@@ -933,78 +819,92 @@
   (local $8 i32)
   (local $9 i32)
   (local $10 i32)
-  global.get $asm/core/slots
   local.get $0
   i32.const 2097151
   i32.and
   local.tee $9
   i32.const 4
   i32.shl
+  local.tee $10
+  global.get $asm/core/slots
   i32.add
   local.set $8
-  global.get $asm/core/aux
   local.get $9
-  i32.const 5
+  i32.const 3
   i32.shl
-  i32.add
   local.tee $9
-  local.get $4
-  f64.store
-  local.get $9
+  global.get $asm/core/seqs
+  i32.add
   global.get $asm/core/seqNext
-  f64.store offset=8
+  f64.store
   global.get $asm/core/seqNext
   f64.const 1
   f64.add
   global.set $asm/core/seqNext
-  loop $for-loop|0
-   local.get $6
-   local.get $7
-   i32.gt_s
-   if
-    local.get $9
-    i32.const 16
-    i32.add
-    local.get $7
-    i32.const 1
-    i32.shl
-    i32.add
-    local.get $5
-    local.get $7
-    i32.const 2
-    i32.shl
-    i32.add
-    i32.load
-    i32.store16
-    local.get $7
-    i32.const 1
-    i32.add
-    local.set $7
-    br $for-loop|0
-   end
-  end
-  local.get $6
-  i32.const 8
-  i32.lt_s
-  if
-   local.get $9
-   i32.const 16
-   i32.add
-   local.get $6
-   i32.const 1
-   i32.shl
-   i32.add
-   i32.const 65535
-   i32.store16
-  end
   local.get $4
   f64.const 0
   f64.ne
+  local.get $6
+  i32.or
   if
-   global.get $asm/core/nPrio
    i32.const 1
+   global.set $asm/core/dirty
+   global.get $asm/core/prios
+   local.get $9
    i32.add
-   global.set $asm/core/nPrio
+   local.get $4
+   f64.store
+   global.get $asm/core/lims
+   local.get $10
+   i32.add
+   local.set $9
+   loop $for-loop|0
+    local.get $6
+    local.get $7
+    i32.gt_s
+    if
+     local.get $9
+     local.get $7
+     i32.const 1
+     i32.shl
+     i32.add
+     local.get $5
+     local.get $7
+     i32.const 2
+     i32.shl
+     i32.add
+     i32.load
+     i32.const 1
+     i32.add
+     i32.store16
+     local.get $7
+     i32.const 1
+     i32.add
+     local.set $7
+     br $for-loop|0
+    end
+   end
+   local.get $6
+   i32.const 8
+   i32.lt_s
+   if
+    local.get $9
+    local.get $6
+    i32.const 1
+    i32.shl
+    i32.add
+    i32.const 0
+    i32.store16
+   end
+   local.get $4
+   f64.const 0
+   f64.ne
+   if
+    global.get $asm/core/nPrio
+    i32.const 1
+    i32.add
+    global.set $asm/core/nPrio
+   end
   end
   local.get $8
   i32.const -1
@@ -1177,7 +1077,7 @@
    i32.const 1
    i32.add
    global.set $asm/core/nReady
-   block $__inlined_func$asm/core/pushReady$151
+   block $__inlined_func$asm/core/pushReady$187
     global.get $asm/core/rdyLen
     global.get $asm/core/rdyCap
     i32.ge_s
@@ -1191,7 +1091,7 @@
      if
       i32.const 1
       global.set $asm/core/broken
-      br $__inlined_func$asm/core/pushReady$151
+      br $__inlined_func$asm/core/pushReady$187
      end
      local.get $1
      global.set $asm/core/rdyPtr
@@ -1232,10 +1132,12 @@
   (local $3 i32)
   (local $4 i32)
   (local $5 i32)
-  (local $6 i64)
-  (local $7 i32)
+  (local $6 i32)
+  (local $7 i64)
   (local $8 i32)
   (local $9 i32)
+  (local $10 i32)
+  (local $11 i32)
   local.get $0
   i64.extend_i32_s
   global.get $asm/core/nLive
@@ -1279,38 +1181,107 @@
    i32.const 0
    return
   end
-  block $__inlined_func$asm/core/allocBlock$15 (result i32)
+  block $__inlined_func$asm/core/allocBlock$14 (result i32)
    i32.const 0
    local.get $0
    i32.ctz
+   local.tee $3
    i32.const 4
    i32.add
-   local.tee $3
+   local.tee $4
    i32.const 30
    i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$15
+   br_if $__inlined_func$asm/core/allocBlock$14
    drop
-   local.get $3
+   local.get $4
    i32.const 2
    i32.shl
    i32.const 1024
    i32.add
-   local.tee $4
-   i32.load
    local.tee $5
+   i32.load
+   local.tee $6
    if
-    local.get $4
     local.get $5
+    local.get $6
     i32.load
     i32.store
-    local.get $5
+    local.get $6
+    br $__inlined_func$asm/core/allocBlock$14
+   end
+   i32.const 0
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const 1
+   local.get $4
+   i64.extend_i32_s
+   i64.shl
+   i64.add
+   local.tee $1
+   i64.const 2147418112
+   i64.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$14
+   drop
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $7
+   local.get $1
+   i64.lt_u
+   if
+    i32.const 0
+    local.get $1
+    local.get $7
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    br_if $__inlined_func$asm/core/allocBlock$14
+    drop
+   end
+   global.get $asm/core/heapTop
+   local.get $1
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.set $5
+  block $__inlined_func$asm/core/allocBlock$15 (result i32)
+   i32.const 0
+   local.get $3
+   i32.const 3
+   i32.add
+   local.tee $6
+   i32.const 30
+   i32.gt_s
+   br_if $__inlined_func$asm/core/allocBlock$15
+   drop
+   local.get $6
+   i32.const 2
+   i32.shl
+   i32.const 1024
+   i32.add
+   local.tee $8
+   i32.load
+   local.tee $9
+   if
+    local.get $8
+    local.get $9
+    i32.load
+    i32.store
+    local.get $9
     br $__inlined_func$asm/core/allocBlock$15
    end
    i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1
-   local.get $3
+   local.get $6
    i64.extend_i32_s
    i64.shl
    i64.add
@@ -1323,13 +1294,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $6
+   local.tee $7
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $6
+    local.get $7
     i64.sub
     i64.const 65535
     i64.add
@@ -1347,45 +1318,35 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $4
-  i32.eqz
-  if
-   i32.const -100
-   return
-  end
+  local.set $8
   block $__inlined_func$asm/core/allocBlock$16 (result i32)
    i32.const 0
-   local.get $0
-   i32.ctz
-   local.tee $3
-   i32.const 5
-   i32.add
-   local.tee $5
+   local.get $6
    i32.const 30
-   i32.gt_u
+   i32.gt_s
    br_if $__inlined_func$asm/core/allocBlock$16
    drop
-   local.get $5
+   local.get $6
    i32.const 2
    i32.shl
    i32.const 1024
    i32.add
-   local.tee $7
+   local.tee $9
    i32.load
-   local.tee $8
+   local.tee $10
    if
-    local.get $7
-    local.get $8
+    local.get $9
+    local.get $10
     i32.load
     i32.store
-    local.get $8
+    local.get $10
     br $__inlined_func$asm/core/allocBlock$16
    end
    i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1
-   local.get $5
+   local.get $6
    i64.extend_i32_s
    i64.shl
    i64.add
@@ -1398,13 +1359,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $6
+   local.tee $7
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $6
+    local.get $7
     i64.sub
     i64.const 65535
     i64.add
@@ -1422,57 +1383,35 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $5
-  i32.eqz
-  if
-   local.get $4
-   local.get $3
-   i32.const 2
-   i32.shl
-   i32.const 1040
-   i32.add
-   local.tee $0
-   i32.load
-   i32.store
-   local.get $0
-   local.get $4
-   i32.store
-   i32.const -100
-   return
-  end
+  local.set $6
   block $__inlined_func$asm/core/allocBlock$17 (result i32)
    i32.const 0
-   local.get $0
-   i32.ctz
-   local.tee $7
-   i32.const 2
-   i32.add
-   local.tee $8
+   local.get $4
    i32.const 30
-   i32.gt_u
+   i32.gt_s
    br_if $__inlined_func$asm/core/allocBlock$17
    drop
-   local.get $8
+   local.get $4
    i32.const 2
    i32.shl
    i32.const 1024
    i32.add
    local.tee $9
    i32.load
-   local.tee $3
+   local.tee $10
    if
     local.get $9
-    local.get $3
+    local.get $10
     i32.load
     i32.store
-    local.get $3
+    local.get $10
     br $__inlined_func$asm/core/allocBlock$17
    end
    i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1
-   local.get $8
+   local.get $4
    i64.extend_i32_s
    i64.shl
    i64.add
@@ -1485,13 +1424,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $6
+   local.tee $7
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $6
+    local.get $7
     i64.sub
     i64.const 65535
     i64.add
@@ -1509,57 +1448,222 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $3
-  i32.eqz
-  if
-   local.get $4
-   local.get $7
+  local.set $4
+  block $__inlined_func$asm/core/allocBlock$18 (result i32)
+   i32.const 0
+   local.get $3
+   i32.const 2
+   i32.add
+   local.tee $9
+   i32.const 30
+   i32.gt_s
+   br_if $__inlined_func$asm/core/allocBlock$18
+   drop
+   local.get $9
    i32.const 2
    i32.shl
-   local.tee $0
-   i32.const 1040
+   i32.const 1024
    i32.add
-   local.tee $2
+   local.tee $10
    i32.load
-   i32.store
-   local.get $2
+   local.tee $11
+   if
+    local.get $10
+    local.get $11
+    i32.load
+    i32.store
+    local.get $11
+    br $__inlined_func$asm/core/allocBlock$18
+   end
+   i32.const 0
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const 1
+   local.get $9
+   i64.extend_i32_s
+   i64.shl
+   i64.add
+   local.tee $1
+   i64.const 2147418112
+   i64.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$18
+   drop
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $7
+   local.get $1
+   i64.lt_u
+   if
+    i32.const 0
+    local.get $1
+    local.get $7
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    br_if $__inlined_func$asm/core/allocBlock$18
+    drop
+   end
+   global.get $asm/core/heapTop
+   local.get $1
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.tee $9
+  i32.eqz
+  local.get $4
+  i32.eqz
+  local.get $6
+  i32.eqz
+  local.get $8
+  i32.eqz
+  local.get $5
+  i32.eqz
+  i32.or
+  i32.or
+  i32.or
+  i32.or
+  if
+   local.get $5
+   if
+    local.get $5
+    local.get $3
+    i32.const 2
+    i32.shl
+    i32.const 1040
+    i32.add
+    local.tee $2
+    i32.load
+    i32.store
+    local.get $2
+    local.get $5
+    i32.store
+   end
+   local.get $8
+   if
+    local.get $8
+    local.get $0
+    i32.ctz
+    i32.const 2
+    i32.shl
+    i32.const 1036
+    i32.add
+    local.tee $2
+    i32.load
+    i32.store
+    local.get $2
+    local.get $8
+    i32.store
+   end
+   local.get $6
+   if
+    local.get $6
+    local.get $0
+    i32.ctz
+    i32.const 2
+    i32.shl
+    i32.const 1036
+    i32.add
+    local.tee $2
+    i32.load
+    i32.store
+    local.get $2
+    local.get $6
+    i32.store
+   end
    local.get $4
-   i32.store
-   local.get $5
-   local.get $0
-   i32.const 1044
-   i32.add
-   local.tee $0
-   i32.load
-   i32.store
-   local.get $0
-   local.get $5
-   i32.store
+   if
+    local.get $4
+    local.get $0
+    i32.ctz
+    i32.const 2
+    i32.shl
+    i32.const 1040
+    i32.add
+    local.tee $2
+    i32.load
+    i32.store
+    local.get $2
+    local.get $4
+    i32.store
+   end
+   local.get $9
+   if
+    local.get $9
+    local.get $0
+    i32.ctz
+    i32.const 2
+    i32.shl
+    i32.const 1032
+    i32.add
+    local.tee $0
+    i32.load
+    i32.store
+    local.get $0
+    local.get $9
+    i32.store
+   end
    i32.const -100
    return
   end
-  local.get $4
+  local.get $5
   global.get $asm/core/slots
   global.get $asm/core/slotTop
   i32.const 4
   i32.shl
+  local.tee $3
   memory.copy
-  local.get $5
-  global.get $asm/core/aux
+  local.get $8
+  global.get $asm/core/seqs
   global.get $asm/core/slotTop
-  i32.const 5
+  i32.const 3
   i32.shl
+  local.tee $10
   memory.copy
+  local.get $6
+  global.get $asm/core/prios
+  local.get $10
+  memory.copy
+  local.get $6
+  local.get $10
+  i32.add
+  i32.const 0
+  local.get $0
+  global.get $asm/core/slotTop
+  i32.sub
+  local.tee $10
+  i32.const 3
+  i32.shl
+  memory.fill
+  local.get $4
+  global.get $asm/core/lims
+  local.get $3
+  memory.copy
+  local.get $3
+  local.get $4
+  i32.add
+  i32.const 0
+  local.get $10
+  i32.const 4
+  i32.shl
+  memory.fill
   global.get $asm/core/slotCap
   i32.const 1
   i32.sub
-  local.set $7
+  local.set $3
   loop $for-loop|1
    local.get $2
    global.get $asm/core/ringCount
    i32.lt_s
    if
-    local.get $3
+    local.get $9
     local.get $2
     i32.const 2
     i32.shl
@@ -1568,7 +1672,7 @@
     global.get $asm/core/ringHead
     local.get $2
     i32.add
-    local.get $7
+    local.get $3
     i32.and
     i32.const 2
     i32.shl
@@ -1588,35 +1692,51 @@
   i32.ctz
   i32.const 2
   i32.shl
-  local.tee $7
+  local.tee $3
   i32.const 1040
   i32.add
-  local.tee $8
+  local.tee $10
   i32.load
   i32.store
-  local.get $8
+  local.get $10
   local.get $2
   i32.store
-  global.get $asm/core/aux
+  global.get $asm/core/seqs
   local.tee $2
-  local.get $7
-  i32.const 1044
+  local.get $3
+  i32.const 1036
   i32.add
-  local.tee $8
+  local.tee $11
   i32.load
   i32.store
-  local.get $8
+  local.get $11
+  local.get $2
+  i32.store
+  global.get $asm/core/prios
+  local.tee $2
+  local.get $11
+  i32.load
+  i32.store
+  local.get $11
+  local.get $2
+  i32.store
+  global.get $asm/core/lims
+  local.tee $2
+  local.get $10
+  i32.load
+  i32.store
+  local.get $10
   local.get $2
   i32.store
   global.get $asm/core/ring
   local.tee $2
-  local.get $7
+  local.get $3
   i32.const 1032
   i32.add
-  local.tee $7
+  local.tee $3
   i32.load
   i32.store
-  local.get $7
+  local.get $3
   local.get $2
   i32.store
   global.get $asm/core/bytesHeld
@@ -1627,11 +1747,15 @@
   i32.mul
   i32.add
   global.set $asm/core/bytesHeld
-  local.get $4
-  global.set $asm/core/slots
   local.get $5
-  global.set $asm/core/aux
-  local.get $3
+  global.set $asm/core/slots
+  local.get $8
+  global.set $asm/core/seqs
+  local.get $6
+  global.set $asm/core/prios
+  local.get $4
+  global.set $asm/core/lims
+  local.get $9
   global.set $asm/core/ring
   i32.const 0
   global.set $asm/core/ringHead
@@ -1687,7 +1811,7 @@
     br $while-continue|0
    end
   end
-  block $__inlined_func$asm/core/allocBlock$18 (result i32)
+  block $__inlined_func$asm/core/allocBlock$19 (result i32)
    i32.const 0
    local.get $1
    i32.ctz
@@ -1696,7 +1820,7 @@
    local.tee $0
    i32.const 30
    i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$18
+   br_if $__inlined_func$asm/core/allocBlock$19
    drop
    local.get $0
    i32.const 2
@@ -1712,7 +1836,7 @@
     i32.load
     i32.store
     local.get $5
-    br $__inlined_func$asm/core/allocBlock$18
+    br $__inlined_func$asm/core/allocBlock$19
    end
    i32.const 0
    global.get $asm/core/heapTop
@@ -1725,7 +1849,7 @@
    local.tee $2
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$18
+   br_if $__inlined_func$asm/core/allocBlock$19
    drop
    memory.size
    i64.extend_i32_s
@@ -1747,7 +1871,7 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$18
+    br_if $__inlined_func$asm/core/allocBlock$19
     drop
    end
    global.get $asm/core/heapTop
@@ -1828,15 +1952,15 @@
   (local $3 i32)
   (local $4 i32)
   (local $5 i32)
-  (local $6 i32)
-  (local $7 f64)
-  (local $8 i32)
-  (local $9 f64)
+  (local $6 f64)
+  (local $7 i32)
+  (local $8 f64)
+  (local $9 i32)
   (local $10 i32)
   (local $11 i64)
-  (local $12 i32)
-  (local $13 f64)
-  (local $14 i64)
+  (local $12 f64)
+  (local $13 i64)
+  (local $14 i32)
   (local $15 i32)
   (local $16 i32)
   (local $17 i32)
@@ -1847,14 +1971,8 @@
    i32.const 0
    return
   end
-  global.get $asm/core/aux
   local.get $0
   i32.load
-  i32.const 2097151
-  i32.and
-  i32.const 5
-  i32.shl
-  i32.add
   local.set $2
   i32.const 1
   local.set $4
@@ -1863,36 +1981,54 @@
    local.get $4
    i32.gt_s
    if
-    global.get $asm/core/aux
+    global.get $asm/core/prios
     local.get $0
     local.get $4
     i32.const 2
     i32.shl
     i32.add
     i32.load
+    local.tee $5
     i32.const 2097151
     i32.and
-    i32.const 5
+    i32.const 3
     i32.shl
     i32.add
-    local.tee $5
     f64.load
-    local.tee $9
+    local.tee $8
+    global.get $asm/core/prios
     local.get $2
+    i32.const 2097151
+    i32.and
+    i32.const 3
+    i32.shl
+    i32.add
     f64.load
-    local.tee $7
+    local.tee $6
     f64.gt
     if (result i32)
      i32.const 1
     else
-     local.get $7
-     local.get $9
+     local.get $6
+     local.get $8
      f64.eq
      if (result i32)
+      global.get $asm/core/seqs
       local.get $5
-      f64.load offset=8
+      i32.const 2097151
+      i32.and
+      i32.const 3
+      i32.shl
+      i32.add
+      f64.load
+      global.get $asm/core/seqs
       local.get $2
-      f64.load offset=8
+      i32.const 2097151
+      i32.and
+      i32.const 3
+      i32.shl
+      i32.add
+      f64.load
       f64.lt
      else
       i32.const 0
@@ -1917,7 +2053,7 @@
    i32.const 0
    return
   end
-  block $__inlined_func$asm/core/ensureScratch$102 (result i32)
+  block $__inlined_func$asm/core/ensureScratch$120 (result i32)
    i32.const 0
    local.get $1
    i64.extend_i32_s
@@ -1927,7 +2063,7 @@
    global.get $asm/core/scratchBytes
    i64.extend_i32_s
    i64.le_u
-   br_if $__inlined_func$asm/core/ensureScratch$102
+   br_if $__inlined_func$asm/core/ensureScratch$120
    drop
    i32.const -100
    i32.const 64
@@ -1937,19 +2073,19 @@
    i64.clz
    i32.wrap_i64
    i32.sub
-   local.tee $6
+   local.tee $7
    i32.const 30
    i32.gt_s
    local.tee $2
-   br_if $__inlined_func$asm/core/ensureScratch$102
+   br_if $__inlined_func$asm/core/ensureScratch$120
    drop
    i32.const -100
-   block $__inlined_func$asm/core/allocBlock$40 (result i32)
+   block $__inlined_func$asm/core/allocBlock$26 (result i32)
     i32.const 0
     local.get $2
-    br_if $__inlined_func$asm/core/allocBlock$40
+    br_if $__inlined_func$asm/core/allocBlock$26
     drop
-    local.get $6
+    local.get $7
     i32.const 2
     i32.shl
     i32.const 1024
@@ -1963,31 +2099,31 @@
      i32.load
      i32.store
      local.get $2
-     br $__inlined_func$asm/core/allocBlock$40
+     br $__inlined_func$asm/core/allocBlock$26
     end
     i32.const 0
     global.get $asm/core/heapTop
     i64.extend_i32_u
     i64.const 1
-    local.get $6
+    local.get $7
     i64.extend_i32_s
     i64.shl
     i64.add
-    local.tee $14
+    local.tee $13
     i64.const 2147418112
     i64.gt_u
-    br_if $__inlined_func$asm/core/allocBlock$40
+    br_if $__inlined_func$asm/core/allocBlock$26
     drop
     memory.size
     i64.extend_i32_s
     i64.const 16
     i64.shl
     local.tee $11
-    local.get $14
+    local.get $13
     i64.lt_u
     if
      i32.const 0
-     local.get $14
+     local.get $13
      local.get $11
      i64.sub
      i64.const 65535
@@ -1998,17 +2134,17 @@
      memory.grow
      i32.const 0
      i32.lt_s
-     br_if $__inlined_func$asm/core/allocBlock$40
+     br_if $__inlined_func$asm/core/allocBlock$26
      drop
     end
     global.get $asm/core/heapTop
-    local.get $14
+    local.get $13
     i32.wrap_i64
     global.set $asm/core/heapTop
    end
    local.tee $5
    i32.eqz
-   br_if $__inlined_func$asm/core/ensureScratch$102
+   br_if $__inlined_func$asm/core/ensureScratch$120
    drop
    global.get $asm/core/scratch
    if
@@ -2029,7 +2165,7 @@
    end
    global.get $asm/core/bytesHeld
    i32.const 1
-   local.get $6
+   local.get $7
    i32.shl
    local.tee $2
    global.get $asm/core/scratchBytes
@@ -2065,29 +2201,31 @@
     i32.const 24
     i32.mul
     i32.add
-    local.tee $8
-    global.get $asm/core/aux
+    local.tee $9
     local.get $0
     local.get $3
     i32.const 2
     i32.shl
     i32.add
     i32.load
-    local.tee $6
+    local.tee $7
     i32.const 2097151
     i32.and
-    i32.const 5
+    i32.const 3
     i32.shl
-    i32.add
     local.tee $5
-    i64.load
-    i64.store
-    local.get $8
+    global.get $asm/core/prios
+    i32.add
+    f64.load
+    f64.store
+    local.get $9
+    global.get $asm/core/seqs
     local.get $5
-    i64.load offset=8
-    i64.store offset=8
-    local.get $8
-    local.get $6
+    i32.add
+    f64.load
+    f64.store offset=8
+    local.get $9
+    local.get $7
     i32.store offset=16
     local.get $3
     i32.const 1
@@ -2098,10 +2236,10 @@
   end
   loop $for-loop|2
    local.get $1
-   local.get $17
+   local.get $16
    i32.gt_s
    if
-    local.get $17
+    local.get $16
     i32.const 16
     i32.add
     local.tee $3
@@ -2111,7 +2249,7 @@
     i32.gt_s
     select
     local.set $10
-    local.get $17
+    local.get $16
     i32.const 1
     i32.add
     local.set $3
@@ -2127,18 +2265,18 @@
       i32.add
       local.tee $5
       f64.load
-      local.set $9
+      local.set $8
       local.get $5
       f64.load offset=8
-      local.set $13
+      local.set $12
       local.get $5
       i32.load offset=16
-      local.set $8
+      local.set $9
       local.get $3
       local.set $5
       loop $while-continue|4
        local.get $5
-       local.get $17
+       local.get $16
        i32.gt_s
        if
         local.get $2
@@ -2148,20 +2286,20 @@
         i32.const 24
         i32.mul
         i32.add
-        local.tee $6
-        f64.load
         local.tee $7
-        local.get $9
+        f64.load
+        local.tee $6
+        local.get $8
         f64.lt
         if (result i32)
          i32.const 1
         else
-         local.get $7
-         local.get $9
+         local.get $6
+         local.get $8
          f64.eq
          if (result i32)
-          local.get $13
-          local.get $6
+          local.get $12
+          local.get $7
           f64.load offset=8
           f64.lt
          else
@@ -2169,18 +2307,18 @@
          end
         end
         if
-         local.get $6
+         local.get $7
          i32.const 24
          i32.add
-         local.get $6
+         local.get $7
          i64.load
          i64.store
-         local.get $6
-         local.get $6
+         local.get $7
+         local.get $7
          i64.load offset=8
          i64.store offset=32
-         local.get $6
-         local.get $6
+         local.get $7
+         local.get $7
          i32.load offset=16
          i32.store offset=40
          local.get $5
@@ -2201,13 +2339,13 @@
        i32.mul
        i32.add
        local.tee $5
-       local.get $9
+       local.get $8
        f64.store
        local.get $5
-       local.get $13
+       local.get $12
        f64.store offset=8
        local.get $5
-       local.get $8
+       local.get $9
        i32.store offset=16
       end
       local.get $3
@@ -2217,42 +2355,31 @@
       br $for-loop|3
      end
     end
-    local.get $17
+    local.get $16
     i32.const 16
     i32.add
-    local.set $17
+    local.set $16
     br $for-loop|2
    end
   end
   i32.const 16
-  local.set $17
+  local.set $16
   loop $for-loop|5
    local.get $1
-   local.get $17
+   local.get $16
    i32.gt_s
    if
     i32.const 0
-    local.set $6
+    local.set $3
     loop $for-loop|6
      local.get $1
-     local.get $6
+     local.get $3
      i32.gt_s
      if
-      local.get $6
-      local.get $17
+      local.get $3
+      local.get $16
       i32.const 1
       i32.shl
-      i32.add
-      local.tee $3
-      local.get $1
-      local.get $1
-      local.get $3
-      i32.gt_s
-      select
-      local.set $15
-      local.get $17
-      local.get $6
-      local.tee $3
       i32.add
       local.tee $5
       local.get $1
@@ -2260,50 +2387,61 @@
       local.get $5
       i32.gt_s
       select
-      local.tee $12
-      local.set $5
-      local.get $4
+      local.set $14
+      local.get $16
       local.get $3
+      local.tee $5
+      i32.add
+      local.tee $7
+      local.get $1
+      local.get $1
+      local.get $7
+      i32.gt_s
+      select
+      local.tee $10
+      local.set $17
+      local.get $4
+      local.get $5
       i32.const 24
       i32.mul
       i32.add
-      local.set $16
+      local.set $15
       loop $while-continue|0
-       local.get $3
-       local.get $12
-       i32.lt_s
        local.get $5
-       local.get $15
+       local.get $10
        i32.lt_s
+       local.get $14
+       local.get $17
+       i32.gt_s
        i32.and
        if
+        local.get $2
+        local.get $17
+        i32.const 24
+        i32.mul
+        i32.add
+        local.tee $9
+        f64.load
+        local.tee $8
         local.get $2
         local.get $5
         i32.const 24
         i32.mul
         i32.add
-        local.tee $10
-        f64.load
-        local.tee $9
-        local.get $2
-        local.get $3
-        i32.const 24
-        i32.mul
-        i32.add
-        local.tee $8
-        f64.load
         local.tee $7
+        f64.load
+        local.tee $6
         f64.gt
         if (result i32)
          i32.const 1
         else
-         local.get $7
-         local.get $9
+         local.get $6
+         local.get $8
          f64.eq
          if (result i32)
-          local.get $10
+          local.get $9
           f64.load offset=8
-          local.get $8
+          local.get $7
           f64.load offset=8
           f64.lt
          else
@@ -2311,88 +2449,88 @@
          end
         end
         if
-         local.get $16
-         local.get $10
+         local.get $15
+         local.get $9
          i64.load
          i64.store
-         local.get $16
-         local.get $10
+         local.get $15
+         local.get $9
          i64.load offset=8
          i64.store offset=8
-         local.get $16
-         local.get $10
+         local.get $15
+         local.get $9
+         i32.load offset=16
+         i32.store offset=16
+         local.get $17
+         i32.const 1
+         i32.add
+         local.set $17
+        else
+         local.get $15
+         local.get $7
+         i64.load
+         i64.store
+         local.get $15
+         local.get $7
+         i64.load offset=8
+         i64.store offset=8
+         local.get $15
+         local.get $7
          i32.load offset=16
          i32.store offset=16
          local.get $5
          i32.const 1
          i32.add
          local.set $5
-        else
-         local.get $16
-         local.get $8
-         i64.load
-         i64.store
-         local.get $16
-         local.get $8
-         i64.load offset=8
-         i64.store offset=8
-         local.get $16
-         local.get $8
-         i32.load offset=16
-         i32.store offset=16
-         local.get $3
-         i32.const 1
-         i32.add
-         local.set $3
         end
-        local.get $16
+        local.get $15
         i32.const 24
         i32.add
-        local.set $16
+        local.set $15
         br $while-continue|0
        end
       end
-      local.get $3
-      local.get $12
+      local.get $5
+      local.get $10
       i32.lt_s
       if
-       local.get $16
+       local.get $15
        local.get $2
-       local.get $3
+       local.get $5
        i32.const 24
        i32.mul
        i32.add
-       local.get $12
-       local.get $3
+       local.get $10
+       local.get $5
        i32.sub
        i32.const 24
        i32.mul
        memory.copy
       else
-       local.get $5
-       local.get $15
-       i32.lt_s
+       local.get $14
+       local.get $17
+       i32.gt_s
        if
-        local.get $16
+        local.get $15
         local.get $2
-        local.get $5
+        local.get $17
         i32.const 24
         i32.mul
         i32.add
-        local.get $15
-        local.get $5
+        local.get $14
+        local.get $17
         i32.sub
         i32.const 24
         i32.mul
         memory.copy
        end
       end
-      local.get $6
-      local.get $17
+      local.get $3
+      local.get $16
       i32.const 1
       i32.shl
       i32.add
-      local.set $6
+      local.set $3
       br $for-loop|6
      end
     end
@@ -2400,10 +2538,10 @@
     local.get $4
     local.set $2
     local.set $4
-    local.get $17
+    local.get $16
     i32.const 1
     i32.shl
-    local.set $17
+    local.set $16
     br $for-loop|5
    end
   end
@@ -2602,13 +2740,22 @@
  )
  (func $asm/core/pushAdmitted (param $0 i32)
   (local $1 i32)
-  global.get $asm/core/admLen
-  global.get $asm/core/admCap
+  (local $2 i32)
+  (local $3 i32)
+  global.get $asm/core/C
+  i32.load offset=32
+  local.set $1
+  global.get $asm/core/C
+  i32.load offset=36
+  local.tee $2
+  global.get $asm/core/C
+  i32.load offset=100
+  local.tee $3
   i32.ge_s
   if
-   global.get $asm/core/admPtr
-   global.get $asm/core/admLen
-   global.get $asm/core/admCap
+   local.get $1
+   local.get $2
+   local.get $3
    call $asm/core/growList
    local.tee $1
    i32.eqz
@@ -2617,24 +2764,27 @@
     global.set $asm/core/broken
     return
    end
+   global.get $asm/core/C
    local.get $1
-   global.set $asm/core/admPtr
-   global.get $asm/core/admCap
+   i32.store offset=32
+   global.get $asm/core/C
+   local.get $3
    i32.const 1
    i32.shl
-   global.set $asm/core/admCap
+   i32.store offset=100
   end
-  global.get $asm/core/admPtr
-  global.get $asm/core/admLen
+  local.get $1
+  local.get $2
   i32.const 2
   i32.shl
   i32.add
   local.get $0
   i32.store
-  global.get $asm/core/admLen
+  global.get $asm/core/C
+  local.get $2
   i32.const 1
   i32.add
-  global.set $asm/core/admLen
+  i32.store offset=36
  )
  (func $asm/core/popHeap (param $0 i32) (result i32)
   (local $1 i32)
@@ -2694,17 +2844,19 @@
   local.get $1
   i32.store offset=4
   local.get $5
+  i32.const -9
+  i32.and
   i32.const 2
-  i32.ne
+  i32.eq
   if
-   local.get $0
-   local.get $5
-   call $asm/core/dropClaims
-  else
    global.get $asm/core/nReady
    i32.const 1
    i32.sub
    global.set $asm/core/nReady
+  else
+   local.get $0
+   local.get $5
+   call $asm/core/dropClaims
   end
   local.get $1
   i32.const 3
@@ -2714,13 +2866,13 @@
    i32.const 1
    i32.add
    global.set $asm/core/nDone
-   block $__inlined_func$asm/core/propagateDone$159
+   block $__inlined_func$asm/core/propagateDone$216
     local.get $2
     i32.load offset=8
     local.tee $0
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/propagateDone$159
+    br_if $__inlined_func$asm/core/propagateDone$216
     global.get $asm/core/edges
     local.set $5
     global.get $asm/core/slots
@@ -2796,7 +2948,7 @@
         if
          i32.const 1
          global.set $asm/core/broken
-         br $__inlined_func$asm/core/propagateDone$159
+         br $__inlined_func$asm/core/propagateDone$216
         end
         local.get $8
         global.set $asm/core/rdyPtr
@@ -2906,7 +3058,8 @@
    end
   end
  )
- (func $asm/core/enqueue (param $0 i32) (param $1 i32) (param $2 i32)
+ (func $asm/core/enqueue (param $0 i32) (param $1 i32)
+  (local $2 i32)
   (local $3 i64)
   (local $4 f64)
   (local $5 f64)
@@ -2918,11 +3071,15 @@
   (local $11 i32)
   (local $12 i64)
   (local $13 i32)
-  local.get $2
+  local.get $1
+  i32.const 2097151
+  i32.and
+  i32.const 3
+  i32.shl
+  local.tee $2
+  global.get $asm/core/seqs
+  i32.add
   f64.load
-  local.set $4
-  local.get $2
-  f64.load offset=8
   local.set $5
   global.get $asm/core/limits
   local.get $0
@@ -2932,32 +3089,31 @@
   local.tee $6
   i32.load offset=24
   local.tee $7
+  i32.eqz
+  global.get $asm/core/prios
+  local.get $2
+  i32.add
+  f64.load
+  local.tee $4
+  local.get $6
+  f64.load offset=48
+  local.tee $8
+  f64.lt
+  i32.or
   if (result i32)
-   local.get $6
-   i32.const 48
-   i32.add
-   f64.load
-   local.tee $8
-   local.get $4
-   f64.gt
-   if (result i32)
-    i32.const 1
-   else
-    local.get $4
-    local.get $8
-    f64.eq
-    if (result i32)
-     local.get $6
-     f64.load offset=56
-     local.get $2
-     f64.load offset=8
-     f64.lt
-    else
-     i32.const 0
-    end
-   end
-  else
    i32.const 1
+  else
+   local.get $4
+   local.get $8
+   f64.eq
+   if (result i32)
+    local.get $6
+    f64.load offset=56
+    local.get $5
+    f64.lt
+   else
+    i32.const 0
+   end
   end
   if
    local.get $6
@@ -2966,7 +3122,7 @@
    local.get $7
    i32.eq
    if (result i32)
-    block $__inlined_func$asm/core/allocBlock$38 (result i32)
+    block $__inlined_func$asm/core/allocBlock$24 (result i32)
      i32.const 0
      local.get $2
      i32.const 1
@@ -2981,7 +3137,7 @@
      local.tee $0
      i32.const 30
      i32.gt_u
-     br_if $__inlined_func$asm/core/allocBlock$38
+     br_if $__inlined_func$asm/core/allocBlock$24
      drop
      local.get $0
      i32.const 2
@@ -2997,7 +3153,7 @@
       i32.load
       i32.store
       local.get $11
-      br $__inlined_func$asm/core/allocBlock$38
+      br $__inlined_func$asm/core/allocBlock$24
      end
      i32.const 0
      global.get $asm/core/heapTop
@@ -3010,7 +3166,7 @@
      local.tee $3
      i64.const 2147418112
      i64.gt_u
-     br_if $__inlined_func$asm/core/allocBlock$38
+     br_if $__inlined_func$asm/core/allocBlock$24
      drop
      memory.size
      i64.extend_i32_s
@@ -3032,7 +3188,7 @@
       memory.grow
       i32.const 0
       i32.lt_s
-      br_if $__inlined_func$asm/core/allocBlock$38
+      br_if $__inlined_func$asm/core/allocBlock$24
       drop
      end
      global.get $asm/core/heapTop
@@ -3144,19 +3300,19 @@
   end
   local.get $6
   i32.load offset=36
-  local.tee $2
+  local.tee $0
   local.get $6
   i32.load offset=40
-  local.tee $0
+  local.tee $2
   i32.eq
   if (result i32)
-   block $__inlined_func$asm/core/allocBlock$39 (result i32)
+   block $__inlined_func$asm/core/allocBlock$25 (result i32)
     i32.const 0
-    local.get $0
+    local.get $2
     i32.const 1
     i32.shl
     i32.const 16
-    local.get $0
+    local.get $2
     select
     local.tee $7
     i32.ctz
@@ -3165,7 +3321,7 @@
     local.tee $9
     i32.const 30
     i32.gt_u
-    br_if $__inlined_func$asm/core/allocBlock$39
+    br_if $__inlined_func$asm/core/allocBlock$25
     drop
     local.get $9
     i32.const 2
@@ -3181,7 +3337,7 @@
      i32.load
      i32.store
      local.get $11
-     br $__inlined_func$asm/core/allocBlock$39
+     br $__inlined_func$asm/core/allocBlock$25
     end
     i32.const 0
     global.get $asm/core/heapTop
@@ -3194,7 +3350,7 @@
     local.tee $3
     i64.const 2147418112
     i64.gt_u
-    br_if $__inlined_func$asm/core/allocBlock$39
+    br_if $__inlined_func$asm/core/allocBlock$25
     drop
     memory.size
     i64.extend_i32_s
@@ -3216,7 +3372,7 @@
      memory.grow
      i32.const 0
      i32.lt_s
-     br_if $__inlined_func$asm/core/allocBlock$39
+     br_if $__inlined_func$asm/core/allocBlock$25
      drop
     end
     global.get $asm/core/heapTop
@@ -3226,7 +3382,7 @@
    end
    local.tee $9
    if (result i32)
-    local.get $0
+    local.get $2
     if
      local.get $9
      local.get $6
@@ -3238,7 +3394,7 @@
      i32.shl
      memory.copy
      local.get $10
-     local.get $0
+     local.get $2
      i32.ctz
      i32.const 2
      i32.shl
@@ -3253,7 +3409,7 @@
     end
     global.get $asm/core/bytesHeld
     local.get $7
-    local.get $0
+    local.get $2
     i32.sub
     i32.const 5
     i32.shl
@@ -3279,7 +3435,7 @@
    return
   end
   local.get $6
-  local.get $2
+  local.get $0
   i32.const 1
   i32.add
   i32.store offset=36
@@ -3287,17 +3443,17 @@
   i32.load offset=32
   local.set $6
   loop $while-continue|0
-   local.get $2
+   local.get $0
    i32.const 0
    i32.gt_s
    if
     local.get $6
-    local.get $2
+    local.get $0
     i32.const 1
     i32.sub
     i32.const 1
     i32.shr_s
-    local.tee $0
+    local.tee $2
     i32.const 5
     i32.shl
     i32.add
@@ -3323,30 +3479,30 @@
     end
     if
      local.get $6
-     local.get $2
+     local.get $0
      i32.const 5
      i32.shl
      i32.add
-     local.tee $2
+     local.tee $0
      local.get $7
      i64.load
      i64.store
-     local.get $2
+     local.get $0
      local.get $7
      i64.load offset=8
      i64.store offset=8
-     local.get $2
+     local.get $0
      local.get $7
      i32.load offset=16
      i32.store offset=16
-     local.get $0
-     local.set $2
+     local.get $2
+     local.set $0
      br $while-continue|0
     end
    end
   end
   local.get $6
-  local.get $2
+  local.get $0
   i32.const 5
   i32.shl
   i32.add
@@ -3379,10 +3535,12 @@
    i32.const 6
    i32.eq
    if
-    global.get $asm/core/nHeld
+    global.get $asm/core/C
+    global.get $asm/core/C
+    i32.load offset=56
     i32.const 1
     i32.sub
-    global.set $asm/core/nHeld
+    i32.store offset=56
     global.get $asm/core/limits
     local.get $1
     i32.const 4
@@ -3421,15 +3579,17 @@
      call $asm/core/compact
     end
    else
-    global.get $asm/core/nAdmitted
+    global.get $asm/core/C
+    global.get $asm/core/C
+    i32.load offset=60
     i32.const 1
     i32.sub
-    global.set $asm/core/nAdmitted
-    global.get $asm/core/aux
+    i32.store offset=60
+    global.get $asm/core/lims
     local.get $0
     i32.const 2097151
     i32.and
-    i32.const 5
+    i32.const 4
     i32.shl
     i32.add
     local.set $2
@@ -3441,16 +3601,16 @@
      i32.lt_s
      if
       local.get $2
-      i32.const 16
-      i32.add
       local.get $1
       i32.const 1
       i32.shl
       i32.add
       i32.load16_u
+      i32.const 1
+      i32.sub
       local.tee $3
-      i32.const 65535
-      i32.ne
+      i32.const 0
+      i32.ge_s
       if
        global.get $asm/core/limits
        local.get $3
@@ -3508,7 +3668,7 @@
  (func $asm/core/checkLive (param $0 i32) (result i32)
   (local $1 i32)
   (local $2 i32)
-  block $__inlined_func$asm/core/idStatus$154 (result i32)
+  block $__inlined_func$asm/core/idStatus$211 (result i32)
    i32.const -1
    local.get $0
    i32.const 2097151
@@ -3520,7 +3680,7 @@
    i32.const 1073741824
    i32.ge_u
    i32.or
-   br_if $__inlined_func$asm/core/idStatus$154
+   br_if $__inlined_func$asm/core/idStatus$211
    drop
    global.get $asm/core/slots
    local.get $1
@@ -3539,13 +3699,13 @@
     local.tee $1
     i32.const 7
     i32.and
-    br_if $__inlined_func$asm/core/idStatus$154
+    br_if $__inlined_func$asm/core/idStatus$211
     drop
     i32.const -2
     i32.const -1
     local.get $1
     select
-    br $__inlined_func$asm/core/idStatus$154
+    br $__inlined_func$asm/core/idStatus$211
    end
    i32.const -2
    i32.const -1
@@ -3606,158 +3766,11 @@
   end
   i32.const -3
  )
- (func $asm/core/checkDeps (param $0 i32) (param $1 i32) (result i32)
-  (local $2 i32)
-  (local $3 i32)
-  (local $4 i32)
-  (local $5 i32)
-  loop $for-loop|0
-   local.get $1
-   local.get $2
-   i32.gt_s
-   if
-    block $__inlined_func$asm/core/idStatus$142 (result i32)
-     i32.const -1
-     local.get $0
-     local.get $2
-     i32.const 2
-     i32.shl
-     i32.add
-     i32.load
-     local.tee $3
-     i32.const 2097151
-     i32.and
-     local.tee $4
-     global.get $asm/core/slotTop
-     i32.ge_s
-     local.get $3
-     i32.const 1073741824
-     i32.ge_u
-     i32.or
-     br_if $__inlined_func$asm/core/idStatus$142
-     drop
-     global.get $asm/core/slots
-     local.get $4
-     i32.const 4
-     i32.shl
-     i32.add
-     local.tee $5
-     i32.load
-     local.tee $4
-     local.get $3
-     i32.eq
-     if
-      i32.const 0
-      local.get $5
-      i32.load offset=4
-      local.tee $4
-      i32.const 7
-      i32.and
-      br_if $__inlined_func$asm/core/idStatus$142
-      drop
-      i32.const -2
-      i32.const -1
-      local.get $4
-      select
-      br $__inlined_func$asm/core/idStatus$142
-     end
-     i32.const -2
-     i32.const -1
-     local.get $3
-     i32.const 21
-     i32.shr_u
-     local.get $4
-     i32.const 21
-     i32.shr_u
-     i32.lt_s
-     select
-    end
-    local.tee $4
-    if
-     global.get $asm/core/C
-     local.get $2
-     i32.store offset=44
-     global.get $asm/core/C
-     local.get $3
-     i32.store offset=48
-     global.get $asm/core/C
-     local.tee $0
-     global.get $asm/core/inPtr
-     i32.store
-     local.get $0
-     global.get $asm/core/inCap
-     i32.store offset=4
-     local.get $0
-     global.get $asm/core/rdyPtr
-     i32.store offset=8
-     local.get $0
-     global.get $asm/core/rdyLen
-     i32.store offset=12
-     local.get $0
-     global.get $asm/core/failPtr
-     i32.store offset=20
-     local.get $0
-     global.get $asm/core/failLen
-     i32.store offset=24
-     local.get $0
-     global.get $asm/core/cancPtr
-     i32.store offset=32
-     local.get $0
-     global.get $asm/core/cancLen
-     i32.store offset=36
-     local.get $0
-     global.get $asm/core/admPtr
-     i32.store offset=132
-     local.get $0
-     global.get $asm/core/admLen
-     i32.store offset=136
-     local.get $0
-     global.get $asm/core/nWaiting
-     i32.store offset=52
-     local.get $0
-     global.get $asm/core/nReady
-     i32.store offset=56
-     local.get $0
-     global.get $asm/core/nHeld
-     i32.store offset=144
-     local.get $0
-     global.get $asm/core/nAdmitted
-     i32.store offset=148
-     local.get $0
-     global.get $asm/core/nDone
-     i32.store offset=60
-     local.get $0
-     global.get $asm/core/nFailed
-     i32.store offset=64
-     local.get $0
-     global.get $asm/core/nCancelled
-     i32.store offset=68
-     local.get $0
-     global.get $asm/core/nLive
-     i32.store offset=72
-     local.get $0
-     global.get $asm/core/slotCap
-     i32.store offset=76
-     local.get $0
-     global.get $asm/core/bytesHeld
-     i32.store offset=80
-     local.get $4
-     return
-    end
-    local.get $2
-    i32.const 1
-    i32.add
-    local.set $2
-    br $for-loop|0
-   end
-  end
-  i32.const 0
- )
  (func $asm/core/state (param $0 i32) (param $1 i32) (result i32)
   (local $2 i32)
   local.get $0
   call $asm/core/enter
-  block $__inlined_func$asm/core/idStatus$141 (result i32)
+  block $__inlined_func$asm/core/idStatus$171 (result i32)
    i32.const -1
    local.get $1
    i32.const 2097151
@@ -3769,7 +3782,7 @@
    i32.const 1073741824
    i32.ge_u
    i32.or
-   br_if $__inlined_func$asm/core/idStatus$141
+   br_if $__inlined_func$asm/core/idStatus$171
    drop
    global.get $asm/core/slots
    local.get $0
@@ -3788,13 +3801,13 @@
     local.tee $0
     i32.const 7
     i32.and
-    br_if $__inlined_func$asm/core/idStatus$141
+    br_if $__inlined_func$asm/core/idStatus$171
     drop
     i32.const -2
     i32.const -1
     local.get $0
     select
-    br $__inlined_func$asm/core/idStatus$141
+    br $__inlined_func$asm/core/idStatus$171
    end
    i32.const -2
    i32.const -1
@@ -3811,10 +3824,10 @@
   if
    global.get $asm/core/C
    i32.const 0
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $1
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $1
    global.get $asm/core/inPtr
@@ -3830,52 +3843,40 @@
    i32.store offset=12
    local.get $1
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $1
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $1
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $1
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $1
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $1
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $1
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $1
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $1
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $1
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $1
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $1
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $1
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $1
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $1
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $1
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $1
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    local.get $0
    return
   end
@@ -3898,502 +3899,485 @@
   (local $8 i32)
   local.get $0
   call $asm/core/enter
-  global.get $asm/core/broken
-  if
-   global.get $asm/core/C
-   i32.const -2
-   i32.store offset=44
-   global.get $asm/core/C
-   i32.const 0
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $0
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $0
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $0
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -7
-   return
-  end
-  local.get $1
-  i32.const 4096
-  i32.ge_u
-  if
-   global.get $asm/core/C
-   i32.const -1
-   i32.store offset=44
-   global.get $asm/core/C
+  block $folding-inner1
+   global.get $asm/core/broken
+   if
+    global.get $asm/core/C
+    i32.const -2
+    i32.store offset=40
+    global.get $asm/core/C
+    i32.const 0
+    i32.store offset=44
+    br $folding-inner1
+   end
    local.get $1
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $0
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $0
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $0
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -9
-   return
-  end
-  local.get $2
-  i32.const 0
-  i32.le_s
-  local.get $2
-  i32.const 1073741824
-  i32.gt_s
-  i32.or
-  if
-   global.get $asm/core/C
-   i32.const -1
-   i32.store offset=44
-   global.get $asm/core/C
+   i32.const 4096
+   i32.ge_u
+   if
+    global.get $asm/core/C
+    i32.const -1
+    i32.store offset=40
+    global.get $asm/core/C
+    local.get $1
+    i32.store offset=44
+    global.get $asm/core/C
+    local.tee $0
+    global.get $asm/core/inPtr
+    i32.store
+    local.get $0
+    global.get $asm/core/inCap
+    i32.store offset=4
+    local.get $0
+    global.get $asm/core/rdyPtr
+    i32.store offset=8
+    local.get $0
+    global.get $asm/core/rdyLen
+    i32.store offset=12
+    local.get $0
+    global.get $asm/core/failPtr
+    i32.store offset=16
+    local.get $0
+    global.get $asm/core/failLen
+    i32.store offset=20
+    local.get $0
+    global.get $asm/core/cancPtr
+    i32.store offset=24
+    local.get $0
+    global.get $asm/core/cancLen
+    i32.store offset=28
+    local.get $0
+    global.get $asm/core/nWaiting
+    i32.store offset=48
+    local.get $0
+    global.get $asm/core/nReady
+    i32.store offset=52
+    local.get $0
+    global.get $asm/core/nDone
+    i32.store offset=64
+    local.get $0
+    global.get $asm/core/nFailed
+    i32.store offset=68
+    local.get $0
+    global.get $asm/core/nCancelled
+    i32.store offset=72
+    local.get $0
+    global.get $asm/core/nLive
+    i32.store offset=76
+    local.get $0
+    global.get $asm/core/slotCap
+    i32.store offset=80
+    local.get $0
+    global.get $asm/core/bytesHeld
+    i32.store offset=84
+    i32.const -9
+    return
+   end
    local.get $2
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $0
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $0
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $0
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -11
-   return
-  end
-  block $folding-inner0
-   local.get $3
-   i32.const 1
-   i32.ne
    i32.const 0
-   local.get $3
-   select
-   br_if $folding-inner0
-   local.get $1
-   global.get $asm/core/limitCap
-   i32.lt_u
-   if (result i32)
-    global.get $asm/core/limits
-    local.get $1
-    i32.const 6
-    i32.shl
-    i32.add
-    i32.load
-    i32.const 0
-    i32.gt_s
-   else
-    i32.const 0
+   i32.le_s
+   local.get $2
+   i32.const 1073741824
+   i32.gt_s
+   i32.or
+   if
+    global.get $asm/core/C
+    i32.const -1
+    i32.store offset=40
+    global.get $asm/core/C
+    local.get $2
+    i32.store offset=44
+    global.get $asm/core/C
+    local.tee $0
+    global.get $asm/core/inPtr
+    i32.store
+    local.get $0
+    global.get $asm/core/inCap
+    i32.store offset=4
+    local.get $0
+    global.get $asm/core/rdyPtr
+    i32.store offset=8
+    local.get $0
+    global.get $asm/core/rdyLen
+    i32.store offset=12
+    local.get $0
+    global.get $asm/core/failPtr
+    i32.store offset=16
+    local.get $0
+    global.get $asm/core/failLen
+    i32.store offset=20
+    local.get $0
+    global.get $asm/core/cancPtr
+    i32.store offset=24
+    local.get $0
+    global.get $asm/core/cancLen
+    i32.store offset=28
+    local.get $0
+    global.get $asm/core/nWaiting
+    i32.store offset=48
+    local.get $0
+    global.get $asm/core/nReady
+    i32.store offset=52
+    local.get $0
+    global.get $asm/core/nDone
+    i32.store offset=64
+    local.get $0
+    global.get $asm/core/nFailed
+    i32.store offset=68
+    local.get $0
+    global.get $asm/core/nCancelled
+    i32.store offset=72
+    local.get $0
+    global.get $asm/core/nLive
+    i32.store offset=76
+    local.get $0
+    global.get $asm/core/slotCap
+    i32.store offset=80
+    local.get $0
+    global.get $asm/core/bytesHeld
+    i32.store offset=84
+    i32.const -11
+    return
    end
-   if (result i32)
-    global.get $asm/core/limits
-    local.get $1
-    i32.const 6
-    i32.shl
-    i32.add
-    i32.load offset=8
+   block $folding-inner0
     local.get $3
-    i32.ne
-   else
-    i32.const 0
-   end
-   br_if $folding-inner0
-   block $__inlined_func$asm/core/ensureLimits$187 (result i32)
-    i32.const 0
-    local.get $1
     i32.const 1
-    i32.add
-    local.tee $4
-    global.get $asm/core/limitCap
-    i32.le_s
-    br_if $__inlined_func$asm/core/ensureLimits$187
-    drop
-    global.get $asm/core/limitCap
-    i32.const 16
-    global.get $asm/core/limitCap
+    i32.ne
+    i32.const 0
+    local.get $3
     select
-    local.set $0
-    loop $while-continue|0
-     local.get $0
-     local.get $4
-     i32.lt_s
-     if
-      local.get $0
-      i32.const 1
-      i32.shl
-      local.set $0
-      br $while-continue|0
-     end
-    end
-    i32.const -100
-    block $__inlined_func$asm/core/allocBlock$61 (result i32)
-     i32.const 0
-     local.get $0
-     i32.ctz
+    br_if $folding-inner0
+    local.get $1
+    global.get $asm/core/limitCap
+    i32.lt_u
+    if (result i32)
+     global.get $asm/core/limits
+     local.get $1
      i32.const 6
+     i32.shl
+     i32.add
+     i32.load
+     i32.const 0
+     i32.gt_s
+    else
+     i32.const 0
+    end
+    if (result i32)
+     global.get $asm/core/limits
+     local.get $1
+     i32.const 6
+     i32.shl
+     i32.add
+     i32.load offset=8
+     local.get $3
+     i32.ne
+    else
+     i32.const 0
+    end
+    br_if $folding-inner0
+    block $__inlined_func$asm/core/ensureLimits$270 (result i32)
+     i32.const 0
+     local.get $1
+     i32.const 1
      i32.add
      local.tee $4
-     i32.const 30
-     i32.gt_u
-     br_if $__inlined_func$asm/core/allocBlock$61
+     global.get $asm/core/limitCap
+     i32.le_s
+     br_if $__inlined_func$asm/core/ensureLimits$270
      drop
-     local.get $4
-     i32.const 2
-     i32.shl
-     i32.const 1024
-     i32.add
+     global.get $asm/core/limitCap
+     i32.const 16
+     global.get $asm/core/limitCap
+     select
+     local.set $0
+     loop $while-continue|0
+      local.get $0
+      local.get $4
+      i32.lt_s
+      if
+       local.get $0
+       i32.const 1
+       i32.shl
+       local.set $0
+       br $while-continue|0
+      end
+     end
+     i32.const -100
+     block $__inlined_func$asm/core/allocBlock$28 (result i32)
+      i32.const 0
+      local.get $0
+      i32.ctz
+      i32.const 6
+      i32.add
+      local.tee $4
+      i32.const 30
+      i32.gt_u
+      br_if $__inlined_func$asm/core/allocBlock$28
+      drop
+      local.get $4
+      i32.const 2
+      i32.shl
+      i32.const 1024
+      i32.add
+      local.tee $7
+      i32.load
+      local.tee $8
+      if
+       local.get $7
+       local.get $8
+       i32.load
+       i32.store
+       local.get $8
+       br $__inlined_func$asm/core/allocBlock$28
+      end
+      i32.const 0
+      global.get $asm/core/heapTop
+      i64.extend_i32_u
+      i64.const 1
+      local.get $4
+      i64.extend_i32_s
+      i64.shl
+      i64.add
+      local.tee $5
+      i64.const 2147418112
+      i64.gt_u
+      br_if $__inlined_func$asm/core/allocBlock$28
+      drop
+      memory.size
+      i64.extend_i32_s
+      i64.const 16
+      i64.shl
+      local.tee $6
+      local.get $5
+      i64.lt_u
+      if
+       i32.const 0
+       local.get $5
+       local.get $6
+       i64.sub
+       i64.const 65535
+       i64.add
+       i64.const 16
+       i64.shr_u
+       i32.wrap_i64
+       memory.grow
+       i32.const 0
+       i32.lt_s
+       br_if $__inlined_func$asm/core/allocBlock$28
+       drop
+      end
+      global.get $asm/core/heapTop
+      local.get $5
+      i32.wrap_i64
+      global.set $asm/core/heapTop
+     end
      local.tee $7
-     i32.load
-     local.tee $8
+     i32.eqz
+     br_if $__inlined_func$asm/core/ensureLimits$270
+     drop
+     global.get $asm/core/limitCap
      if
       local.get $7
-      local.get $8
+      global.get $asm/core/limits
+      global.get $asm/core/limitCap
+      i32.const 6
+      i32.shl
+      memory.copy
+      global.get $asm/core/limits
+      local.tee $4
+      global.get $asm/core/limitCap
+      i32.ctz
+      i32.const 2
+      i32.shl
+      i32.const 1048
+      i32.add
+      local.tee $8
       i32.load
       i32.store
       local.get $8
-      br $__inlined_func$asm/core/allocBlock$61
+      local.get $4
+      i32.store
      end
-     i32.const 0
-     global.get $asm/core/heapTop
-     i64.extend_i32_u
-     i64.const 1
-     local.get $4
-     i64.extend_i32_s
-     i64.shl
-     i64.add
-     local.tee $5
-     i64.const 2147418112
-     i64.gt_u
-     br_if $__inlined_func$asm/core/allocBlock$61
-     drop
-     memory.size
-     i64.extend_i32_s
-     i64.const 16
-     i64.shl
-     local.tee $6
-     local.get $5
-     i64.lt_u
-     if
-      i32.const 0
-      local.get $5
-      local.get $6
-      i64.sub
-      i64.const 65535
-      i64.add
-      i64.const 16
-      i64.shr_u
-      i32.wrap_i64
-      memory.grow
-      i32.const 0
-      i32.lt_s
-      br_if $__inlined_func$asm/core/allocBlock$61
-      drop
-     end
-     global.get $asm/core/heapTop
-     local.get $5
-     i32.wrap_i64
-     global.set $asm/core/heapTop
-    end
-    local.tee $7
-    i32.eqz
-    br_if $__inlined_func$asm/core/ensureLimits$187
-    drop
-    global.get $asm/core/limitCap
-    if
      local.get $7
-     global.get $asm/core/limits
      global.get $asm/core/limitCap
      i32.const 6
      i32.shl
-     memory.copy
-     global.get $asm/core/limits
-     local.tee $4
-     global.get $asm/core/limitCap
-     i32.ctz
-     i32.const 2
-     i32.shl
-     i32.const 1048
      i32.add
-     local.tee $8
-     i32.load
-     i32.store
-     local.get $8
-     local.get $4
-     i32.store
-    end
-    local.get $7
-    global.get $asm/core/limitCap
-    i32.const 6
-    i32.shl
-    i32.add
-    i32.const 0
-    local.get $0
-    global.get $asm/core/limitCap
-    i32.sub
-    i32.const 6
-    i32.shl
-    memory.fill
-    global.get $asm/core/limitCap
-    local.set $4
-    loop $for-loop|1
+     i32.const 0
      local.get $0
-     local.get $4
-     i32.gt_s
-     if
-      local.get $7
+     global.get $asm/core/limitCap
+     i32.sub
+     i32.const 6
+     i32.shl
+     memory.fill
+     global.get $asm/core/limitCap
+     local.set $4
+     loop $for-loop|1
+      local.get $0
       local.get $4
-      i32.const 6
-      i32.shl
-      i32.add
-      i32.const -2
-      i32.store offset=44
-      local.get $4
-      i32.const 1
-      i32.add
-      local.set $4
-      br $for-loop|1
+      i32.gt_s
+      if
+       local.get $7
+       local.get $4
+       i32.const 6
+       i32.shl
+       i32.add
+       i32.const -2
+       i32.store offset=44
+       local.get $4
+       i32.const 1
+       i32.add
+       local.set $4
+       br $for-loop|1
+      end
      end
+     global.get $asm/core/bytesHeld
+     local.get $0
+     global.get $asm/core/limitCap
+     i32.sub
+     i32.const 6
+     i32.shl
+     i32.add
+     global.set $asm/core/bytesHeld
+     local.get $7
+     global.set $asm/core/limits
+     local.get $0
+     global.set $asm/core/limitCap
+     i32.const 0
     end
-    global.get $asm/core/bytesHeld
-    local.get $0
-    global.get $asm/core/limitCap
-    i32.sub
-    i32.const 6
-    i32.shl
-    i32.add
-    global.set $asm/core/bytesHeld
-    local.get $7
-    global.set $asm/core/limits
-    local.get $0
-    global.set $asm/core/limitCap
-    i32.const 0
-   end
-   local.tee $0
-   if
-    local.get $0
-    i32.const 1
-    call $asm/core/refuse
-    i32.const -7
-    return
-   end
-   global.get $asm/core/limits
-   local.get $1
-   i32.const 6
-   i32.shl
-   i32.add
-   local.tee $0
-   local.get $2
-   i32.store
-   local.get $0
-   local.get $3
-   i32.store offset=8
-   local.get $0
-   i32.load offset=4
-   local.get $2
-   i32.lt_s
-   if
-    local.get $0
-    i32.load offset=44
-    i32.const -2
-    i32.eq
+    local.tee $0
     if
      local.get $0
-     i32.const -1
-     i32.store offset=44
-     global.get $asm/core/wakeTail
-     i32.const 0
-     i32.lt_s
+     i32.const -100
+     i32.eq
      if
-      local.get $1
-      global.set $asm/core/wakeHead
+      global.get $asm/core/C
+      i32.const -2
+      i32.store offset=40
+      global.get $asm/core/C
+      i32.const 0
+      i32.store offset=44
      else
-      global.get $asm/core/limits
-      global.get $asm/core/wakeTail
-      i32.const 6
-      i32.shl
-      i32.add
-      local.get $1
+      global.get $asm/core/C
+      i32.const -1
+      i32.store offset=40
+      global.get $asm/core/C
+      i32.const 1
       i32.store offset=44
      end
-     local.get $1
-     global.set $asm/core/wakeTail
+     br $folding-inner1
     end
+    global.get $asm/core/limits
+    local.get $1
+    i32.const 6
+    i32.shl
+    i32.add
+    local.tee $0
+    local.get $2
+    i32.store
+    local.get $0
+    local.get $3
+    i32.store offset=8
+    global.get $asm/core/C
+    i32.load offset=36
+    local.set $3
+    local.get $0
+    i32.load offset=4
+    local.get $2
+    i32.lt_s
+    if
+     local.get $0
+     i32.load offset=44
+     i32.const -2
+     i32.eq
+     if
+      local.get $0
+      i32.const -1
+      i32.store offset=44
+      global.get $asm/core/wakeTail
+      i32.const 0
+      i32.lt_s
+      if
+       local.get $1
+       global.set $asm/core/wakeHead
+      else
+       global.get $asm/core/limits
+       global.get $asm/core/wakeTail
+       i32.const 6
+       i32.shl
+       i32.add
+       local.get $1
+       i32.store offset=44
+      end
+      local.get $1
+      global.set $asm/core/wakeTail
+     end
+    end
+    call $asm/core/serveWoken
+    global.get $asm/core/C
+    i32.load offset=36
+    local.get $3
+    i32.sub
+    call $asm/core/done
+    return
    end
-   global.get $asm/core/admLen
-   local.set $0
-   call $asm/core/serveWoken
-   global.get $asm/core/admLen
+   global.get $asm/core/C
+   i32.const -1
+   i32.store offset=40
+   global.get $asm/core/C
+   local.get $3
+   i32.store offset=44
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
    local.get $0
-   i32.sub
-   call $asm/core/done
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=16
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=28
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=48
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
+   i32.const -12
    return
   end
-  global.get $asm/core/C
-  i32.const -1
-  i32.store offset=44
-  global.get $asm/core/C
-  local.get $3
-  i32.store offset=48
   global.get $asm/core/C
   local.tee $0
   global.get $asm/core/inPtr
@@ -4409,53 +4393,41 @@
   i32.store offset=12
   local.get $0
   global.get $asm/core/failPtr
-  i32.store offset=20
+  i32.store offset=16
   local.get $0
   global.get $asm/core/failLen
-  i32.store offset=24
+  i32.store offset=20
   local.get $0
   global.get $asm/core/cancPtr
-  i32.store offset=32
+  i32.store offset=24
   local.get $0
   global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/admPtr
-  i32.store offset=132
-  local.get $0
-  global.get $asm/core/admLen
-  i32.store offset=136
+  i32.store offset=28
   local.get $0
   global.get $asm/core/nWaiting
-  i32.store offset=52
+  i32.store offset=48
   local.get $0
   global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nHeld
-  i32.store offset=144
-  local.get $0
-  global.get $asm/core/nAdmitted
-  i32.store offset=148
+  i32.store offset=52
   local.get $0
   global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
   i32.store offset=64
   local.get $0
-  global.get $asm/core/nCancelled
+  global.get $asm/core/nFailed
   i32.store offset=68
   local.get $0
-  global.get $asm/core/nLive
+  global.get $asm/core/nCancelled
   i32.store offset=72
   local.get $0
-  global.get $asm/core/slotCap
+  global.get $asm/core/nLive
   i32.store offset=76
   local.get $0
-  global.get $asm/core/bytesHeld
+  global.get $asm/core/slotCap
   i32.store offset=80
-  i32.const -12
+  local.get $0
+  global.get $asm/core/bytesHeld
+  i32.store offset=84
+  i32.const -7
  )
  (func $asm/core/serve (param $0 i32)
   (local $1 i32)
@@ -4480,18 +4452,18 @@
   i32.const 6
   i32.shl
   i32.add
-  local.tee $0
+  local.tee $1
   i32.load offset=16
   local.set $6
-  local.get $0
+  local.get $1
   i32.load offset=28
   i32.const 1
   i32.sub
   local.set $7
-  local.get $0
+  local.get $1
   i32.load offset=20
   local.set $3
-  local.get $0
+  local.get $1
   i32.load offset=24
   local.set $4
   loop $while-continue|0
@@ -4499,21 +4471,19 @@
    if (result i32)
     i32.const 0
    else
-    local.get $0
+    local.get $1
     i32.load offset=4
-    local.get $0
+    local.get $1
     i32.load
     i32.lt_s
    end
    if
     block $while-break|0
-     local.get $0
+     local.get $1
      i32.load offset=36
-     local.set $1
+     local.set $10
      local.get $4
      if
-      local.get $1
-      i32.eqz
       global.get $asm/core/slots
       local.get $6
       local.get $3
@@ -4527,12 +4497,12 @@
       i32.const 4
       i32.shl
       i32.add
-      local.tee $1
+      local.tee $0
       i32.load
       local.get $2
       i32.eq
       if (result i32)
-       local.get $1
+       local.get $0
        i32.load offset=4
        i32.const -9
        i32.and
@@ -4541,25 +4511,31 @@
       else
        i32.const 0
       end
-      local.tee $1
+      local.tee $11
       i32.eqz
-      i32.or
+      local.tee $0
+      i32.eqz
+      if
+       local.get $10
+       i32.eqz
+       local.set $0
+      end
+      local.get $0
       if (result i32)
-       i32.const 1
+       local.get $0
       else
-       global.get $asm/core/aux
+       global.get $asm/core/prios
        local.get $2
        i32.const 2097151
        i32.and
-       i32.const 5
+       i32.const 3
        i32.shl
        i32.add
-       local.tee $10
        f64.load
        local.tee $8
-       local.get $0
+       local.get $1
        i32.load offset=32
-       local.tee $11
+       local.tee $0
        f64.load
        local.tee $9
        f64.gt
@@ -4570,9 +4546,15 @@
         local.get $9
         f64.eq
         if (result i32)
-         local.get $10
-         f64.load offset=8
-         local.get $11
+         global.get $asm/core/seqs
+         local.get $2
+         i32.const 2097151
+         i32.and
+         i32.const 3
+         i32.shl
+         i32.add
+         f64.load
+         local.get $0
          f64.load offset=8
          f64.lt
         else
@@ -4591,11 +4573,11 @@
        i32.const 1
        i32.sub
        local.set $4
-       local.get $1
+       local.get $11
        i32.eqz
        if
-        local.get $0
-        local.get $0
+        local.get $1
+        local.get $1
         i32.load offset=12
         i32.const 1
         i32.sub
@@ -4603,15 +4585,15 @@
         br $while-continue|0
        end
       else
-       local.get $0
+       local.get $1
        call $asm/core/popHeap
        local.set $2
       end
      else
-      local.get $1
+      local.get $10
       i32.eqz
       br_if $while-break|0
-      local.get $0
+      local.get $1
       call $asm/core/popHeap
       local.set $2
      end
@@ -4622,12 +4604,12 @@
      i32.const 4
      i32.shl
      i32.add
-     local.tee $1
+     local.tee $0
      i32.load
      local.get $2
      i32.eq
      if (result i32)
-      local.get $1
+      local.get $0
       i32.load offset=4
       i32.const -9
       i32.and
@@ -4638,43 +4620,43 @@
      end
      i32.eqz
      if
-      local.get $0
-      local.get $0
+      local.get $1
+      local.get $1
       i32.load offset=12
       i32.const 1
       i32.sub
       i32.store offset=12
       br $while-continue|0
      end
-     global.get $asm/core/aux
+     global.get $asm/core/lims
      local.get $2
      i32.const 2097151
      i32.and
-     i32.const 5
+     i32.const 4
      i32.shl
      i32.add
      local.set $10
      i32.const 0
-     local.set $1
-     block $__inlined_func$asm/core/lacking$164 (result i32)
+     local.set $0
+     block $__inlined_func$asm/core/lacking$221 (result i32)
       loop $for-loop|0
-       local.get $1
+       local.get $0
        i32.const 8
        i32.lt_s
        if
         i32.const -1
         local.get $10
-        i32.const 16
-        i32.add
-        local.get $1
+        local.get $0
         i32.const 1
         i32.shl
         i32.add
         i32.load16_u
+        i32.const 1
+        i32.sub
         local.tee $11
-        i32.const 65535
-        i32.eq
-        br_if $__inlined_func$asm/core/lacking$164
+        i32.const 0
+        i32.lt_s
+        br_if $__inlined_func$asm/core/lacking$221
         drop
         local.get $11
         global.get $asm/core/limits
@@ -4687,39 +4669,39 @@
         local.get $11
         i32.load
         i32.ge_s
-        br_if $__inlined_func$asm/core/lacking$164
+        br_if $__inlined_func$asm/core/lacking$221
         drop
-        local.get $1
+        local.get $0
         i32.const 1
         i32.add
-        local.set $1
+        local.set $0
         br $for-loop|0
        end
       end
       i32.const -1
      end
-     local.tee $1
+     local.tee $0
      i32.const 0
      i32.lt_s
      if
       i32.const 0
-      local.set $1
+      local.set $0
       loop $for-loop|01
-       local.get $1
+       local.get $0
        i32.const 8
        i32.lt_s
        if
         local.get $10
-        i32.const 16
-        i32.add
-        local.get $1
+        local.get $0
         i32.const 1
         i32.shl
         i32.add
         i32.load16_u
+        i32.const 1
+        i32.sub
         local.tee $11
-        i32.const 65535
-        i32.ne
+        i32.const 0
+        i32.ge_s
         if
          global.get $asm/core/limits
          local.get $11
@@ -4732,10 +4714,10 @@
          i32.const 1
          i32.add
          i32.store offset=4
-         local.get $1
+         local.get $0
          i32.const 1
          i32.add
-         local.set $1
+         local.set $0
          br $for-loop|01
         end
        end
@@ -4749,14 +4731,18 @@
       i32.add
       i32.const 7
       i32.store offset=4
-      global.get $asm/core/nHeld
+      global.get $asm/core/C
+      global.get $asm/core/C
+      i32.load offset=56
       i32.const 1
       i32.sub
-      global.set $asm/core/nHeld
-      global.get $asm/core/nAdmitted
+      i32.store offset=56
+      global.get $asm/core/C
+      global.get $asm/core/C
+      i32.load offset=60
       i32.const 1
       i32.add
-      global.set $asm/core/nAdmitted
+      i32.store offset=60
       local.get $2
       call $asm/core/pushAdmitted
      else
@@ -4767,25 +4753,24 @@
       i32.const 4
       i32.shl
       i32.add
-      local.get $1
+      local.get $0
       i32.const 4
       i32.shl
       i32.const 6
       i32.or
       i32.store offset=4
-      local.get $1
+      local.get $0
       local.get $2
-      local.get $10
       call $asm/core/enqueue
      end
      br $while-continue|0
     end
    end
   end
-  local.get $0
+  local.get $1
   local.get $3
   i32.store offset=20
-  local.get $0
+  local.get $1
   local.get $4
   i32.store offset=24
  )
@@ -4793,6 +4778,23 @@
   (local $1 i32)
   local.get $0
   call $asm/core/enter
+  global.get $asm/core/dirty
+  if
+   global.get $asm/core/prios
+   i32.const 0
+   global.get $asm/core/slotTop
+   i32.const 3
+   i32.shl
+   memory.fill
+   global.get $asm/core/lims
+   i32.const 0
+   global.get $asm/core/slotTop
+   i32.const 4
+   i32.shl
+   memory.fill
+   i32.const 0
+   global.set $asm/core/dirty
+  end
   i32.const 0
   global.set $asm/core/rdyLen
   i32.const 0
@@ -4800,15 +4802,18 @@
   i32.const 0
   global.set $asm/core/cancLen
   i32.const 0
-  global.set $asm/core/admLen
-  i32.const 0
   global.set $asm/core/nWaiting
   i32.const 0
   global.set $asm/core/nReady
+  global.get $asm/core/C
   i32.const 0
-  global.set $asm/core/nHeld
+  i32.store offset=36
+  global.get $asm/core/C
   i32.const 0
-  global.set $asm/core/nAdmitted
+  i32.store offset=56
+  global.get $asm/core/C
+  i32.const 0
+  i32.store offset=60
   i32.const 0
   global.set $asm/core/nDone
   i32.const 0
@@ -4897,52 +4902,40 @@
   i32.store offset=12
   local.get $0
   global.get $asm/core/failPtr
-  i32.store offset=20
+  i32.store offset=16
   local.get $0
   global.get $asm/core/failLen
-  i32.store offset=24
+  i32.store offset=20
   local.get $0
   global.get $asm/core/cancPtr
-  i32.store offset=32
+  i32.store offset=24
   local.get $0
   global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/admPtr
-  i32.store offset=132
-  local.get $0
-  global.get $asm/core/admLen
-  i32.store offset=136
+  i32.store offset=28
   local.get $0
   global.get $asm/core/nWaiting
-  i32.store offset=52
+  i32.store offset=48
   local.get $0
   global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nHeld
-  i32.store offset=144
-  local.get $0
-  global.get $asm/core/nAdmitted
-  i32.store offset=148
+  i32.store offset=52
   local.get $0
   global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
   i32.store offset=64
   local.get $0
-  global.get $asm/core/nCancelled
+  global.get $asm/core/nFailed
   i32.store offset=68
   local.get $0
-  global.get $asm/core/nLive
+  global.get $asm/core/nCancelled
   i32.store offset=72
   local.get $0
-  global.get $asm/core/slotCap
+  global.get $asm/core/nLive
   i32.store offset=76
   local.get $0
-  global.get $asm/core/bytesHeld
+  global.get $asm/core/slotCap
   i32.store offset=80
+  local.get $0
+  global.get $asm/core/bytesHeld
+  i32.store offset=84
   i32.const 0
  )
  (func $asm/core/reserveInput (param $0 i32) (param $1 i32) (result i32)
@@ -4966,10 +4959,10 @@
   if
    global.get $asm/core/C
    i32.const -1
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $1
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -4985,52 +4978,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -8
    return
   end
@@ -5048,7 +5029,7 @@
     br $while-continue|0
    end
   end
-  block $__inlined_func$asm/core/allocBlock$11 (result i32)
+  block $__inlined_func$asm/core/allocBlock$13 (result i32)
    i32.const 0
    local.get $0
    i32.ctz
@@ -5057,7 +5038,7 @@
    local.tee $5
    i32.const 30
    i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$11
+   br_if $__inlined_func$asm/core/allocBlock$13
    drop
    local.get $5
    i32.const 2
@@ -5073,7 +5054,7 @@
     i32.load
     i32.store
     local.get $4
-    br $__inlined_func$asm/core/allocBlock$11
+    br $__inlined_func$asm/core/allocBlock$13
    end
    i32.const 0
    global.get $asm/core/heapTop
@@ -5086,7 +5067,7 @@
    local.tee $2
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$11
+   br_if $__inlined_func$asm/core/allocBlock$13
    drop
    memory.size
    i64.extend_i32_s
@@ -5108,7 +5089,7 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$11
+    br_if $__inlined_func$asm/core/allocBlock$13
     drop
    end
    global.get $asm/core/heapTop
@@ -5121,10 +5102,10 @@
   if
    global.get $asm/core/C
    i32.const -2
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $1
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -5140,52 +5121,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -7
    return
   end
@@ -5230,52 +5199,40 @@
   i32.store offset=12
   local.get $0
   global.get $asm/core/failPtr
-  i32.store offset=20
+  i32.store offset=16
   local.get $0
   global.get $asm/core/failLen
-  i32.store offset=24
+  i32.store offset=20
   local.get $0
   global.get $asm/core/cancPtr
-  i32.store offset=32
+  i32.store offset=24
   local.get $0
   global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/admPtr
-  i32.store offset=132
-  local.get $0
-  global.get $asm/core/admLen
-  i32.store offset=136
+  i32.store offset=28
   local.get $0
   global.get $asm/core/nWaiting
-  i32.store offset=52
+  i32.store offset=48
   local.get $0
   global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nHeld
-  i32.store offset=144
-  local.get $0
-  global.get $asm/core/nAdmitted
-  i32.store offset=148
+  i32.store offset=52
   local.get $0
   global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
   i32.store offset=64
   local.get $0
-  global.get $asm/core/nCancelled
+  global.get $asm/core/nFailed
   i32.store offset=68
   local.get $0
-  global.get $asm/core/nLive
+  global.get $asm/core/nCancelled
   i32.store offset=72
   local.get $0
-  global.get $asm/core/slotCap
+  global.get $asm/core/nLive
   i32.store offset=76
   local.get $0
-  global.get $asm/core/bytesHeld
+  global.get $asm/core/slotCap
   i32.store offset=80
+  local.get $0
+  global.get $asm/core/bytesHeld
+  i32.store offset=84
   i32.const 0
  )
  (func $asm/core/release (param $0 i32) (param $1 i32) (result i32)
@@ -5290,10 +5247,10 @@
   if
    global.get $asm/core/C
    i32.const -2
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    i32.const 0
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -5309,52 +5266,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -7
    return
   end
@@ -5364,10 +5309,10 @@
   if
    global.get $asm/core/C
    i32.const -1
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $1
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -5383,52 +5328,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -8
    return
   end
@@ -5441,7 +5374,7 @@
    local.get $1
    i32.lt_s
    if
-    block $__inlined_func$asm/core/idStatus$170 (result i32)
+    block $__inlined_func$asm/core/idStatus$239 (result i32)
      i32.const -1
      local.get $3
      local.get $0
@@ -5459,7 +5392,7 @@
      i32.const 1073741824
      i32.ge_u
      i32.or
-     br_if $__inlined_func$asm/core/idStatus$170
+     br_if $__inlined_func$asm/core/idStatus$239
      drop
      global.get $asm/core/slots
      local.get $2
@@ -5478,13 +5411,13 @@
       local.tee $2
       i32.const 7
       i32.and
-      br_if $__inlined_func$asm/core/idStatus$170
+      br_if $__inlined_func$asm/core/idStatus$239
       drop
       i32.const -2
       i32.const -1
       local.get $2
       select
-      br $__inlined_func$asm/core/idStatus$170
+      br $__inlined_func$asm/core/idStatus$239
      end
      i32.const -2
      i32.const -1
@@ -5533,7 +5466,7 @@
     if
      i32.const 0
      local.set $1
-     loop $for-loop|00
+     loop $for-loop|01
       local.get $0
       local.get $1
       i32.gt_s
@@ -5560,15 +5493,15 @@
        i32.const 1
        i32.add
        local.set $1
-       br $for-loop|00
+       br $for-loop|01
       end
      end
      global.get $asm/core/C
      local.get $0
-     i32.store offset=44
+     i32.store offset=40
      global.get $asm/core/C
      local.get $4
-     i32.store offset=48
+     i32.store offset=44
      global.get $asm/core/C
      local.tee $0
      global.get $asm/core/inPtr
@@ -5584,52 +5517,40 @@
      i32.store offset=12
      local.get $0
      global.get $asm/core/failPtr
-     i32.store offset=20
+     i32.store offset=16
      local.get $0
      global.get $asm/core/failLen
-     i32.store offset=24
+     i32.store offset=20
      local.get $0
      global.get $asm/core/cancPtr
-     i32.store offset=32
+     i32.store offset=24
      local.get $0
      global.get $asm/core/cancLen
-     i32.store offset=36
-     local.get $0
-     global.get $asm/core/admPtr
-     i32.store offset=132
-     local.get $0
-     global.get $asm/core/admLen
-     i32.store offset=136
+     i32.store offset=28
      local.get $0
      global.get $asm/core/nWaiting
-     i32.store offset=52
+     i32.store offset=48
      local.get $0
      global.get $asm/core/nReady
-     i32.store offset=56
-     local.get $0
-     global.get $asm/core/nHeld
-     i32.store offset=144
-     local.get $0
-     global.get $asm/core/nAdmitted
-     i32.store offset=148
+     i32.store offset=52
      local.get $0
      global.get $asm/core/nDone
-     i32.store offset=60
-     local.get $0
-     global.get $asm/core/nFailed
      i32.store offset=64
      local.get $0
-     global.get $asm/core/nCancelled
+     global.get $asm/core/nFailed
      i32.store offset=68
      local.get $0
-     global.get $asm/core/nLive
+     global.get $asm/core/nCancelled
      i32.store offset=72
      local.get $0
-     global.get $asm/core/slotCap
+     global.get $asm/core/nLive
      i32.store offset=76
      local.get $0
-     global.get $asm/core/bytesHeld
+     global.get $asm/core/slotCap
      i32.store offset=80
+     local.get $0
+     global.get $asm/core/bytesHeld
+     i32.store offset=84
      local.get $2
      return
     end
@@ -5710,25 +5631,39 @@
     i32.sub
     global.set $asm/core/nLive
     global.get $asm/core/nPrio
-    if (result i32)
-     global.get $asm/core/aux
+    if
+     global.get $asm/core/prios
      local.get $4
      i32.const 2097151
      i32.and
-     i32.const 5
+     i32.const 3
      i32.shl
      i32.add
+     local.tee $6
      f64.load
      f64.const 0
      f64.ne
-    else
-     i32.const 0
+     if
+      global.get $asm/core/nPrio
+      i32.const 1
+      i32.sub
+      global.set $asm/core/nPrio
+      local.get $6
+      f64.const 0
+      f64.store
+     end
     end
+    global.get $asm/core/limitCap
     if
-     global.get $asm/core/nPrio
-     i32.const 1
-     i32.sub
-     global.set $asm/core/nPrio
+     global.get $asm/core/lims
+     local.get $4
+     i32.const 2097151
+     i32.and
+     i32.const 4
+     i32.shl
+     i32.add
+     i32.const 0
+     i32.store16
     end
     local.get $4
     i32.const 21
@@ -5792,52 +5727,40 @@
   i32.store offset=12
   local.get $0
   global.get $asm/core/failPtr
-  i32.store offset=20
+  i32.store offset=16
   local.get $0
   global.get $asm/core/failLen
-  i32.store offset=24
+  i32.store offset=20
   local.get $0
   global.get $asm/core/cancPtr
-  i32.store offset=32
+  i32.store offset=24
   local.get $0
   global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/admPtr
-  i32.store offset=132
-  local.get $0
-  global.get $asm/core/admLen
-  i32.store offset=136
+  i32.store offset=28
   local.get $0
   global.get $asm/core/nWaiting
-  i32.store offset=52
+  i32.store offset=48
   local.get $0
   global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nHeld
-  i32.store offset=144
-  local.get $0
-  global.get $asm/core/nAdmitted
-  i32.store offset=148
+  i32.store offset=52
   local.get $0
   global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
   i32.store offset=64
   local.get $0
-  global.get $asm/core/nCancelled
+  global.get $asm/core/nFailed
   i32.store offset=68
   local.get $0
-  global.get $asm/core/nLive
+  global.get $asm/core/nCancelled
   i32.store offset=72
   local.get $0
-  global.get $asm/core/slotCap
+  global.get $asm/core/nLive
   i32.store offset=76
   local.get $0
-  global.get $asm/core/bytesHeld
+  global.get $asm/core/slotCap
   i32.store offset=80
+  local.get $0
+  global.get $asm/core/bytesHeld
+  i32.store offset=84
   i32.const 0
  )
  (func $asm/core/limitInfo (param $0 i32) (param $1 i32) (result i32)
@@ -5862,10 +5785,10 @@
   if
    global.get $asm/core/C
    i32.const -1
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $1
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -5881,52 +5804,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -9
    return
   end
@@ -5957,10 +5868,10 @@
   if
    global.get $asm/core/C
    i32.const -2
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    i32.const 0
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -5976,52 +5887,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -7
    return
   end
@@ -6044,10 +5943,10 @@
   if
    global.get $asm/core/C
    i32.const -1
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $1
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -6063,52 +5962,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -9
    return
   end
@@ -6124,10 +6011,10 @@
   if
    global.get $asm/core/C
    i32.const -1
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $1
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -6143,52 +6030,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -13
    return
   end
@@ -6206,10 +6081,10 @@
   if
    global.get $asm/core/C
    i32.const -1
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $2
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -6225,56 +6100,45 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -17
    return
   end
-  global.get $asm/core/admLen
+  global.get $asm/core/C
+  i32.load offset=36
   local.set $3
   local.get $2
   if
@@ -6317,7 +6181,8 @@
    end
    call $asm/core/serveWoken
   end
-  global.get $asm/core/admLen
+  global.get $asm/core/C
+  i32.load offset=36
   local.get $3
   i32.sub
   call $asm/core/done
@@ -6327,6 +6192,7 @@
   (local $2 i32)
   (local $3 i32)
   (local $4 i32)
+  (local $5 i32)
   local.get $0
   i32.const 0
   i32.le_s
@@ -6393,9 +6259,11 @@
   local.get $3
   local.get $2
   i32.store
-  global.get $asm/core/admPtr
+  local.get $0
+  i32.load offset=32
   local.tee $2
-  global.get $asm/core/admCap
+  local.get $0
+  i32.load offset=100
   i32.ctz
   i32.const 2
   i32.shl
@@ -6422,12 +6290,28 @@
   local.get $4
   local.get $2
   i32.store
-  global.get $asm/core/aux
-  local.tee $2
+  global.get $asm/core/seqs
+  local.tee $5
   local.get $3
-  i32.const 1044
+  i32.const 1036
   i32.add
-  local.tee $4
+  local.tee $2
+  i32.load
+  i32.store
+  local.get $2
+  local.get $5
+  i32.store
+  global.get $asm/core/prios
+  local.tee $5
+  local.get $2
+  i32.load
+  i32.store
+  local.get $2
+  local.get $5
+  i32.store
+  global.get $asm/core/lims
+  local.tee $2
+  local.get $4
   i32.load
   i32.store
   local.get $4
@@ -6564,16 +6448,18 @@
  (func $asm/core/create (result i32)
   (local $0 i32)
   (local $1 i64)
-  (local $2 i64)
+  (local $2 i32)
   (local $3 i32)
   (local $4 i32)
   (local $5 i32)
   (local $6 i32)
   (local $7 i32)
   (local $8 i32)
-  (local $9 i32)
+  (local $9 i64)
   (local $10 i32)
   (local $11 i32)
+  (local $12 i32)
+  (local $13 i32)
   block $__inlined_func$asm/core/initHeap$1
    global.get $asm/core/heapStart
    br_if $__inlined_func$asm/core/initHeap$1
@@ -6639,13 +6525,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $2
+   local.tee $9
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $2
+    local.get $9
     i64.sub
     i64.const 65535
     i64.add
@@ -6663,26 +6549,26 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $0
+  local.tee $8
   i32.eqz
   if
    i32.const -7
    return
   end
-  local.get $0
+  local.get $8
   i32.const 0
   i32.const 256
   memory.fill
   block $__inlined_func$asm/core/allocBlock$1 (result i32)
    i32.const 1072
    i32.load
-   local.tee $3
+   local.tee $0
    if
     i32.const 1072
-    local.get $3
+    local.get $0
     i32.load
     i32.store
-    local.get $3
+    local.get $0
     br $__inlined_func$asm/core/allocBlock$1
    end
    i32.const 0
@@ -6699,13 +6585,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $2
+   local.tee $9
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $2
+    local.get $9
     i64.sub
     i64.const 65535
     i64.add
@@ -6723,17 +6609,17 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $3
+  local.set $0
   block $__inlined_func$asm/core/allocBlock$2 (result i32)
    i32.const 1064
    i32.load
-   local.tee $4
+   local.tee $2
    if
     i32.const 1064
-    local.get $4
+    local.get $2
     i32.load
     i32.store
-    local.get $4
+    local.get $2
     br $__inlined_func$asm/core/allocBlock$2
    end
    i32.const 0
@@ -6750,13 +6636,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $2
+   local.tee $9
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $2
+    local.get $9
     i64.sub
     i64.const 65535
     i64.add
@@ -6774,17 +6660,17 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $4
+  local.set $2
   block $__inlined_func$asm/core/allocBlock$3 (result i32)
    i32.const 1064
    i32.load
-   local.tee $5
+   local.tee $3
    if
     i32.const 1064
-    local.get $5
+    local.get $3
     i32.load
     i32.store
-    local.get $5
+    local.get $3
     br $__inlined_func$asm/core/allocBlock$3
    end
    i32.const 0
@@ -6801,13 +6687,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $2
+   local.tee $9
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $2
+    local.get $9
     i64.sub
     i64.const 65535
     i64.add
@@ -6825,17 +6711,17 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $5
+  local.set $3
   block $__inlined_func$asm/core/allocBlock$4 (result i32)
    i32.const 1064
    i32.load
-   local.tee $6
+   local.tee $4
    if
     i32.const 1064
-    local.get $6
+    local.get $4
     i32.load
     i32.store
-    local.get $6
+    local.get $4
     br $__inlined_func$asm/core/allocBlock$4
    end
    i32.const 0
@@ -6852,13 +6738,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $2
+   local.tee $9
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $2
+    local.get $9
     i64.sub
     i64.const 65535
     i64.add
@@ -6876,17 +6762,17 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $6
+  local.set $4
   block $__inlined_func$asm/core/allocBlock$5 (result i32)
    i32.const 1064
    i32.load
-   local.tee $7
+   local.tee $5
    if
     i32.const 1064
-    local.get $7
+    local.get $5
     i32.load
     i32.store
-    local.get $7
+    local.get $5
     br $__inlined_func$asm/core/allocBlock$5
    end
    i32.const 0
@@ -6903,13 +6789,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $2
+   local.tee $9
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $2
+    local.get $9
     i64.sub
     i64.const 65535
     i64.add
@@ -6927,17 +6813,17 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $7
+  local.set $5
   block $__inlined_func$asm/core/allocBlock$6 (result i32)
    i32.const 1080
    i32.load
-   local.tee $8
+   local.tee $6
    if
     i32.const 1080
-    local.get $8
+    local.get $6
     i32.load
     i32.store
-    local.get $8
+    local.get $6
     br $__inlined_func$asm/core/allocBlock$6
    end
    i32.const 0
@@ -6954,13 +6840,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $2
+   local.tee $9
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $2
+    local.get $9
     i64.sub
     i64.const 65535
     i64.add
@@ -6978,24 +6864,24 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $8
+  local.set $6
   block $__inlined_func$asm/core/allocBlock$7 (result i32)
-   i32.const 1084
+   i32.const 1076
    i32.load
-   local.tee $9
+   local.tee $7
    if
-    i32.const 1084
-    local.get $9
+    i32.const 1076
+    local.get $7
     i32.load
     i32.store
-    local.get $9
+    local.get $7
     br $__inlined_func$asm/core/allocBlock$7
    end
    i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
-   i64.const 32768
-   i64.add
+   i64.const -8192
+   i64.sub
    local.tee $1
    i64.const 2147418112
    i64.gt_u
@@ -7005,13 +6891,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $2
+   local.tee $9
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $2
+    local.get $9
     i64.sub
     i64.const 65535
     i64.add
@@ -7029,13 +6915,13 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $9
+  local.set $7
   block $__inlined_func$asm/core/allocBlock$8 (result i32)
-   i32.const 1072
+   i32.const 1076
    i32.load
    local.tee $10
    if
-    i32.const 1072
+    i32.const 1076
     local.get $10
     i32.load
     i32.store
@@ -7045,8 +6931,8 @@
    i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
-   i64.const 4096
-   i64.add
+   i64.const -8192
+   i64.sub
    local.tee $1
    i64.const 2147418112
    i64.gt_u
@@ -7056,13 +6942,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $2
+   local.tee $9
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $2
+    local.get $9
     i64.sub
     i64.const 65535
     i64.add
@@ -7082,11 +6968,11 @@
   end
   local.set $10
   block $__inlined_func$asm/core/allocBlock$9 (result i32)
-   i32.const 1076
+   i32.const 1080
    i32.load
    local.tee $11
    if
-    i32.const 1076
+    i32.const 1080
     local.get $11
     i32.load
     i32.store
@@ -7096,8 +6982,8 @@
    i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
-   i64.const -8192
-   i64.sub
+   i64.const 16384
+   i64.add
    local.tee $1
    i64.const 2147418112
    i64.gt_u
@@ -7107,13 +6993,13 @@
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $2
+   local.tee $9
    local.get $1
    i64.lt_u
    if
     i32.const 0
     local.get $1
-    local.get $2
+    local.get $9
     i64.sub
     i64.const 65535
     i64.add
@@ -7131,13 +7017,115 @@
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $11
+  local.set $11
+  block $__inlined_func$asm/core/allocBlock$10 (result i32)
+   i32.const 1072
+   i32.load
+   local.tee $12
+   if
+    i32.const 1072
+    local.get $12
+    i32.load
+    i32.store
+    local.get $12
+    br $__inlined_func$asm/core/allocBlock$10
+   end
+   i32.const 0
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const 4096
+   i64.add
+   local.tee $1
+   i64.const 2147418112
+   i64.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$10
+   drop
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $9
+   local.get $1
+   i64.lt_u
+   if
+    i32.const 0
+    local.get $1
+    local.get $9
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    br_if $__inlined_func$asm/core/allocBlock$10
+    drop
+   end
+   global.get $asm/core/heapTop
+   local.get $1
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.set $12
+  block $__inlined_func$asm/core/allocBlock$11 (result i32)
+   i32.const 1076
+   i32.load
+   local.tee $13
+   if
+    i32.const 1076
+    local.get $13
+    i32.load
+    i32.store
+    local.get $13
+    br $__inlined_func$asm/core/allocBlock$11
+   end
+   i32.const 0
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const -8192
+   i64.sub
+   local.tee $1
+   i64.const 2147418112
+   i64.gt_u
+   br_if $__inlined_func$asm/core/allocBlock$11
+   drop
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $9
+   local.get $1
+   i64.lt_u
+   if
+    i32.const 0
+    local.get $1
+    local.get $9
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    br_if $__inlined_func$asm/core/allocBlock$11
+    drop
+   end
+   global.get $asm/core/heapTop
+   local.get $1
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.tee $13
+  i32.eqz
+  local.get $12
+  i32.eqz
+  local.get $11
   i32.eqz
   local.get $10
-  i32.eqz
-  local.get $9
-  i32.eqz
-  local.get $8
   i32.eqz
   local.get $7
   i32.eqz
@@ -7149,6 +7137,12 @@
   i32.eqz
   local.get $3
   i32.eqz
+  local.get $2
+  i32.eqz
+  local.get $0
+  i32.eqz
+  i32.or
+  i32.or
   i32.or
   i32.or
   i32.or
@@ -7161,61 +7155,75 @@
    i32.const -7
    return
   end
+  local.get $8
   local.get $0
-  local.get $3
   i32.store
-  local.get $0
+  local.get $8
   i32.const 1024
   i32.store offset=4
-  local.get $0
-  local.get $4
-  i32.store offset=8
-  local.get $0
-  i32.const 256
-  i32.store offset=16
-  local.get $0
-  local.get $5
-  i32.store offset=20
-  local.get $0
-  i32.const 256
-  i32.store offset=28
-  local.get $0
-  local.get $6
-  i32.store offset=32
-  local.get $0
-  i32.const 256
-  i32.store offset=40
-  local.get $0
-  local.get $7
-  i32.store offset=132
-  local.get $0
-  i32.const 256
-  i32.store offset=140
-  local.get $0
   local.get $8
+  local.get $2
+  i32.store offset=8
+  local.get $8
+  i32.const 256
   i32.store offset=88
-  local.get $0
-  local.get $9
-  i32.store offset=152
-  local.get $0
-  local.get $10
+  local.get $8
+  local.get $3
+  i32.store offset=16
+  local.get $8
+  i32.const 256
+  i32.store offset=92
+  local.get $8
+  local.get $4
+  i32.store offset=24
+  local.get $8
+  i32.const 256
   i32.store offset=96
-  local.get $0
-  i32.const 1024
-  i32.store offset=76
-  local.get $0
-  local.get $11
+  local.get $8
+  local.get $5
+  i32.store offset=32
+  local.get $8
+  i32.const 256
+  i32.store offset=100
+  local.get $8
+  local.get $6
   i32.store offset=108
-  local.get $0
+  local.get $8
+  local.get $7
+  i32.store offset=152
+  local.get $8
+  local.get $10
+  i32.store offset=184
+  local.get $8
+  local.get $11
+  i32.store offset=188
+  local.get $10
+  i32.const 0
+  i32.const 8192
+  memory.fill
+  local.get $11
+  i32.const 0
+  i32.const 16384
+  memory.fill
+  local.get $8
+  local.get $12
+  i32.store offset=116
+  local.get $8
   i32.const 1024
-  i32.store offset=112
-  local.get $0
-  i32.const -1
-  i32.store offset=120
-  local.get $0
-  i32.const 69888
   i32.store offset=80
-  local.get $0
+  local.get $8
+  local.get $13
+  i32.store offset=128
+  local.get $8
+  i32.const 1024
+  i32.store offset=132
+  local.get $8
+  i32.const -1
+  i32.store offset=140
+  local.get $8
+  i32.const 69888
+  i32.store offset=84
+  local.get $8
  )
  (func $asm/core/completeOne (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
   local.get $0
@@ -7224,10 +7232,10 @@
   if
    global.get $asm/core/C
    i32.const -2
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    i32.const 0
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -7243,52 +7251,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -7
    return
   end
@@ -7298,10 +7294,10 @@
   if
    global.get $asm/core/C
    i32.const 0
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $1
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $1
    global.get $asm/core/inPtr
@@ -7317,52 +7313,40 @@
    i32.store offset=12
    local.get $1
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $1
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $1
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $1
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $1
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $1
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $1
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $1
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $1
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $1
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $1
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $1
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $1
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $1
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $1
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $1
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $1
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    local.get $0
    return
   end
@@ -7376,10 +7360,10 @@
   if
    global.get $asm/core/C
    i32.const 0
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $2
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -7395,61 +7379,59 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -6
    return
   end
   global.get $asm/core/rdyLen
+  local.set $0
   local.get $1
   local.get $2
   call $asm/core/finish
-  call $asm/core/serveWoken
-  call $asm/core/sortReady
+  global.get $asm/core/wakeHead
+  i32.const 0
+  i32.ge_s
+  if
+   call $asm/core/serveWoken
+  end
+  global.get $asm/core/nPrio
+  if
+   local.get $0
+   call $asm/core/sortReady
+  end
   i32.const 0
   call $asm/core/done
  )
@@ -7465,10 +7447,10 @@
   if
    global.get $asm/core/C
    i32.const -2
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    i32.const 0
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -7484,52 +7466,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -7
    return
   end
@@ -7550,10 +7520,10 @@
   if
    global.get $asm/core/C
    i32.const -1
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $1
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -7569,52 +7539,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -8
    return
   end
@@ -7668,7 +7626,7 @@
     if
      i32.const 0
      local.set $1
-     loop $for-loop|00
+     loop $for-loop|01
       local.get $1
       local.get $3
       i32.lt_s
@@ -7695,15 +7653,15 @@
        i32.const 1
        i32.add
        local.set $1
-       br $for-loop|00
+       br $for-loop|01
       end
      end
      global.get $asm/core/C
      local.get $3
-     i32.store offset=44
+     i32.store offset=40
      global.get $asm/core/C
      local.get $2
-     i32.store offset=48
+     i32.store offset=44
      global.get $asm/core/C
      local.tee $0
      global.get $asm/core/inPtr
@@ -7719,52 +7677,40 @@
      i32.store offset=12
      local.get $0
      global.get $asm/core/failPtr
-     i32.store offset=20
+     i32.store offset=16
      local.get $0
      global.get $asm/core/failLen
-     i32.store offset=24
+     i32.store offset=20
      local.get $0
      global.get $asm/core/cancPtr
-     i32.store offset=32
+     i32.store offset=24
      local.get $0
      global.get $asm/core/cancLen
-     i32.store offset=36
-     local.get $0
-     global.get $asm/core/admPtr
-     i32.store offset=132
-     local.get $0
-     global.get $asm/core/admLen
-     i32.store offset=136
+     i32.store offset=28
      local.get $0
      global.get $asm/core/nWaiting
-     i32.store offset=52
+     i32.store offset=48
      local.get $0
      global.get $asm/core/nReady
-     i32.store offset=56
-     local.get $0
-     global.get $asm/core/nHeld
-     i32.store offset=144
-     local.get $0
-     global.get $asm/core/nAdmitted
-     i32.store offset=148
+     i32.store offset=52
      local.get $0
      global.get $asm/core/nDone
-     i32.store offset=60
-     local.get $0
-     global.get $asm/core/nFailed
      i32.store offset=64
      local.get $0
-     global.get $asm/core/nCancelled
+     global.get $asm/core/nFailed
      i32.store offset=68
      local.get $0
-     global.get $asm/core/nLive
+     global.get $asm/core/nCancelled
      i32.store offset=72
      local.get $0
-     global.get $asm/core/slotCap
+     global.get $asm/core/nLive
      i32.store offset=76
      local.get $0
-     global.get $asm/core/bytesHeld
+     global.get $asm/core/slotCap
      i32.store offset=80
+     local.get $0
+     global.get $asm/core/bytesHeld
+     i32.store offset=84
      local.get $4
      return
     end
@@ -7789,6 +7735,7 @@
    end
   end
   global.get $asm/core/rdyLen
+  local.set $2
   i32.const 0
   local.set $0
   loop $for-loop|1
@@ -7818,8 +7765,17 @@
     br $for-loop|1
    end
   end
-  call $asm/core/serveWoken
-  call $asm/core/sortReady
+  global.get $asm/core/wakeHead
+  i32.const 0
+  i32.ge_s
+  if
+   call $asm/core/serveWoken
+  end
+  global.get $asm/core/nPrio
+  if
+   local.get $2
+   call $asm/core/sortReady
+  end
   i32.const 0
   call $asm/core/done
  )
@@ -8050,13 +8006,13 @@
   i32.store offset=12
   local.get $0
   i32.const 0
-  i32.store offset=24
+  i32.store offset=20
+  local.get $0
+  i32.const 0
+  i32.store offset=28
   local.get $0
   i32.const 0
   i32.store offset=36
-  local.get $0
-  i32.const 0
-  i32.store offset=136
  )
  (func $asm/core/cancel (param $0 i32) (param $1 i32) (result i32)
   (local $2 i32)
@@ -8072,10 +8028,10 @@
   if
    global.get $asm/core/C
    i32.const -2
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    i32.const 0
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -8091,52 +8047,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -7
    return
   end
@@ -8146,10 +8090,10 @@
   if
    global.get $asm/core/C
    i32.const -1
-   i32.store offset=44
+   i32.store offset=40
    global.get $asm/core/C
    local.get $1
-   i32.store offset=48
+   i32.store offset=44
    global.get $asm/core/C
    local.tee $0
    global.get $asm/core/inPtr
@@ -8165,52 +8109,40 @@
    i32.store offset=12
    local.get $0
    global.get $asm/core/failPtr
-   i32.store offset=20
+   i32.store offset=16
    local.get $0
    global.get $asm/core/failLen
-   i32.store offset=24
+   i32.store offset=20
    local.get $0
    global.get $asm/core/cancPtr
-   i32.store offset=32
+   i32.store offset=24
    local.get $0
    global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
+   i32.store offset=28
    local.get $0
    global.get $asm/core/nWaiting
-   i32.store offset=52
+   i32.store offset=48
    local.get $0
    global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
+   i32.store offset=52
    local.get $0
    global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
    i32.store offset=64
    local.get $0
-   global.get $asm/core/nCancelled
+   global.get $asm/core/nFailed
    i32.store offset=68
    local.get $0
-   global.get $asm/core/nLive
+   global.get $asm/core/nCancelled
    i32.store offset=72
    local.get $0
-   global.get $asm/core/slotCap
+   global.get $asm/core/nLive
    i32.store offset=76
    local.get $0
-   global.get $asm/core/bytesHeld
+   global.get $asm/core/slotCap
    i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
    i32.const -8
    return
   end
@@ -8223,7 +8155,7 @@
    local.get $1
    i32.lt_s
    if
-    block $__inlined_func$asm/core/idStatus$169 (result i32)
+    block $__inlined_func$asm/core/idStatus$235 (result i32)
      i32.const -1
      local.get $3
      local.get $0
@@ -8241,7 +8173,7 @@
      i32.const 1073741824
      i32.ge_u
      i32.or
-     br_if $__inlined_func$asm/core/idStatus$169
+     br_if $__inlined_func$asm/core/idStatus$235
      drop
      global.get $asm/core/slots
      local.get $5
@@ -8260,13 +8192,13 @@
       local.tee $5
       i32.const 7
       i32.and
-      br_if $__inlined_func$asm/core/idStatus$169
+      br_if $__inlined_func$asm/core/idStatus$235
       drop
       i32.const -2
       i32.const -1
       local.get $5
       select
-      br $__inlined_func$asm/core/idStatus$169
+      br $__inlined_func$asm/core/idStatus$235
      end
      i32.const -2
      i32.const -1
@@ -8283,10 +8215,10 @@
     if
      global.get $asm/core/C
      local.get $0
-     i32.store offset=44
+     i32.store offset=40
      global.get $asm/core/C
      local.get $4
-     i32.store offset=48
+     i32.store offset=44
      global.get $asm/core/C
      local.tee $0
      global.get $asm/core/inPtr
@@ -8302,52 +8234,40 @@
      i32.store offset=12
      local.get $0
      global.get $asm/core/failPtr
-     i32.store offset=20
+     i32.store offset=16
      local.get $0
      global.get $asm/core/failLen
-     i32.store offset=24
+     i32.store offset=20
      local.get $0
      global.get $asm/core/cancPtr
-     i32.store offset=32
+     i32.store offset=24
      local.get $0
      global.get $asm/core/cancLen
-     i32.store offset=36
-     local.get $0
-     global.get $asm/core/admPtr
-     i32.store offset=132
-     local.get $0
-     global.get $asm/core/admLen
-     i32.store offset=136
+     i32.store offset=28
      local.get $0
      global.get $asm/core/nWaiting
-     i32.store offset=52
+     i32.store offset=48
      local.get $0
      global.get $asm/core/nReady
-     i32.store offset=56
-     local.get $0
-     global.get $asm/core/nHeld
-     i32.store offset=144
-     local.get $0
-     global.get $asm/core/nAdmitted
-     i32.store offset=148
+     i32.store offset=52
      local.get $0
      global.get $asm/core/nDone
-     i32.store offset=60
-     local.get $0
-     global.get $asm/core/nFailed
      i32.store offset=64
      local.get $0
-     global.get $asm/core/nCancelled
+     global.get $asm/core/nFailed
      i32.store offset=68
      local.get $0
-     global.get $asm/core/nLive
+     global.get $asm/core/nCancelled
      i32.store offset=72
      local.get $0
-     global.get $asm/core/slotCap
+     global.get $asm/core/nLive
      i32.store offset=76
      local.get $0
-     global.get $asm/core/bytesHeld
+     global.get $asm/core/slotCap
      i32.store offset=80
+     local.get $0
+     global.get $asm/core/bytesHeld
+     i32.store offset=84
      local.get $5
      return
     end
@@ -8441,7 +8361,12 @@
     br $for-loop|1
    end
   end
-  call $asm/core/serveWoken
+  global.get $asm/core/wakeHead
+  i32.const 0
+  i32.ge_s
+  if
+   call $asm/core/serveWoken
+  end
   local.get $2
   call $asm/core/done
  )
@@ -8455,581 +8380,565 @@
   (local $8 i32)
   local.get $0
   call $asm/core/enter
-  global.get $asm/core/broken
-  if
-   global.get $asm/core/C
-   i32.const -2
-   i32.store offset=44
-   global.get $asm/core/C
-   i32.const 0
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $0
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $0
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $0
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -7
-   return
-  end
-  local.get $1
-  global.get $asm/core/inCap
-  i32.gt_u
-  if
-   global.get $asm/core/C
-   i32.const -1
-   i32.store offset=44
-   global.get $asm/core/C
-   local.get $1
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $0
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $0
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $0
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -8
-   return
-  end
-  global.get $asm/core/inPtr
-  local.set $4
-  loop $for-loop|0
-   local.get $1
-   local.get $2
-   i32.gt_s
+  block $folding-inner0
+   global.get $asm/core/broken
    if
-    block $__inlined_func$asm/core/idStatus$174 (result i32)
-     i32.const -1
-     local.get $4
-     local.get $2
-     i32.const 2
-     i32.shl
-     i32.add
-     i32.load
-     local.tee $5
-     i32.const 2097151
-     i32.and
-     local.tee $0
-     global.get $asm/core/slotTop
-     i32.ge_s
-     local.get $5
-     i32.const 1073741824
-     i32.ge_u
-     i32.or
-     br_if $__inlined_func$asm/core/idStatus$174
-     drop
-     global.get $asm/core/slots
-     local.get $0
-     i32.const 4
-     i32.shl
-     i32.add
-     local.tee $0
-     i32.load
-     local.tee $6
-     local.get $5
-     i32.eq
-     if
-      i32.const 0
-      local.get $0
-      i32.load offset=4
-      local.tee $0
-      i32.const 7
-      i32.and
-      br_if $__inlined_func$asm/core/idStatus$174
-      drop
-      i32.const -2
-      i32.const -1
-      local.get $0
-      select
-      br $__inlined_func$asm/core/idStatus$174
-     end
-     i32.const -2
-     i32.const -1
-     local.get $5
-     i32.const 21
-     i32.shr_u
-     local.get $6
-     i32.const 21
-     i32.shr_u
-     i32.lt_s
-     select
-    end
-    local.tee $0
-    i32.eqz
-    if
-     global.get $asm/core/slots
-     local.get $5
-     i32.const 2097151
-     i32.and
-     i32.const 4
-     i32.shl
-     i32.add
-     i32.load offset=4
-     local.tee $0
-     i32.const 7
-     i32.and
-     local.set $6
-     local.get $0
-     i32.const 2
-     i32.eq
-     if (result i32)
-      i32.const 0
-     else
-      local.get $6
-      i32.const 1
-      i32.eq
-      if (result i32)
-       i32.const -4
-      else
-       i32.const -16
-       i32.const -3
-       local.get $6
-       i32.const 6
-       i32.eq
-       local.get $6
-       i32.const 2
-       i32.eq
-       i32.or
-       local.get $6
-       i32.const 7
-       i32.eq
-       i32.or
-       select
-      end
-     end
-     local.set $0
-    end
-    local.get $0
-    if
-     i32.const 0
-     local.set $1
-     loop $for-loop|00
-      local.get $1
-      local.get $2
-      i32.lt_s
-      if
-       global.get $asm/core/slots
-       local.get $4
-       local.get $1
-       i32.const 2
-       i32.shl
-       i32.add
-       i32.load
-       i32.const 2097151
-       i32.and
-       i32.const 4
-       i32.shl
-       i32.add
-       local.tee $3
-       local.get $3
-       i32.load offset=4
-       i32.const -9
-       i32.and
-       i32.store offset=4
-       local.get $1
-       i32.const 1
-       i32.add
-       local.set $1
-       br $for-loop|00
-      end
-     end
-     global.get $asm/core/C
-     local.get $2
-     i32.store offset=44
-     global.get $asm/core/C
-     local.get $5
-     i32.store offset=48
-     global.get $asm/core/C
-     local.tee $1
-     global.get $asm/core/inPtr
-     i32.store
-     local.get $1
-     global.get $asm/core/inCap
-     i32.store offset=4
-     local.get $1
-     global.get $asm/core/rdyPtr
-     i32.store offset=8
-     local.get $1
-     global.get $asm/core/rdyLen
-     i32.store offset=12
-     local.get $1
-     global.get $asm/core/failPtr
-     i32.store offset=20
-     local.get $1
-     global.get $asm/core/failLen
-     i32.store offset=24
-     local.get $1
-     global.get $asm/core/cancPtr
-     i32.store offset=32
-     local.get $1
-     global.get $asm/core/cancLen
-     i32.store offset=36
-     local.get $1
-     global.get $asm/core/admPtr
-     i32.store offset=132
-     local.get $1
-     global.get $asm/core/admLen
-     i32.store offset=136
-     local.get $1
-     global.get $asm/core/nWaiting
-     i32.store offset=52
-     local.get $1
-     global.get $asm/core/nReady
-     i32.store offset=56
-     local.get $1
-     global.get $asm/core/nHeld
-     i32.store offset=144
-     local.get $1
-     global.get $asm/core/nAdmitted
-     i32.store offset=148
-     local.get $1
-     global.get $asm/core/nDone
-     i32.store offset=60
-     local.get $1
-     global.get $asm/core/nFailed
-     i32.store offset=64
-     local.get $1
-     global.get $asm/core/nCancelled
-     i32.store offset=68
-     local.get $1
-     global.get $asm/core/nLive
-     i32.store offset=72
-     local.get $1
-     global.get $asm/core/slotCap
-     i32.store offset=76
-     local.get $1
-     global.get $asm/core/bytesHeld
-     i32.store offset=80
-     local.get $0
-     return
-    end
-    global.get $asm/core/slots
-    local.get $5
-    i32.const 2097151
-    i32.and
-    i32.const 4
-    i32.shl
-    i32.add
-    i32.const 10
-    i32.store offset=4
-    local.get $2
-    i32.const 1
-    i32.add
-    local.set $2
-    br $for-loop|0
+    global.get $asm/core/C
+    i32.const -2
+    i32.store offset=40
+    global.get $asm/core/C
+    i32.const 0
+    i32.store offset=44
+    br $folding-inner0
    end
-  end
-  local.get $4
-  local.get $1
-  call $asm/core/sortIds
-  local.tee $0
-  if
-   i32.const 0
-   local.set $2
-   loop $for-loop|01
+   local.get $1
+   global.get $asm/core/inCap
+   i32.gt_u
+   if
+    global.get $asm/core/C
+    i32.const -1
+    i32.store offset=40
+    global.get $asm/core/C
+    local.get $1
+    i32.store offset=44
+    global.get $asm/core/C
+    local.tee $0
+    global.get $asm/core/inPtr
+    i32.store
+    local.get $0
+    global.get $asm/core/inCap
+    i32.store offset=4
+    local.get $0
+    global.get $asm/core/rdyPtr
+    i32.store offset=8
+    local.get $0
+    global.get $asm/core/rdyLen
+    i32.store offset=12
+    local.get $0
+    global.get $asm/core/failPtr
+    i32.store offset=16
+    local.get $0
+    global.get $asm/core/failLen
+    i32.store offset=20
+    local.get $0
+    global.get $asm/core/cancPtr
+    i32.store offset=24
+    local.get $0
+    global.get $asm/core/cancLen
+    i32.store offset=28
+    local.get $0
+    global.get $asm/core/nWaiting
+    i32.store offset=48
+    local.get $0
+    global.get $asm/core/nReady
+    i32.store offset=52
+    local.get $0
+    global.get $asm/core/nDone
+    i32.store offset=64
+    local.get $0
+    global.get $asm/core/nFailed
+    i32.store offset=68
+    local.get $0
+    global.get $asm/core/nCancelled
+    i32.store offset=72
+    local.get $0
+    global.get $asm/core/nLive
+    i32.store offset=76
+    local.get $0
+    global.get $asm/core/slotCap
+    i32.store offset=80
+    local.get $0
+    global.get $asm/core/bytesHeld
+    i32.store offset=84
+    i32.const -8
+    return
+   end
+   global.get $asm/core/inPtr
+   local.set $4
+   loop $for-loop|0
     local.get $1
     local.get $2
     i32.gt_s
     if
+     block $__inlined_func$asm/core/idStatus$246 (result i32)
+      i32.const -1
+      local.get $4
+      local.get $2
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      local.tee $5
+      i32.const 2097151
+      i32.and
+      local.tee $0
+      global.get $asm/core/slotTop
+      i32.ge_s
+      local.get $5
+      i32.const 1073741824
+      i32.ge_u
+      i32.or
+      br_if $__inlined_func$asm/core/idStatus$246
+      drop
+      global.get $asm/core/slots
+      local.get $0
+      i32.const 4
+      i32.shl
+      i32.add
+      local.tee $0
+      i32.load
+      local.tee $6
+      local.get $5
+      i32.eq
+      if
+       i32.const 0
+       local.get $0
+       i32.load offset=4
+       local.tee $0
+       i32.const 7
+       i32.and
+       br_if $__inlined_func$asm/core/idStatus$246
+       drop
+       i32.const -2
+       i32.const -1
+       local.get $0
+       select
+       br $__inlined_func$asm/core/idStatus$246
+      end
+      i32.const -2
+      i32.const -1
+      local.get $5
+      i32.const 21
+      i32.shr_u
+      local.get $6
+      i32.const 21
+      i32.shr_u
+      i32.lt_s
+      select
+     end
+     local.tee $0
+     i32.eqz
+     if
+      global.get $asm/core/slots
+      local.get $5
+      i32.const 2097151
+      i32.and
+      i32.const 4
+      i32.shl
+      i32.add
+      i32.load offset=4
+      local.tee $0
+      i32.const 7
+      i32.and
+      local.set $6
+      local.get $0
+      i32.const 2
+      i32.eq
+      if (result i32)
+       i32.const 0
+      else
+       local.get $6
+       i32.const 1
+       i32.eq
+       if (result i32)
+        i32.const -4
+       else
+        i32.const -16
+        i32.const -3
+        local.get $6
+        i32.const 6
+        i32.eq
+        local.get $6
+        i32.const 2
+        i32.eq
+        i32.or
+        local.get $6
+        i32.const 7
+        i32.eq
+        i32.or
+        select
+       end
+      end
+      local.set $0
+     end
+     local.get $0
+     if
+      i32.const 0
+      local.set $1
+      loop $for-loop|01
+       local.get $1
+       local.get $2
+       i32.lt_s
+       if
+        global.get $asm/core/slots
+        local.get $4
+        local.get $1
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        i32.const 2097151
+        i32.and
+        i32.const 4
+        i32.shl
+        i32.add
+        local.tee $3
+        local.get $3
+        i32.load offset=4
+        i32.const -9
+        i32.and
+        i32.store offset=4
+        local.get $1
+        i32.const 1
+        i32.add
+        local.set $1
+        br $for-loop|01
+       end
+      end
+      global.get $asm/core/C
+      local.get $2
+      i32.store offset=40
+      global.get $asm/core/C
+      local.get $5
+      i32.store offset=44
+      global.get $asm/core/C
+      local.tee $1
+      global.get $asm/core/inPtr
+      i32.store
+      local.get $1
+      global.get $asm/core/inCap
+      i32.store offset=4
+      local.get $1
+      global.get $asm/core/rdyPtr
+      i32.store offset=8
+      local.get $1
+      global.get $asm/core/rdyLen
+      i32.store offset=12
+      local.get $1
+      global.get $asm/core/failPtr
+      i32.store offset=16
+      local.get $1
+      global.get $asm/core/failLen
+      i32.store offset=20
+      local.get $1
+      global.get $asm/core/cancPtr
+      i32.store offset=24
+      local.get $1
+      global.get $asm/core/cancLen
+      i32.store offset=28
+      local.get $1
+      global.get $asm/core/nWaiting
+      i32.store offset=48
+      local.get $1
+      global.get $asm/core/nReady
+      i32.store offset=52
+      local.get $1
+      global.get $asm/core/nDone
+      i32.store offset=64
+      local.get $1
+      global.get $asm/core/nFailed
+      i32.store offset=68
+      local.get $1
+      global.get $asm/core/nCancelled
+      i32.store offset=72
+      local.get $1
+      global.get $asm/core/nLive
+      i32.store offset=76
+      local.get $1
+      global.get $asm/core/slotCap
+      i32.store offset=80
+      local.get $1
+      global.get $asm/core/bytesHeld
+      i32.store offset=84
+      local.get $0
+      return
+     end
      global.get $asm/core/slots
-     local.get $4
-     local.get $2
-     i32.const 2
-     i32.shl
-     i32.add
-     i32.load
+     local.get $5
      i32.const 2097151
      i32.and
      i32.const 4
      i32.shl
      i32.add
-     local.tee $3
-     local.get $3
-     i32.load offset=4
-     i32.const -9
-     i32.and
+     i32.const 10
      i32.store offset=4
      local.get $2
      i32.const 1
      i32.add
      local.set $2
-     br $for-loop|01
+     br $for-loop|0
     end
    end
-   local.get $0
+   local.get $4
    local.get $1
-   call $asm/core/refuse
-   i32.const -7
-   return
-  end
-  global.get $asm/core/admLen
-  local.set $5
-  loop $for-loop|1
-   global.get $asm/core/broken
-   i32.eqz
-   local.get $1
-   local.get $3
-   i32.gt_s
-   i32.and
+   call $asm/core/sortIds
+   local.tee $0
    if
-    global.get $asm/core/aux
-    local.get $4
-    local.get $3
-    i32.const 2
-    i32.shl
-    i32.add
-    i32.load
-    local.tee $6
-    i32.const 2097151
-    i32.and
-    local.tee $0
-    i32.const 5
-    i32.shl
-    i32.add
-    local.set $7
-    global.get $asm/core/slots
-    local.get $0
-    i32.const 4
-    i32.shl
-    i32.add
+    i32.const 0
     local.set $2
-    global.get $asm/core/nReady
-    i32.const 1
-    i32.sub
-    global.set $asm/core/nReady
-    i32.const 0
-    local.set $0
-    block $__inlined_func$asm/core/lacking$172 (result i32)
-     loop $for-loop|02
-      local.get $0
-      i32.const 8
-      i32.lt_s
-      if
-       i32.const -1
-       local.get $7
-       i32.const 16
-       i32.add
-       local.get $0
-       i32.const 1
-       i32.shl
-       i32.add
-       i32.load16_u
-       local.tee $8
-       i32.const 65535
-       i32.eq
-       br_if $__inlined_func$asm/core/lacking$172
-       drop
-       local.get $8
-       global.get $asm/core/limits
-       local.get $8
-       i32.const 6
-       i32.shl
-       i32.add
-       local.tee $8
-       i32.load offset=4
-       local.get $8
-       i32.load
-       i32.ge_s
-       br_if $__inlined_func$asm/core/lacking$172
-       drop
-       local.get $0
-       i32.const 1
-       i32.add
-       local.set $0
-       br $for-loop|02
-      end
+    loop $for-loop|03
+     local.get $1
+     local.get $2
+     i32.gt_s
+     if
+      global.get $asm/core/slots
+      local.get $4
+      local.get $2
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      i32.const 2097151
+      i32.and
+      i32.const 4
+      i32.shl
+      i32.add
+      local.tee $3
+      local.get $3
+      i32.load offset=4
+      i32.const -9
+      i32.and
+      i32.store offset=4
+      local.get $2
+      i32.const 1
+      i32.add
+      local.set $2
+      br $for-loop|03
      end
-     i32.const -1
     end
-    local.tee $0
-    i32.const 0
-    i32.lt_s
+    local.get $0
+    i32.const -100
+    i32.eq
     if
+     global.get $asm/core/C
+     i32.const -2
+     i32.store offset=40
+     global.get $asm/core/C
+     i32.const 0
+     i32.store offset=44
+    else
+     global.get $asm/core/C
+     i32.const -1
+     i32.store offset=40
+     global.get $asm/core/C
+     local.get $1
+     i32.store offset=44
+    end
+    br $folding-inner0
+   end
+   global.get $asm/core/C
+   i32.load offset=36
+   local.set $5
+   loop $for-loop|1
+    global.get $asm/core/broken
+    i32.eqz
+    local.get $1
+    local.get $3
+    i32.gt_s
+    i32.and
+    if
+     local.get $4
+     local.get $3
+     i32.const 2
+     i32.shl
+     i32.add
+     i32.load
+     local.tee $6
+     i32.const 2097151
+     i32.and
+     i32.const 4
+     i32.shl
+     local.tee $0
+     global.get $asm/core/lims
+     i32.add
+     local.set $7
+     global.get $asm/core/slots
+     local.get $0
+     i32.add
+     local.set $2
+     global.get $asm/core/nReady
+     i32.const 1
+     i32.sub
+     global.set $asm/core/nReady
      i32.const 0
      local.set $0
-     loop $for-loop|003
-      local.get $0
-      i32.const 8
-      i32.lt_s
-      if
-       local.get $7
-       i32.const 16
-       i32.add
+     block $__inlined_func$asm/core/lacking$242 (result i32)
+      loop $for-loop|00
        local.get $0
-       i32.const 1
-       i32.shl
-       i32.add
-       i32.load16_u
-       local.tee $8
-       i32.const 65535
-       i32.ne
+       i32.const 8
+       i32.lt_s
        if
+        i32.const -1
+        local.get $7
+        local.get $0
+        i32.const 1
+        i32.shl
+        i32.add
+        i32.load16_u
+        i32.const 1
+        i32.sub
+        local.tee $8
+        i32.const 0
+        i32.lt_s
+        br_if $__inlined_func$asm/core/lacking$242
+        drop
+        local.get $8
         global.get $asm/core/limits
         local.get $8
         i32.const 6
         i32.shl
         i32.add
         local.tee $8
-        local.get $8
         i32.load offset=4
-        i32.const 1
-        i32.add
-        i32.store offset=4
+        local.get $8
+        i32.load
+        i32.ge_s
+        br_if $__inlined_func$asm/core/lacking$242
+        drop
         local.get $0
         i32.const 1
         i32.add
         local.set $0
-        br $for-loop|003
+        br $for-loop|00
        end
       end
+      i32.const -1
      end
-     local.get $2
-     i32.const 7
-     i32.store offset=4
-     global.get $asm/core/nAdmitted
+     local.tee $0
+     i32.const 0
+     i32.lt_s
+     if
+      i32.const 0
+      local.set $0
+      loop $for-loop|001
+       local.get $0
+       i32.const 8
+       i32.lt_s
+       if
+        local.get $7
+        local.get $0
+        i32.const 1
+        i32.shl
+        i32.add
+        i32.load16_u
+        i32.const 1
+        i32.sub
+        local.tee $8
+        i32.const 0
+        i32.ge_s
+        if
+         global.get $asm/core/limits
+         local.get $8
+         i32.const 6
+         i32.shl
+         i32.add
+         local.tee $8
+         local.get $8
+         i32.load offset=4
+         i32.const 1
+         i32.add
+         i32.store offset=4
+         local.get $0
+         i32.const 1
+         i32.add
+         local.set $0
+         br $for-loop|001
+        end
+       end
+      end
+      local.get $2
+      i32.const 7
+      i32.store offset=4
+      global.get $asm/core/C
+      global.get $asm/core/C
+      i32.load offset=60
+      i32.const 1
+      i32.add
+      i32.store offset=60
+      local.get $6
+      call $asm/core/pushAdmitted
+     else
+      local.get $2
+      local.get $0
+      i32.const 4
+      i32.shl
+      i32.const 6
+      i32.or
+      i32.store offset=4
+      global.get $asm/core/C
+      global.get $asm/core/C
+      i32.load offset=56
+      i32.const 1
+      i32.add
+      i32.store offset=56
+      local.get $0
+      local.get $6
+      call $asm/core/enqueue
+     end
+     local.get $3
      i32.const 1
      i32.add
-     global.set $asm/core/nAdmitted
-     local.get $6
-     call $asm/core/pushAdmitted
-    else
-     local.get $2
-     local.get $0
-     i32.const 4
-     i32.shl
-     i32.const 6
-     i32.or
-     i32.store offset=4
-     global.get $asm/core/nHeld
-     i32.const 1
-     i32.add
-     global.set $asm/core/nHeld
-     local.get $0
-     local.get $6
-     local.get $7
-     call $asm/core/enqueue
+     local.set $3
+     br $for-loop|1
     end
-    local.get $3
-    i32.const 1
-    i32.add
-    local.set $3
-    br $for-loop|1
    end
+   global.get $asm/core/C
+   i32.load offset=36
+   local.get $5
+   i32.sub
+   call $asm/core/done
+   return
   end
-  global.get $asm/core/admLen
-  local.get $5
-  i32.sub
-  call $asm/core/done
+  global.get $asm/core/C
+  local.tee $0
+  global.get $asm/core/inPtr
+  i32.store
+  local.get $0
+  global.get $asm/core/inCap
+  i32.store offset=4
+  local.get $0
+  global.get $asm/core/rdyPtr
+  i32.store offset=8
+  local.get $0
+  global.get $asm/core/rdyLen
+  i32.store offset=12
+  local.get $0
+  global.get $asm/core/failPtr
+  i32.store offset=16
+  local.get $0
+  global.get $asm/core/failLen
+  i32.store offset=20
+  local.get $0
+  global.get $asm/core/cancPtr
+  i32.store offset=24
+  local.get $0
+  global.get $asm/core/cancLen
+  i32.store offset=28
+  local.get $0
+  global.get $asm/core/nWaiting
+  i32.store offset=48
+  local.get $0
+  global.get $asm/core/nReady
+  i32.store offset=52
+  local.get $0
+  global.get $asm/core/nDone
+  i32.store offset=64
+  local.get $0
+  global.get $asm/core/nFailed
+  i32.store offset=68
+  local.get $0
+  global.get $asm/core/nCancelled
+  i32.store offset=72
+  local.get $0
+  global.get $asm/core/nLive
+  i32.store offset=76
+  local.get $0
+  global.get $asm/core/slotCap
+  i32.store offset=80
+  local.get $0
+  global.get $asm/core/bytesHeld
+  i32.store offset=84
+  i32.const -7
  )
  (func $asm/core/addWith (param $0 i32) (param $1 i32) (param $2 i32) (param $3 f64) (result i32)
   (local $4 i32)
@@ -9038,395 +8947,247 @@
   (local $7 i32)
   local.get $0
   call $asm/core/enter
-  global.get $asm/core/broken
-  if
-   global.get $asm/core/C
-   i32.const -2
-   i32.store offset=44
-   global.get $asm/core/C
-   i32.const 0
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $0
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $0
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $0
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -7
-   return
-  end
-  block $folding-inner0
-   local.get $1
-   global.get $asm/core/inCap
-   i32.gt_u
+  block $folding-inner1
+   global.get $asm/core/broken
    if
     global.get $asm/core/C
-    i32.const -1
-    i32.store offset=44
-    global.get $asm/core/C
-    local.get $1
-    i32.store offset=48
-    br $folding-inner0
-   end
-   local.get $3
-   local.get $3
-   f64.sub
-   f64.const 0
-   f64.ne
-   if
-    global.get $asm/core/C
-    i32.const -1
-    i32.store offset=44
+    i32.const -2
+    i32.store offset=40
     global.get $asm/core/C
     i32.const 0
-    i32.store offset=48
-    global.get $asm/core/C
-    local.tee $0
-    global.get $asm/core/inPtr
-    i32.store
-    local.get $0
-    global.get $asm/core/inCap
-    i32.store offset=4
-    local.get $0
-    global.get $asm/core/rdyPtr
-    i32.store offset=8
-    local.get $0
-    global.get $asm/core/rdyLen
-    i32.store offset=12
-    local.get $0
-    global.get $asm/core/failPtr
-    i32.store offset=20
-    local.get $0
-    global.get $asm/core/failLen
-    i32.store offset=24
-    local.get $0
-    global.get $asm/core/cancPtr
-    i32.store offset=32
-    local.get $0
-    global.get $asm/core/cancLen
-    i32.store offset=36
-    local.get $0
-    global.get $asm/core/admPtr
-    i32.store offset=132
-    local.get $0
-    global.get $asm/core/admLen
-    i32.store offset=136
-    local.get $0
-    global.get $asm/core/nWaiting
-    i32.store offset=52
-    local.get $0
-    global.get $asm/core/nReady
-    i32.store offset=56
-    local.get $0
-    global.get $asm/core/nHeld
-    i32.store offset=144
-    local.get $0
-    global.get $asm/core/nAdmitted
-    i32.store offset=148
-    local.get $0
-    global.get $asm/core/nDone
-    i32.store offset=60
-    local.get $0
-    global.get $asm/core/nFailed
-    i32.store offset=64
-    local.get $0
-    global.get $asm/core/nCancelled
-    i32.store offset=68
-    local.get $0
-    global.get $asm/core/nLive
-    i32.store offset=72
-    local.get $0
-    global.get $asm/core/slotCap
-    i32.store offset=76
-    local.get $0
-    global.get $asm/core/bytesHeld
-    i32.store offset=80
-    i32.const -10
-    return
-   end
-   local.get $2
-   i32.const 8
-   i32.gt_u
-   if
-    global.get $asm/core/C
-    i32.const -1
     i32.store offset=44
-    global.get $asm/core/C
-    local.get $2
-    i32.store offset=48
-    global.get $asm/core/C
-    local.tee $0
-    global.get $asm/core/inPtr
-    i32.store
-    local.get $0
+    br $folding-inner1
+   end
+   block $folding-inner0
+    local.get $1
     global.get $asm/core/inCap
-    i32.store offset=4
-    local.get $0
-    global.get $asm/core/rdyPtr
-    i32.store offset=8
-    local.get $0
-    global.get $asm/core/rdyLen
-    i32.store offset=12
-    local.get $0
-    global.get $asm/core/failPtr
-    i32.store offset=20
-    local.get $0
-    global.get $asm/core/failLen
-    i32.store offset=24
-    local.get $0
-    global.get $asm/core/cancPtr
-    i32.store offset=32
-    local.get $0
-    global.get $asm/core/cancLen
-    i32.store offset=36
-    local.get $0
-    global.get $asm/core/admPtr
-    i32.store offset=132
-    local.get $0
-    global.get $asm/core/admLen
-    i32.store offset=136
-    local.get $0
-    global.get $asm/core/nWaiting
-    i32.store offset=52
-    local.get $0
-    global.get $asm/core/nReady
-    i32.store offset=56
-    local.get $0
-    global.get $asm/core/nHeld
-    i32.store offset=144
-    local.get $0
-    global.get $asm/core/nAdmitted
-    i32.store offset=148
-    local.get $0
-    global.get $asm/core/nDone
-    i32.store offset=60
-    local.get $0
-    global.get $asm/core/nFailed
-    i32.store offset=64
-    local.get $0
-    global.get $asm/core/nCancelled
-    i32.store offset=68
-    local.get $0
-    global.get $asm/core/nLive
-    i32.store offset=72
-    local.get $0
-    global.get $asm/core/slotCap
-    i32.store offset=76
-    local.get $0
-    global.get $asm/core/bytesHeld
-    i32.store offset=80
-    i32.const -14
-    return
-   end
-   global.get $asm/core/inCap
-   i64.extend_i32_s
-   local.get $1
-   i64.extend_i32_s
-   local.get $2
-   i64.extend_i32_s
-   i64.add
-   i64.lt_s
-   if
-    global.get $asm/core/C
-    i32.const -1
-    i32.store offset=44
-    global.get $asm/core/C
-    local.get $2
-    i32.store offset=48
-    br $folding-inner0
-   end
-   global.get $asm/core/inPtr
-   local.tee $7
-   local.get $1
-   call $asm/core/checkDeps
-   local.tee $0
-   if
-    local.get $0
-    return
-   end
-   local.get $7
-   local.get $1
-   i32.const 2
-   i32.shl
-   i32.add
-   local.set $6
-   i32.const 0
-   local.set $0
-   loop $for-loop|0
-    local.get $0
-    local.get $2
-    i32.lt_s
+    i32.gt_u
     if
-     local.get $6
-     local.get $0
-     i32.const 2
-     i32.shl
-     i32.add
-     i32.load
-     local.tee $4
-     global.get $asm/core/limitCap
-     i32.lt_u
-     if (result i32)
-      global.get $asm/core/limits
-      local.get $4
-      i32.const 6
-      i32.shl
-      i32.add
-      i32.load
-      i32.const 0
-      i32.gt_s
-     else
-      i32.const 0
-     end
-     i32.eqz
-     if
-      global.get $asm/core/C
-      local.get $0
-      i32.store offset=44
-      global.get $asm/core/C
-      local.get $4
-      i32.store offset=48
-      global.get $asm/core/C
-      local.tee $0
-      global.get $asm/core/inPtr
-      i32.store
-      local.get $0
-      global.get $asm/core/inCap
-      i32.store offset=4
-      local.get $0
-      global.get $asm/core/rdyPtr
-      i32.store offset=8
-      local.get $0
-      global.get $asm/core/rdyLen
-      i32.store offset=12
-      local.get $0
-      global.get $asm/core/failPtr
-      i32.store offset=20
-      local.get $0
-      global.get $asm/core/failLen
-      i32.store offset=24
-      local.get $0
-      global.get $asm/core/cancPtr
-      i32.store offset=32
-      local.get $0
-      global.get $asm/core/cancLen
-      i32.store offset=36
-      local.get $0
-      global.get $asm/core/admPtr
-      i32.store offset=132
-      local.get $0
-      global.get $asm/core/admLen
-      i32.store offset=136
-      local.get $0
-      global.get $asm/core/nWaiting
-      i32.store offset=52
-      local.get $0
-      global.get $asm/core/nReady
-      i32.store offset=56
-      local.get $0
-      global.get $asm/core/nHeld
-      i32.store offset=144
-      local.get $0
-      global.get $asm/core/nAdmitted
-      i32.store offset=148
-      local.get $0
-      global.get $asm/core/nDone
-      i32.store offset=60
-      local.get $0
-      global.get $asm/core/nFailed
-      i32.store offset=64
-      local.get $0
-      global.get $asm/core/nCancelled
-      i32.store offset=68
-      local.get $0
-      global.get $asm/core/nLive
-      i32.store offset=72
-      local.get $0
-      global.get $asm/core/slotCap
-      i32.store offset=76
-      local.get $0
-      global.get $asm/core/bytesHeld
-      i32.store offset=80
-      i32.const -9
-      return
-     end
+     global.get $asm/core/C
+     i32.const -1
+     i32.store offset=40
+     global.get $asm/core/C
+     local.get $1
+     i32.store offset=44
+     br $folding-inner0
+    end
+    local.get $3
+    local.get $3
+    f64.sub
+    f64.const 0
+    f64.ne
+    if
+     global.get $asm/core/C
+     i32.const -1
+     i32.store offset=40
+     global.get $asm/core/C
      i32.const 0
-     local.set $5
-     loop $for-loop|1
+     i32.store offset=44
+     global.get $asm/core/C
+     local.tee $0
+     global.get $asm/core/inPtr
+     i32.store
+     local.get $0
+     global.get $asm/core/inCap
+     i32.store offset=4
+     local.get $0
+     global.get $asm/core/rdyPtr
+     i32.store offset=8
+     local.get $0
+     global.get $asm/core/rdyLen
+     i32.store offset=12
+     local.get $0
+     global.get $asm/core/failPtr
+     i32.store offset=16
+     local.get $0
+     global.get $asm/core/failLen
+     i32.store offset=20
+     local.get $0
+     global.get $asm/core/cancPtr
+     i32.store offset=24
+     local.get $0
+     global.get $asm/core/cancLen
+     i32.store offset=28
+     local.get $0
+     global.get $asm/core/nWaiting
+     i32.store offset=48
+     local.get $0
+     global.get $asm/core/nReady
+     i32.store offset=52
+     local.get $0
+     global.get $asm/core/nDone
+     i32.store offset=64
+     local.get $0
+     global.get $asm/core/nFailed
+     i32.store offset=68
+     local.get $0
+     global.get $asm/core/nCancelled
+     i32.store offset=72
+     local.get $0
+     global.get $asm/core/nLive
+     i32.store offset=76
+     local.get $0
+     global.get $asm/core/slotCap
+     i32.store offset=80
+     local.get $0
+     global.get $asm/core/bytesHeld
+     i32.store offset=84
+     i32.const -10
+     return
+    end
+    local.get $2
+    i32.const 8
+    i32.gt_u
+    if
+     global.get $asm/core/C
+     i32.const -1
+     i32.store offset=40
+     global.get $asm/core/C
+     local.get $2
+     i32.store offset=44
+     global.get $asm/core/C
+     local.tee $0
+     global.get $asm/core/inPtr
+     i32.store
+     local.get $0
+     global.get $asm/core/inCap
+     i32.store offset=4
+     local.get $0
+     global.get $asm/core/rdyPtr
+     i32.store offset=8
+     local.get $0
+     global.get $asm/core/rdyLen
+     i32.store offset=12
+     local.get $0
+     global.get $asm/core/failPtr
+     i32.store offset=16
+     local.get $0
+     global.get $asm/core/failLen
+     i32.store offset=20
+     local.get $0
+     global.get $asm/core/cancPtr
+     i32.store offset=24
+     local.get $0
+     global.get $asm/core/cancLen
+     i32.store offset=28
+     local.get $0
+     global.get $asm/core/nWaiting
+     i32.store offset=48
+     local.get $0
+     global.get $asm/core/nReady
+     i32.store offset=52
+     local.get $0
+     global.get $asm/core/nDone
+     i32.store offset=64
+     local.get $0
+     global.get $asm/core/nFailed
+     i32.store offset=68
+     local.get $0
+     global.get $asm/core/nCancelled
+     i32.store offset=72
+     local.get $0
+     global.get $asm/core/nLive
+     i32.store offset=76
+     local.get $0
+     global.get $asm/core/slotCap
+     i32.store offset=80
+     local.get $0
+     global.get $asm/core/bytesHeld
+     i32.store offset=84
+     i32.const -14
+     return
+    end
+    global.get $asm/core/inCap
+    i64.extend_i32_s
+    local.get $1
+    i64.extend_i32_s
+    local.get $2
+    i64.extend_i32_s
+    i64.add
+    i64.lt_s
+    if
+     global.get $asm/core/C
+     i32.const -1
+     i32.store offset=40
+     global.get $asm/core/C
+     local.get $2
+     i32.store offset=44
+     br $folding-inner0
+    end
+    global.get $asm/core/inPtr
+    local.set $5
+    i32.const 0
+    local.set $0
+    block $__inlined_func$asm/core/checkDeps$68 (result i32)
+     loop $for-loop|0
       local.get $0
-      local.get $5
-      i32.gt_s
+      local.get $1
+      i32.lt_s
       if
-       local.get $6
-       local.get $5
-       i32.const 2
-       i32.shl
-       i32.add
-       i32.load
-       local.get $4
-       i32.eq
+       block $__inlined_func$asm/core/idStatus$199 (result i32)
+        i32.const -1
+        local.get $5
+        local.get $0
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.tee $4
+        i32.const 2097151
+        i32.and
+        local.tee $6
+        global.get $asm/core/slotTop
+        i32.ge_s
+        local.get $4
+        i32.const 1073741824
+        i32.ge_u
+        i32.or
+        br_if $__inlined_func$asm/core/idStatus$199
+        drop
+        global.get $asm/core/slots
+        local.get $6
+        i32.const 4
+        i32.shl
+        i32.add
+        local.tee $6
+        i32.load
+        local.tee $7
+        local.get $4
+        i32.eq
+        if
+         i32.const 0
+         local.get $6
+         i32.load offset=4
+         local.tee $6
+         i32.const 7
+         i32.and
+         br_if $__inlined_func$asm/core/idStatus$199
+         drop
+         i32.const -2
+         i32.const -1
+         local.get $6
+         select
+         br $__inlined_func$asm/core/idStatus$199
+        end
+        i32.const -2
+        i32.const -1
+        local.get $4
+        i32.const 21
+        i32.shr_u
+        local.get $7
+        i32.const 21
+        i32.shr_u
+        i32.lt_s
+        select
+       end
+       local.tee $6
        if
         global.get $asm/core/C
         local.get $0
-        i32.store offset=44
+        i32.store offset=40
         global.get $asm/core/C
         local.get $4
-        i32.store offset=48
+        i32.store offset=44
         global.get $asm/core/C
         local.tee $0
         global.get $asm/core/inPtr
@@ -9442,66 +9203,1117 @@
         i32.store offset=12
         local.get $0
         global.get $asm/core/failPtr
-        i32.store offset=20
+        i32.store offset=16
         local.get $0
         global.get $asm/core/failLen
-        i32.store offset=24
+        i32.store offset=20
         local.get $0
         global.get $asm/core/cancPtr
-        i32.store offset=32
+        i32.store offset=24
         local.get $0
         global.get $asm/core/cancLen
-        i32.store offset=36
-        local.get $0
-        global.get $asm/core/admPtr
-        i32.store offset=132
-        local.get $0
-        global.get $asm/core/admLen
-        i32.store offset=136
+        i32.store offset=28
         local.get $0
         global.get $asm/core/nWaiting
-        i32.store offset=52
+        i32.store offset=48
         local.get $0
         global.get $asm/core/nReady
-        i32.store offset=56
-        local.get $0
-        global.get $asm/core/nHeld
-        i32.store offset=144
-        local.get $0
-        global.get $asm/core/nAdmitted
-        i32.store offset=148
+        i32.store offset=52
         local.get $0
         global.get $asm/core/nDone
-        i32.store offset=60
-        local.get $0
-        global.get $asm/core/nFailed
         i32.store offset=64
         local.get $0
-        global.get $asm/core/nCancelled
+        global.get $asm/core/nFailed
         i32.store offset=68
         local.get $0
-        global.get $asm/core/nLive
+        global.get $asm/core/nCancelled
         i32.store offset=72
         local.get $0
-        global.get $asm/core/slotCap
+        global.get $asm/core/nLive
         i32.store offset=76
         local.get $0
-        global.get $asm/core/bytesHeld
+        global.get $asm/core/slotCap
         i32.store offset=80
-        i32.const -15
-        return
+        local.get $0
+        global.get $asm/core/bytesHeld
+        i32.store offset=84
+        local.get $6
+        br $__inlined_func$asm/core/checkDeps$68
        end
-       local.get $5
+       local.get $0
        i32.const 1
        i32.add
-       local.set $5
-       br $for-loop|1
+       local.set $0
+       br $for-loop|0
       end
      end
+     i32.const 0
+    end
+    local.tee $0
+    if
      local.get $0
+     return
+    end
+    local.get $5
+    local.get $1
+    i32.const 2
+    i32.shl
+    i32.add
+    local.set $6
+    i32.const 0
+    local.set $0
+    loop $for-loop|00
+     local.get $0
+     local.get $2
+     i32.lt_s
+     if
+      local.get $6
+      local.get $0
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      local.tee $7
+      global.get $asm/core/limitCap
+      i32.lt_u
+      if (result i32)
+       global.get $asm/core/limits
+       local.get $7
+       i32.const 6
+       i32.shl
+       i32.add
+       i32.load
+       i32.const 0
+       i32.gt_s
+      else
+       i32.const 0
+      end
+      i32.eqz
+      if
+       global.get $asm/core/C
+       local.get $0
+       i32.store offset=40
+       global.get $asm/core/C
+       local.get $7
+       i32.store offset=44
+       global.get $asm/core/C
+       local.tee $0
+       global.get $asm/core/inPtr
+       i32.store
+       local.get $0
+       global.get $asm/core/inCap
+       i32.store offset=4
+       local.get $0
+       global.get $asm/core/rdyPtr
+       i32.store offset=8
+       local.get $0
+       global.get $asm/core/rdyLen
+       i32.store offset=12
+       local.get $0
+       global.get $asm/core/failPtr
+       i32.store offset=16
+       local.get $0
+       global.get $asm/core/failLen
+       i32.store offset=20
+       local.get $0
+       global.get $asm/core/cancPtr
+       i32.store offset=24
+       local.get $0
+       global.get $asm/core/cancLen
+       i32.store offset=28
+       local.get $0
+       global.get $asm/core/nWaiting
+       i32.store offset=48
+       local.get $0
+       global.get $asm/core/nReady
+       i32.store offset=52
+       local.get $0
+       global.get $asm/core/nDone
+       i32.store offset=64
+       local.get $0
+       global.get $asm/core/nFailed
+       i32.store offset=68
+       local.get $0
+       global.get $asm/core/nCancelled
+       i32.store offset=72
+       local.get $0
+       global.get $asm/core/nLive
+       i32.store offset=76
+       local.get $0
+       global.get $asm/core/slotCap
+       i32.store offset=80
+       local.get $0
+       global.get $asm/core/bytesHeld
+       i32.store offset=84
+       i32.const -9
+       return
+      end
+      i32.const 0
+      local.set $4
+      loop $for-loop|1
+       local.get $0
+       local.get $4
+       i32.gt_s
+       if
+        local.get $6
+        local.get $4
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.get $7
+        i32.eq
+        if
+         global.get $asm/core/C
+         local.get $0
+         i32.store offset=40
+         global.get $asm/core/C
+         local.get $7
+         i32.store offset=44
+         global.get $asm/core/C
+         local.tee $0
+         global.get $asm/core/inPtr
+         i32.store
+         local.get $0
+         global.get $asm/core/inCap
+         i32.store offset=4
+         local.get $0
+         global.get $asm/core/rdyPtr
+         i32.store offset=8
+         local.get $0
+         global.get $asm/core/rdyLen
+         i32.store offset=12
+         local.get $0
+         global.get $asm/core/failPtr
+         i32.store offset=16
+         local.get $0
+         global.get $asm/core/failLen
+         i32.store offset=20
+         local.get $0
+         global.get $asm/core/cancPtr
+         i32.store offset=24
+         local.get $0
+         global.get $asm/core/cancLen
+         i32.store offset=28
+         local.get $0
+         global.get $asm/core/nWaiting
+         i32.store offset=48
+         local.get $0
+         global.get $asm/core/nReady
+         i32.store offset=52
+         local.get $0
+         global.get $asm/core/nDone
+         i32.store offset=64
+         local.get $0
+         global.get $asm/core/nFailed
+         i32.store offset=68
+         local.get $0
+         global.get $asm/core/nCancelled
+         i32.store offset=72
+         local.get $0
+         global.get $asm/core/nLive
+         i32.store offset=76
+         local.get $0
+         global.get $asm/core/slotCap
+         i32.store offset=80
+         local.get $0
+         global.get $asm/core/bytesHeld
+         i32.store offset=84
+         i32.const -15
+         return
+        end
+        local.get $4
+        i32.const 1
+        i32.add
+        local.set $4
+        br $for-loop|1
+       end
+      end
+      local.get $0
+      i32.const 1
+      i32.add
+      local.set $0
+      br $for-loop|00
+     end
+    end
+    i32.const 1
+    call $asm/core/ensureSlots
+    local.tee $0
+    i32.eqz
+    if
+     local.get $1
+     call $asm/core/ensureEdges
+     local.set $0
+    end
+    local.get $0
+    if
+     local.get $0
+     i32.const -100
+     i32.eq
+     if
+      global.get $asm/core/C
+      i32.const -2
+      i32.store offset=40
+      global.get $asm/core/C
+      i32.const 0
+      i32.store offset=44
+     else
+      global.get $asm/core/C
+      i32.const -1
+      i32.store offset=40
+      global.get $asm/core/C
+      i32.const 1
+      i32.store offset=44
+     end
+     br $folding-inner1
+    end
+    block $__inlined_func$asm/core/allocSlot$69
+     global.get $asm/core/slotTop
+     global.get $asm/core/slotCap
+     i32.lt_s
+     if
+      global.get $asm/core/slotTop
+      local.tee $0
+      i32.const 1
+      i32.add
+      global.set $asm/core/slotTop
+      global.get $asm/core/slots
+      local.get $0
+      i32.const 4
+      i32.shl
+      i32.add
+      local.get $0
+      i32.store
+      br $__inlined_func$asm/core/allocSlot$69
+     end
+     global.get $asm/core/ring
+     global.get $asm/core/ringHead
+     i32.const 2
+     i32.shl
+     i32.add
+     i32.load
+     local.set $0
+     global.get $asm/core/ringHead
      i32.const 1
      i32.add
+     global.get $asm/core/slotCap
+     i32.const 1
+     i32.sub
+     i32.and
+     global.set $asm/core/ringHead
+     global.get $asm/core/ringCount
+     i32.const 1
+     i32.sub
+     global.set $asm/core/ringCount
+     global.get $asm/core/slots
+     local.get $0
+     i32.const 4
+     i32.shl
+     i32.add
+     i32.load
      local.set $0
+    end
+    local.get $0
+    local.get $5
+    local.get $1
+    i32.const 0
+    local.get $3
+    local.get $6
+    local.get $2
+    call $asm/core/place
+    local.get $0
+    call $asm/core/done
+    return
+   end
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=16
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=28
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=48
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
+   i32.const -8
+   return
+  end
+  global.get $asm/core/C
+  local.tee $0
+  global.get $asm/core/inPtr
+  i32.store
+  local.get $0
+  global.get $asm/core/inCap
+  i32.store offset=4
+  local.get $0
+  global.get $asm/core/rdyPtr
+  i32.store offset=8
+  local.get $0
+  global.get $asm/core/rdyLen
+  i32.store offset=12
+  local.get $0
+  global.get $asm/core/failPtr
+  i32.store offset=16
+  local.get $0
+  global.get $asm/core/failLen
+  i32.store offset=20
+  local.get $0
+  global.get $asm/core/cancPtr
+  i32.store offset=24
+  local.get $0
+  global.get $asm/core/cancLen
+  i32.store offset=28
+  local.get $0
+  global.get $asm/core/nWaiting
+  i32.store offset=48
+  local.get $0
+  global.get $asm/core/nReady
+  i32.store offset=52
+  local.get $0
+  global.get $asm/core/nDone
+  i32.store offset=64
+  local.get $0
+  global.get $asm/core/nFailed
+  i32.store offset=68
+  local.get $0
+  global.get $asm/core/nCancelled
+  i32.store offset=72
+  local.get $0
+  global.get $asm/core/nLive
+  i32.store offset=76
+  local.get $0
+  global.get $asm/core/slotCap
+  i32.store offset=80
+  local.get $0
+  global.get $asm/core/bytesHeld
+  i32.store offset=84
+  i32.const -7
+ )
+ (func $asm/core/addBatch (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
+  (local $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  (local $6 i32)
+  (local $7 i32)
+  (local $8 i32)
+  (local $9 i32)
+  local.get $0
+  call $asm/core/enter
+  block $folding-inner2
+   global.get $asm/core/broken
+   if
+    global.get $asm/core/C
+    i32.const -2
+    i32.store offset=40
+    global.get $asm/core/C
+    i32.const 0
+    i32.store offset=44
+    br $folding-inner2
+   end
+   block $folding-inner1
+    local.get $1
+    i32.const 0
+    i32.lt_s
+    if
+     global.get $asm/core/C
+     i32.const -1
+     i32.store offset=40
+     global.get $asm/core/C
+     local.get $1
+     i32.store offset=44
+     br $folding-inner1
+    end
+    local.get $2
+    i32.const 0
+    i32.lt_s
+    if (result i32)
+     i32.const 1
+    else
+     global.get $asm/core/inCap
+     i64.extend_i32_s
+     local.get $1
+     i64.extend_i32_s
+     local.get $2
+     i64.extend_i32_s
+     i64.add
+     i64.lt_s
+    end
+    if
+     global.get $asm/core/C
+     i32.const -1
+     i32.store offset=40
+     global.get $asm/core/C
+     local.get $2
+     i32.store offset=44
+     br $folding-inner1
+    end
+    global.get $asm/core/inPtr
+    local.tee $5
+    local.get $1
+    i32.const 2
+    i32.shl
+    i32.add
+    local.set $6
+    block $folding-inner0
+     loop $for-loop|0
+      local.get $1
+      local.get $4
+      i32.gt_s
+      if
+       local.get $5
+       local.get $4
+       i32.const 2
+       i32.shl
+       i32.add
+       i32.load
+       local.tee $0
+       local.get $2
+       local.get $3
+       i32.sub
+       i32.gt_s
+       local.get $0
+       i32.const 0
+       i32.lt_s
+       i32.or
+       if
+        global.get $asm/core/C
+        local.get $4
+        i32.store offset=40
+        br $folding-inner0
+       end
+       local.get $0
+       local.get $3
+       i32.add
+       local.set $8
+       loop $for-loop|1
+        local.get $3
+        local.get $8
+        i32.lt_s
+        if
+         local.get $6
+         local.get $3
+         i32.const 2
+         i32.shl
+         i32.add
+         i32.load
+         local.tee $0
+         i32.const 0
+         i32.lt_s
+         if
+          i32.const -1
+          local.get $0
+          i32.sub
+          local.get $4
+          i32.ge_s
+          if
+           global.get $asm/core/C
+           local.get $3
+           i32.store offset=40
+           br $folding-inner0
+          end
+         else
+          block $__inlined_func$asm/core/idStatus$209 (result i32)
+           i32.const -1
+           local.get $0
+           i32.const 2097151
+           i32.and
+           local.tee $7
+           global.get $asm/core/slotTop
+           i32.ge_s
+           local.get $0
+           i32.const 1073741824
+           i32.ge_u
+           i32.or
+           br_if $__inlined_func$asm/core/idStatus$209
+           drop
+           global.get $asm/core/slots
+           local.get $7
+           i32.const 4
+           i32.shl
+           i32.add
+           local.tee $9
+           i32.load
+           local.tee $7
+           local.get $0
+           i32.eq
+           if
+            i32.const 0
+            local.get $9
+            i32.load offset=4
+            local.tee $7
+            i32.const 7
+            i32.and
+            br_if $__inlined_func$asm/core/idStatus$209
+            drop
+            i32.const -2
+            i32.const -1
+            local.get $7
+            select
+            br $__inlined_func$asm/core/idStatus$209
+           end
+           i32.const -2
+           i32.const -1
+           local.get $0
+           i32.const 21
+           i32.shr_u
+           local.get $7
+           i32.const 21
+           i32.shr_u
+           i32.lt_s
+           select
+          end
+          local.tee $7
+          if
+           global.get $asm/core/C
+           local.get $3
+           i32.store offset=40
+           global.get $asm/core/C
+           local.get $0
+           i32.store offset=44
+           global.get $asm/core/C
+           local.tee $0
+           global.get $asm/core/inPtr
+           i32.store
+           local.get $0
+           global.get $asm/core/inCap
+           i32.store offset=4
+           local.get $0
+           global.get $asm/core/rdyPtr
+           i32.store offset=8
+           local.get $0
+           global.get $asm/core/rdyLen
+           i32.store offset=12
+           local.get $0
+           global.get $asm/core/failPtr
+           i32.store offset=16
+           local.get $0
+           global.get $asm/core/failLen
+           i32.store offset=20
+           local.get $0
+           global.get $asm/core/cancPtr
+           i32.store offset=24
+           local.get $0
+           global.get $asm/core/cancLen
+           i32.store offset=28
+           local.get $0
+           global.get $asm/core/nWaiting
+           i32.store offset=48
+           local.get $0
+           global.get $asm/core/nReady
+           i32.store offset=52
+           local.get $0
+           global.get $asm/core/nDone
+           i32.store offset=64
+           local.get $0
+           global.get $asm/core/nFailed
+           i32.store offset=68
+           local.get $0
+           global.get $asm/core/nCancelled
+           i32.store offset=72
+           local.get $0
+           global.get $asm/core/nLive
+           i32.store offset=76
+           local.get $0
+           global.get $asm/core/slotCap
+           i32.store offset=80
+           local.get $0
+           global.get $asm/core/bytesHeld
+           i32.store offset=84
+           local.get $7
+           return
+          end
+         end
+         local.get $3
+         i32.const 1
+         i32.add
+         local.set $3
+         br $for-loop|1
+        end
+       end
+       local.get $4
+       i32.const 1
+       i32.add
+       local.set $4
+       br $for-loop|0
+      end
+     end
+     local.get $1
+     call $asm/core/ensureSlots
+     local.tee $0
+     i32.eqz
+     if
+      local.get $3
+      call $asm/core/ensureEdges
+      local.set $0
+     end
+     local.get $0
+     if
+      local.get $0
+      i32.const -100
+      i32.eq
+      if
+       global.get $asm/core/C
+       i32.const -2
+       i32.store offset=40
+       global.get $asm/core/C
+       i32.const 0
+       i32.store offset=44
+      else
+       global.get $asm/core/C
+       i32.const -1
+       i32.store offset=40
+       global.get $asm/core/C
+       local.get $1
+       i32.store offset=44
+      end
+      br $folding-inner2
+     end
+     i32.const 0
+     local.set $3
+     i32.const 0
+     local.set $0
+     loop $for-loop|2
+      local.get $0
+      local.get $1
+      i32.lt_s
+      if
+       local.get $5
+       local.get $0
+       i32.const 2
+       i32.shl
+       i32.add
+       local.tee $4
+       i32.load
+       local.set $7
+       block $__inlined_func$asm/core/allocSlot$70
+        global.get $asm/core/slotTop
+        global.get $asm/core/slotCap
+        i32.lt_s
+        if
+         global.get $asm/core/slotTop
+         local.tee $2
+         i32.const 1
+         i32.add
+         global.set $asm/core/slotTop
+         global.get $asm/core/slots
+         local.get $2
+         i32.const 4
+         i32.shl
+         i32.add
+         local.get $2
+         i32.store
+         br $__inlined_func$asm/core/allocSlot$70
+        end
+        global.get $asm/core/ring
+        global.get $asm/core/ringHead
+        i32.const 2
+        i32.shl
+        i32.add
+        i32.load
+        local.set $2
+        global.get $asm/core/ringHead
+        i32.const 1
+        i32.add
+        global.get $asm/core/slotCap
+        i32.const 1
+        i32.sub
+        i32.and
+        global.set $asm/core/ringHead
+        global.get $asm/core/ringCount
+        i32.const 1
+        i32.sub
+        global.set $asm/core/ringCount
+        global.get $asm/core/slots
+        local.get $2
+        i32.const 4
+        i32.shl
+        i32.add
+        i32.load
+        local.set $2
+       end
+       local.get $2
+       local.get $6
+       local.get $3
+       i32.const 2
+       i32.shl
+       i32.add
+       local.get $7
+       local.get $5
+       f64.const 0
+       i32.const 0
+       i32.const 0
+       call $asm/core/place
+       local.get $4
+       local.get $2
+       i32.store
+       local.get $3
+       local.get $7
+       i32.add
+       local.set $3
+       local.get $0
+       i32.const 1
+       i32.add
+       local.set $0
+       br $for-loop|2
+      end
+     end
+     i32.const 0
+     call $asm/core/done
+     return
+    end
+    global.get $asm/core/C
+    local.get $0
+    i32.store offset=44
+   end
+   global.get $asm/core/C
+   local.tee $0
+   global.get $asm/core/inPtr
+   i32.store
+   local.get $0
+   global.get $asm/core/inCap
+   i32.store offset=4
+   local.get $0
+   global.get $asm/core/rdyPtr
+   i32.store offset=8
+   local.get $0
+   global.get $asm/core/rdyLen
+   i32.store offset=12
+   local.get $0
+   global.get $asm/core/failPtr
+   i32.store offset=16
+   local.get $0
+   global.get $asm/core/failLen
+   i32.store offset=20
+   local.get $0
+   global.get $asm/core/cancPtr
+   i32.store offset=24
+   local.get $0
+   global.get $asm/core/cancLen
+   i32.store offset=28
+   local.get $0
+   global.get $asm/core/nWaiting
+   i32.store offset=48
+   local.get $0
+   global.get $asm/core/nReady
+   i32.store offset=52
+   local.get $0
+   global.get $asm/core/nDone
+   i32.store offset=64
+   local.get $0
+   global.get $asm/core/nFailed
+   i32.store offset=68
+   local.get $0
+   global.get $asm/core/nCancelled
+   i32.store offset=72
+   local.get $0
+   global.get $asm/core/nLive
+   i32.store offset=76
+   local.get $0
+   global.get $asm/core/slotCap
+   i32.store offset=80
+   local.get $0
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
+   i32.const -8
+   return
+  end
+  global.get $asm/core/C
+  local.tee $0
+  global.get $asm/core/inPtr
+  i32.store
+  local.get $0
+  global.get $asm/core/inCap
+  i32.store offset=4
+  local.get $0
+  global.get $asm/core/rdyPtr
+  i32.store offset=8
+  local.get $0
+  global.get $asm/core/rdyLen
+  i32.store offset=12
+  local.get $0
+  global.get $asm/core/failPtr
+  i32.store offset=16
+  local.get $0
+  global.get $asm/core/failLen
+  i32.store offset=20
+  local.get $0
+  global.get $asm/core/cancPtr
+  i32.store offset=24
+  local.get $0
+  global.get $asm/core/cancLen
+  i32.store offset=28
+  local.get $0
+  global.get $asm/core/nWaiting
+  i32.store offset=48
+  local.get $0
+  global.get $asm/core/nReady
+  i32.store offset=52
+  local.get $0
+  global.get $asm/core/nDone
+  i32.store offset=64
+  local.get $0
+  global.get $asm/core/nFailed
+  i32.store offset=68
+  local.get $0
+  global.get $asm/core/nCancelled
+  i32.store offset=72
+  local.get $0
+  global.get $asm/core/nLive
+  i32.store offset=76
+  local.get $0
+  global.get $asm/core/slotCap
+  i32.store offset=80
+  local.get $0
+  global.get $asm/core/bytesHeld
+  i32.store offset=84
+  i32.const -7
+ )
+ (func $asm/core/add (param $0 i32) (param $1 i32) (result i32)
+  (local $2 i32)
+  (local $3 i32)
+  (local $4 i32)
+  (local $5 i32)
+  local.get $0
+  call $asm/core/enter
+  block $folding-inner0
+   global.get $asm/core/broken
+   if
+    global.get $asm/core/C
+    i32.const -2
+    i32.store offset=40
+    global.get $asm/core/C
+    i32.const 0
+    i32.store offset=44
+    br $folding-inner0
+   end
+   local.get $1
+   global.get $asm/core/inCap
+   i32.gt_u
+   if
+    global.get $asm/core/C
+    i32.const -1
+    i32.store offset=40
+    global.get $asm/core/C
+    local.get $1
+    i32.store offset=44
+    global.get $asm/core/C
+    local.tee $0
+    global.get $asm/core/inPtr
+    i32.store
+    local.get $0
+    global.get $asm/core/inCap
+    i32.store offset=4
+    local.get $0
+    global.get $asm/core/rdyPtr
+    i32.store offset=8
+    local.get $0
+    global.get $asm/core/rdyLen
+    i32.store offset=12
+    local.get $0
+    global.get $asm/core/failPtr
+    i32.store offset=16
+    local.get $0
+    global.get $asm/core/failLen
+    i32.store offset=20
+    local.get $0
+    global.get $asm/core/cancPtr
+    i32.store offset=24
+    local.get $0
+    global.get $asm/core/cancLen
+    i32.store offset=28
+    local.get $0
+    global.get $asm/core/nWaiting
+    i32.store offset=48
+    local.get $0
+    global.get $asm/core/nReady
+    i32.store offset=52
+    local.get $0
+    global.get $asm/core/nDone
+    i32.store offset=64
+    local.get $0
+    global.get $asm/core/nFailed
+    i32.store offset=68
+    local.get $0
+    global.get $asm/core/nCancelled
+    i32.store offset=72
+    local.get $0
+    global.get $asm/core/nLive
+    i32.store offset=76
+    local.get $0
+    global.get $asm/core/slotCap
+    i32.store offset=80
+    local.get $0
+    global.get $asm/core/bytesHeld
+    i32.store offset=84
+    i32.const -8
+    return
+   end
+   global.get $asm/core/inPtr
+   local.set $3
+   loop $for-loop|0
+    local.get $1
+    local.get $2
+    i32.gt_s
+    if
+     block $__inlined_func$asm/core/idStatus$190 (result i32)
+      i32.const -1
+      local.get $3
+      local.get $2
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.load
+      local.tee $4
+      i32.const 2097151
+      i32.and
+      local.tee $0
+      global.get $asm/core/slotTop
+      i32.ge_s
+      local.get $4
+      i32.const 1073741824
+      i32.ge_u
+      i32.or
+      br_if $__inlined_func$asm/core/idStatus$190
+      drop
+      global.get $asm/core/slots
+      local.get $0
+      i32.const 4
+      i32.shl
+      i32.add
+      local.tee $5
+      i32.load
+      local.tee $0
+      local.get $4
+      i32.eq
+      if
+       i32.const 0
+       local.get $5
+       i32.load offset=4
+       local.tee $0
+       i32.const 7
+       i32.and
+       br_if $__inlined_func$asm/core/idStatus$190
+       drop
+       i32.const -2
+       i32.const -1
+       local.get $0
+       select
+       br $__inlined_func$asm/core/idStatus$190
+      end
+      i32.const -2
+      i32.const -1
+      local.get $4
+      i32.const 21
+      i32.shr_u
+      local.get $0
+      i32.const 21
+      i32.shr_u
+      i32.lt_s
+      select
+     end
+     local.tee $0
+     if
+      global.get $asm/core/C
+      local.get $2
+      i32.store offset=40
+      global.get $asm/core/C
+      local.get $4
+      i32.store offset=44
+      global.get $asm/core/C
+      local.tee $1
+      global.get $asm/core/inPtr
+      i32.store
+      local.get $1
+      global.get $asm/core/inCap
+      i32.store offset=4
+      local.get $1
+      global.get $asm/core/rdyPtr
+      i32.store offset=8
+      local.get $1
+      global.get $asm/core/rdyLen
+      i32.store offset=12
+      local.get $1
+      global.get $asm/core/failPtr
+      i32.store offset=16
+      local.get $1
+      global.get $asm/core/failLen
+      i32.store offset=20
+      local.get $1
+      global.get $asm/core/cancPtr
+      i32.store offset=24
+      local.get $1
+      global.get $asm/core/cancLen
+      i32.store offset=28
+      local.get $1
+      global.get $asm/core/nWaiting
+      i32.store offset=48
+      local.get $1
+      global.get $asm/core/nReady
+      i32.store offset=52
+      local.get $1
+      global.get $asm/core/nDone
+      i32.store offset=64
+      local.get $1
+      global.get $asm/core/nFailed
+      i32.store offset=68
+      local.get $1
+      global.get $asm/core/nCancelled
+      i32.store offset=72
+      local.get $1
+      global.get $asm/core/nLive
+      i32.store offset=76
+      local.get $1
+      global.get $asm/core/slotCap
+      i32.store offset=80
+      local.get $1
+      global.get $asm/core/bytesHeld
+      i32.store offset=84
+      local.get $0
+      return
+     end
+     local.get $2
+     i32.const 1
+     i32.add
+     local.set $2
      br $for-loop|0
     end
    end
@@ -9517,12 +10329,26 @@
    local.get $0
    if
     local.get $0
-    i32.const 1
-    call $asm/core/refuse
-    i32.const -7
-    return
+    i32.const -100
+    i32.eq
+    if
+     global.get $asm/core/C
+     i32.const -2
+     i32.store offset=40
+     global.get $asm/core/C
+     i32.const 0
+     i32.store offset=44
+    else
+     global.get $asm/core/C
+     i32.const -1
+     i32.store offset=40
+     global.get $asm/core/C
+     i32.const 1
+     i32.store offset=44
+    end
+    br $folding-inner0
    end
-   block $__inlined_func$asm/core/allocSlot$57
+   block $__inlined_func$asm/core/allocSlot$64
     global.get $asm/core/slotTop
     global.get $asm/core/slotCap
     i32.lt_s
@@ -9539,7 +10365,7 @@
      i32.add
      local.get $0
      i32.store
-     br $__inlined_func$asm/core/allocSlot$57
+     br $__inlined_func$asm/core/allocSlot$64
     end
     global.get $asm/core/ring
     global.get $asm/core/ringHead
@@ -9569,514 +10395,124 @@
     local.set $0
    end
    local.get $0
-   local.get $7
-   local.get $1
-   i32.const 0
    local.get $3
-   local.get $6
-   local.get $2
+   local.get $1
+   i32.const 0
+   f64.const 0
+   i32.const 0
+   i32.const 0
    call $asm/core/place
-   local.get $0
-   call $asm/core/done
-   return
-  end
-  global.get $asm/core/C
-  local.tee $0
-  global.get $asm/core/inPtr
-  i32.store
-  local.get $0
-  global.get $asm/core/inCap
-  i32.store offset=4
-  local.get $0
-  global.get $asm/core/rdyPtr
-  i32.store offset=8
-  local.get $0
-  global.get $asm/core/rdyLen
-  i32.store offset=12
-  local.get $0
-  global.get $asm/core/failPtr
-  i32.store offset=20
-  local.get $0
-  global.get $asm/core/failLen
-  i32.store offset=24
-  local.get $0
-  global.get $asm/core/cancPtr
-  i32.store offset=32
-  local.get $0
-  global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/admPtr
-  i32.store offset=132
-  local.get $0
-  global.get $asm/core/admLen
-  i32.store offset=136
-  local.get $0
-  global.get $asm/core/nWaiting
-  i32.store offset=52
-  local.get $0
-  global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nHeld
-  i32.store offset=144
-  local.get $0
-  global.get $asm/core/nAdmitted
-  i32.store offset=148
-  local.get $0
-  global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
-  i32.store offset=64
-  local.get $0
-  global.get $asm/core/nCancelled
-  i32.store offset=68
-  local.get $0
-  global.get $asm/core/nLive
-  i32.store offset=72
-  local.get $0
-  global.get $asm/core/slotCap
-  i32.store offset=76
-  local.get $0
-  global.get $asm/core/bytesHeld
-  i32.store offset=80
-  i32.const -8
- )
- (func $asm/core/addBatch (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
-  (local $3 i32)
-  (local $4 i32)
-  (local $5 i32)
-  (local $6 i32)
-  (local $7 i32)
-  (local $8 i32)
-  (local $9 i32)
-  local.get $0
-  call $asm/core/enter
-  global.get $asm/core/broken
-  if
    global.get $asm/core/C
-   i32.const -2
-   i32.store offset=44
-   global.get $asm/core/C
-   i32.const 0
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
+   local.tee $1
    global.get $asm/core/inPtr
    i32.store
-   local.get $0
+   local.get $1
    global.get $asm/core/inCap
    i32.store offset=4
-   local.get $0
+   local.get $1
    global.get $asm/core/rdyPtr
    i32.store offset=8
-   local.get $0
+   local.get $1
    global.get $asm/core/rdyLen
    i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -7
-   return
-  end
-  block $folding-inner1
    local.get $1
-   i32.const 0
-   i32.lt_s
-   if
-    global.get $asm/core/C
-    i32.const -1
-    i32.store offset=44
-    global.get $asm/core/C
-    local.get $1
-    i32.store offset=48
-    br $folding-inner1
-   end
-   local.get $2
-   i32.const 0
-   i32.lt_s
+   global.get $asm/core/failPtr
+   i32.store offset=16
+   local.get $1
+   global.get $asm/core/failLen
+   i32.store offset=20
+   local.get $1
+   global.get $asm/core/cancPtr
+   i32.store offset=24
+   local.get $1
+   global.get $asm/core/cancLen
+   i32.store offset=28
+   local.get $1
+   global.get $asm/core/nWaiting
+   i32.store offset=48
+   local.get $1
+   global.get $asm/core/nReady
+   i32.store offset=52
+   local.get $1
+   global.get $asm/core/nDone
+   i32.store offset=64
+   local.get $1
+   global.get $asm/core/nFailed
+   i32.store offset=68
+   local.get $1
+   global.get $asm/core/nCancelled
+   i32.store offset=72
+   local.get $1
+   global.get $asm/core/nLive
+   i32.store offset=76
+   local.get $1
+   global.get $asm/core/slotCap
+   i32.store offset=80
+   local.get $1
+   global.get $asm/core/bytesHeld
+   i32.store offset=84
+   global.get $asm/core/broken
    if (result i32)
-    i32.const 1
-   else
-    global.get $asm/core/inCap
-    i64.extend_i32_s
-    local.get $1
-    i64.extend_i32_s
-    local.get $2
-    i64.extend_i32_s
-    i64.add
-    i64.lt_s
-   end
-   if
     global.get $asm/core/C
-    i32.const -1
+    i32.const -2
+    i32.store offset=40
+    global.get $asm/core/C
+    i32.const 0
     i32.store offset=44
     global.get $asm/core/C
-    local.get $2
-    i32.store offset=48
-    br $folding-inner1
-   end
-   global.get $asm/core/inPtr
-   local.tee $5
-   local.get $1
-   i32.const 2
-   i32.shl
-   i32.add
-   local.set $6
-   block $folding-inner0
-    loop $for-loop|0
-     local.get $1
-     local.get $4
-     i32.gt_s
-     if
-      local.get $5
-      local.get $4
-      i32.const 2
-      i32.shl
-      i32.add
-      i32.load
-      local.tee $0
-      local.get $2
-      local.get $3
-      i32.sub
-      i32.gt_s
-      local.get $0
-      i32.const 0
-      i32.lt_s
-      i32.or
-      if
-       global.get $asm/core/C
-       local.get $4
-       i32.store offset=44
-       br $folding-inner0
-      end
-      local.get $0
-      local.get $3
-      i32.add
-      local.set $8
-      loop $for-loop|1
-       local.get $3
-       local.get $8
-       i32.lt_s
-       if
-        local.get $6
-        local.get $3
-        i32.const 2
-        i32.shl
-        i32.add
-        i32.load
-        local.tee $0
-        i32.const 0
-        i32.lt_s
-        if
-         i32.const -1
-         local.get $0
-         i32.sub
-         local.get $4
-         i32.ge_s
-         if
-          global.get $asm/core/C
-          local.get $3
-          i32.store offset=44
-          br $folding-inner0
-         end
-        else
-         block $__inlined_func$asm/core/idStatus$153 (result i32)
-          i32.const -1
-          local.get $0
-          i32.const 2097151
-          i32.and
-          local.tee $7
-          global.get $asm/core/slotTop
-          i32.ge_s
-          local.get $0
-          i32.const 1073741824
-          i32.ge_u
-          i32.or
-          br_if $__inlined_func$asm/core/idStatus$153
-          drop
-          global.get $asm/core/slots
-          local.get $7
-          i32.const 4
-          i32.shl
-          i32.add
-          local.tee $9
-          i32.load
-          local.tee $7
-          local.get $0
-          i32.eq
-          if
-           i32.const 0
-           local.get $9
-           i32.load offset=4
-           local.tee $7
-           i32.const 7
-           i32.and
-           br_if $__inlined_func$asm/core/idStatus$153
-           drop
-           i32.const -2
-           i32.const -1
-           local.get $7
-           select
-           br $__inlined_func$asm/core/idStatus$153
-          end
-          i32.const -2
-          i32.const -1
-          local.get $0
-          i32.const 21
-          i32.shr_u
-          local.get $7
-          i32.const 21
-          i32.shr_u
-          i32.lt_s
-          select
-         end
-         local.tee $7
-         if
-          global.get $asm/core/C
-          local.get $3
-          i32.store offset=44
-          global.get $asm/core/C
-          local.get $0
-          i32.store offset=48
-          global.get $asm/core/C
-          local.tee $0
-          global.get $asm/core/inPtr
-          i32.store
-          local.get $0
-          global.get $asm/core/inCap
-          i32.store offset=4
-          local.get $0
-          global.get $asm/core/rdyPtr
-          i32.store offset=8
-          local.get $0
-          global.get $asm/core/rdyLen
-          i32.store offset=12
-          local.get $0
-          global.get $asm/core/failPtr
-          i32.store offset=20
-          local.get $0
-          global.get $asm/core/failLen
-          i32.store offset=24
-          local.get $0
-          global.get $asm/core/cancPtr
-          i32.store offset=32
-          local.get $0
-          global.get $asm/core/cancLen
-          i32.store offset=36
-          local.get $0
-          global.get $asm/core/admPtr
-          i32.store offset=132
-          local.get $0
-          global.get $asm/core/admLen
-          i32.store offset=136
-          local.get $0
-          global.get $asm/core/nWaiting
-          i32.store offset=52
-          local.get $0
-          global.get $asm/core/nReady
-          i32.store offset=56
-          local.get $0
-          global.get $asm/core/nHeld
-          i32.store offset=144
-          local.get $0
-          global.get $asm/core/nAdmitted
-          i32.store offset=148
-          local.get $0
-          global.get $asm/core/nDone
-          i32.store offset=60
-          local.get $0
-          global.get $asm/core/nFailed
-          i32.store offset=64
-          local.get $0
-          global.get $asm/core/nCancelled
-          i32.store offset=68
-          local.get $0
-          global.get $asm/core/nLive
-          i32.store offset=72
-          local.get $0
-          global.get $asm/core/slotCap
-          i32.store offset=76
-          local.get $0
-          global.get $asm/core/bytesHeld
-          i32.store offset=80
-          local.get $7
-          return
-         end
-        end
-        local.get $3
-        i32.const 1
-        i32.add
-        local.set $3
-        br $for-loop|1
-       end
-      end
-      local.get $4
-      i32.const 1
-      i32.add
-      local.set $4
-      br $for-loop|0
-     end
-    end
-    local.get $1
-    call $asm/core/ensureSlots
     local.tee $0
-    i32.eqz
-    if
-     local.get $3
-     call $asm/core/ensureEdges
-     local.set $0
-    end
+    global.get $asm/core/inPtr
+    i32.store
     local.get $0
-    if
-     local.get $0
-     local.get $1
-     call $asm/core/refuse
-     i32.const -7
-     return
-    end
-    i32.const 0
-    local.set $3
-    i32.const 0
-    local.set $0
-    loop $for-loop|2
-     local.get $0
-     local.get $1
-     i32.lt_s
-     if
-      local.get $5
-      local.get $0
-      i32.const 2
-      i32.shl
-      i32.add
-      local.tee $4
-      i32.load
-      local.set $7
-      block $__inlined_func$asm/core/allocSlot$58
-       global.get $asm/core/slotTop
-       global.get $asm/core/slotCap
-       i32.lt_s
-       if
-        global.get $asm/core/slotTop
-        local.tee $2
-        i32.const 1
-        i32.add
-        global.set $asm/core/slotTop
-        global.get $asm/core/slots
-        local.get $2
-        i32.const 4
-        i32.shl
-        i32.add
-        local.get $2
-        i32.store
-        br $__inlined_func$asm/core/allocSlot$58
-       end
-       global.get $asm/core/ring
-       global.get $asm/core/ringHead
-       i32.const 2
-       i32.shl
-       i32.add
-       i32.load
-       local.set $2
-       global.get $asm/core/ringHead
-       i32.const 1
-       i32.add
-       global.get $asm/core/slotCap
-       i32.const 1
-       i32.sub
-       i32.and
-       global.set $asm/core/ringHead
-       global.get $asm/core/ringCount
-       i32.const 1
-       i32.sub
-       global.set $asm/core/ringCount
-       global.get $asm/core/slots
-       local.get $2
-       i32.const 4
-       i32.shl
-       i32.add
-       i32.load
-       local.set $2
-      end
-      local.get $2
-      local.get $6
-      local.get $3
-      i32.const 2
-      i32.shl
-      i32.add
-      local.get $7
-      local.get $5
-      f64.const 0
-      i32.const 0
-      i32.const 0
-      call $asm/core/place
-      local.get $4
-      local.get $2
-      i32.store
-      local.get $3
-      local.get $7
-      i32.add
-      local.set $3
-      local.get $0
-      i32.const 1
-      i32.add
-      local.set $0
-      br $for-loop|2
-     end
-    end
-    i32.const 0
-    call $asm/core/done
-    return
+    global.get $asm/core/inCap
+    i32.store offset=4
+    local.get $0
+    global.get $asm/core/rdyPtr
+    i32.store offset=8
+    local.get $0
+    global.get $asm/core/rdyLen
+    i32.store offset=12
+    local.get $0
+    global.get $asm/core/failPtr
+    i32.store offset=16
+    local.get $0
+    global.get $asm/core/failLen
+    i32.store offset=20
+    local.get $0
+    global.get $asm/core/cancPtr
+    i32.store offset=24
+    local.get $0
+    global.get $asm/core/cancLen
+    i32.store offset=28
+    local.get $0
+    global.get $asm/core/nWaiting
+    i32.store offset=48
+    local.get $0
+    global.get $asm/core/nReady
+    i32.store offset=52
+    local.get $0
+    global.get $asm/core/nDone
+    i32.store offset=64
+    local.get $0
+    global.get $asm/core/nFailed
+    i32.store offset=68
+    local.get $0
+    global.get $asm/core/nCancelled
+    i32.store offset=72
+    local.get $0
+    global.get $asm/core/nLive
+    i32.store offset=76
+    local.get $0
+    global.get $asm/core/slotCap
+    i32.store offset=80
+    local.get $0
+    global.get $asm/core/bytesHeld
+    i32.store offset=84
+    i32.const -7
+   else
+    local.get $0
    end
-   global.get $asm/core/C
-   local.get $0
-   i32.store offset=48
+   return
   end
   global.get $asm/core/C
   local.tee $0
@@ -10093,285 +10529,40 @@
   i32.store offset=12
   local.get $0
   global.get $asm/core/failPtr
-  i32.store offset=20
+  i32.store offset=16
   local.get $0
   global.get $asm/core/failLen
-  i32.store offset=24
+  i32.store offset=20
   local.get $0
   global.get $asm/core/cancPtr
-  i32.store offset=32
+  i32.store offset=24
   local.get $0
   global.get $asm/core/cancLen
-  i32.store offset=36
-  local.get $0
-  global.get $asm/core/admPtr
-  i32.store offset=132
-  local.get $0
-  global.get $asm/core/admLen
-  i32.store offset=136
+  i32.store offset=28
   local.get $0
   global.get $asm/core/nWaiting
-  i32.store offset=52
+  i32.store offset=48
   local.get $0
   global.get $asm/core/nReady
-  i32.store offset=56
-  local.get $0
-  global.get $asm/core/nHeld
-  i32.store offset=144
-  local.get $0
-  global.get $asm/core/nAdmitted
-  i32.store offset=148
+  i32.store offset=52
   local.get $0
   global.get $asm/core/nDone
-  i32.store offset=60
-  local.get $0
-  global.get $asm/core/nFailed
   i32.store offset=64
   local.get $0
-  global.get $asm/core/nCancelled
+  global.get $asm/core/nFailed
   i32.store offset=68
   local.get $0
-  global.get $asm/core/nLive
+  global.get $asm/core/nCancelled
   i32.store offset=72
   local.get $0
-  global.get $asm/core/slotCap
+  global.get $asm/core/nLive
   i32.store offset=76
   local.get $0
-  global.get $asm/core/bytesHeld
+  global.get $asm/core/slotCap
   i32.store offset=80
-  i32.const -8
- )
- (func $asm/core/add (param $0 i32) (param $1 i32) (result i32)
-  (local $2 i32)
   local.get $0
-  call $asm/core/enter
-  global.get $asm/core/broken
-  if
-   global.get $asm/core/C
-   i32.const -2
-   i32.store offset=44
-   global.get $asm/core/C
-   i32.const 0
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $0
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $0
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $0
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -7
-   return
-  end
-  local.get $1
-  global.get $asm/core/inCap
-  i32.gt_u
-  if
-   global.get $asm/core/C
-   i32.const -1
-   i32.store offset=44
-   global.get $asm/core/C
-   local.get $1
-   i32.store offset=48
-   global.get $asm/core/C
-   local.tee $0
-   global.get $asm/core/inPtr
-   i32.store
-   local.get $0
-   global.get $asm/core/inCap
-   i32.store offset=4
-   local.get $0
-   global.get $asm/core/rdyPtr
-   i32.store offset=8
-   local.get $0
-   global.get $asm/core/rdyLen
-   i32.store offset=12
-   local.get $0
-   global.get $asm/core/failPtr
-   i32.store offset=20
-   local.get $0
-   global.get $asm/core/failLen
-   i32.store offset=24
-   local.get $0
-   global.get $asm/core/cancPtr
-   i32.store offset=32
-   local.get $0
-   global.get $asm/core/cancLen
-   i32.store offset=36
-   local.get $0
-   global.get $asm/core/admPtr
-   i32.store offset=132
-   local.get $0
-   global.get $asm/core/admLen
-   i32.store offset=136
-   local.get $0
-   global.get $asm/core/nWaiting
-   i32.store offset=52
-   local.get $0
-   global.get $asm/core/nReady
-   i32.store offset=56
-   local.get $0
-   global.get $asm/core/nHeld
-   i32.store offset=144
-   local.get $0
-   global.get $asm/core/nAdmitted
-   i32.store offset=148
-   local.get $0
-   global.get $asm/core/nDone
-   i32.store offset=60
-   local.get $0
-   global.get $asm/core/nFailed
-   i32.store offset=64
-   local.get $0
-   global.get $asm/core/nCancelled
-   i32.store offset=68
-   local.get $0
-   global.get $asm/core/nLive
-   i32.store offset=72
-   local.get $0
-   global.get $asm/core/slotCap
-   i32.store offset=76
-   local.get $0
-   global.get $asm/core/bytesHeld
-   i32.store offset=80
-   i32.const -8
-   return
-  end
-  global.get $asm/core/inPtr
-  local.tee $2
-  local.get $1
-  call $asm/core/checkDeps
-  local.tee $0
-  if
-   local.get $0
-   return
-  end
-  i32.const 1
-  call $asm/core/ensureSlots
-  local.tee $0
-  i32.eqz
-  if
-   local.get $1
-   call $asm/core/ensureEdges
-   local.set $0
-  end
-  local.get $0
-  if
-   local.get $0
-   i32.const 1
-   call $asm/core/refuse
-   i32.const -7
-   return
-  end
-  block $__inlined_func$asm/core/allocSlot$55
-   global.get $asm/core/slotTop
-   global.get $asm/core/slotCap
-   i32.lt_s
-   if
-    global.get $asm/core/slotTop
-    local.tee $0
-    i32.const 1
-    i32.add
-    global.set $asm/core/slotTop
-    global.get $asm/core/slots
-    local.get $0
-    i32.const 4
-    i32.shl
-    i32.add
-    local.get $0
-    i32.store
-    br $__inlined_func$asm/core/allocSlot$55
-   end
-   global.get $asm/core/ring
-   global.get $asm/core/ringHead
-   i32.const 2
-   i32.shl
-   i32.add
-   i32.load
-   local.set $0
-   global.get $asm/core/ringHead
-   i32.const 1
-   i32.add
-   global.get $asm/core/slotCap
-   i32.const 1
-   i32.sub
-   i32.and
-   global.set $asm/core/ringHead
-   global.get $asm/core/ringCount
-   i32.const 1
-   i32.sub
-   global.set $asm/core/ringCount
-   global.get $asm/core/slots
-   local.get $0
-   i32.const 4
-   i32.shl
-   i32.add
-   i32.load
-   local.set $0
-  end
-  local.get $0
-  local.get $2
-  local.get $1
-  i32.const 0
-  f64.const 0
-  i32.const 0
-  i32.const 0
-  call $asm/core/place
-  local.get $0
-  call $asm/core/done
+  global.get $asm/core/bytesHeld
+  i32.store offset=84
+  i32.const -7
  )
 )

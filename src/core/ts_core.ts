@@ -4,9 +4,10 @@
  * two give identical answers (ids, outputs, counts, errors).
  *
  * Layout (see asm/core.ts for the drawing): `slots` holds 4 int32 per slot
- * (id, state word, edge head, edge tail); `keys` 2 float64 per slot
- * (priority, sequence) and `lims` 8 uint16 per slot (limit ids, NO_LIMIT
- * ends them) stand for the Wasm core's aux records; `edges` 2 int32 per edge
+ * (id, state word, edge head, edge tail); `seqs` and `prios` a float64
+ * per slot, `lims` 8 uint16 per slot (limit id + 1, 0 ends them), kept clean
+ * as in the Wasm core (a task with priority 0 and no limit writes only its
+ * sequence number); `edges` 2 int32 per edge
  * (dependent id, next); `ring` is the FIFO of released slots; the four
  * output lists grow by doubling. A limit's queue is a {@link Queue}: a ring
  * of entries in order (the run) and a binary heap, as in the Wasm core.
@@ -64,7 +65,8 @@ const MARK = 8;
 const HELD_SHIFT = 4;
 const RETIRED = 16;
 
-const NO_LIMIT = 0xffff;
+/** Ends a task's limits (stored as limit id + 1) when it has fewer than MAX_TASK_LIMITS. */
+const NO_LIMIT = 0;
 const NOT_WOKEN = -2;
 const { CONCURRENCY, RATE } = LimitKind;
 
@@ -244,8 +246,11 @@ class TsCore implements SchedulerCore {
   readonly kind = "ts" as const;
 
   #slots = new Int32Array(INITIAL_SLOTS * 4);
-  #keys = new Float64Array(INITIAL_SLOTS * 2);
+  #seqs = new Float64Array(INITIAL_SLOTS);
+  #prios = new Float64Array(INITIAL_SLOTS);
   #lims = new Uint16Array(INITIAL_SLOTS * MAX_TASK_LIMITS);
+  /** Whether a task with a priority or limits was added since the last reset. */
+  #dirty = false;
   #ring = new Int32Array(INITIAL_SLOTS);
   #edges = new Int32Array(INITIAL_EDGES * 2);
   #ready = new Int32Array(INITIAL_OUTPUT);
@@ -321,8 +326,10 @@ class TsCore implements SchedulerCore {
     const top = this.#slotTop;
     const slots = new Int32Array(cap * 4);
     slots.set(this.#slots.subarray(0, top * 4));
-    const keys = new Float64Array(cap * 2);
-    keys.set(this.#keys.subarray(0, top * 2));
+    const seqs = new Float64Array(cap);
+    seqs.set(this.#seqs.subarray(0, top));
+    const prios = new Float64Array(cap);
+    prios.set(this.#prios.subarray(0, top));
     const lims = new Uint16Array(cap * MAX_TASK_LIMITS);
     lims.set(this.#lims.subarray(0, top * MAX_TASK_LIMITS));
     const ring = new Int32Array(cap);
@@ -330,7 +337,8 @@ class TsCore implements SchedulerCore {
     const mask = this.#slotCap - 1;
     for (let i = 0; i < this.#ringCount; i++) ring[i] = old[(this.#ringHead + i) & mask]!;
     this.#slots = slots;
-    this.#keys = keys;
+    this.#seqs = seqs;
+    this.#prios = prios;
     this.#lims = lims;
     this.#ring = ring;
     this.#ringHead = 0;
@@ -426,7 +434,7 @@ class TsCore implements SchedulerCore {
    */
   #sortIds(a: Int32Array, from: number, n: number): void {
     if (this.#inOrder(a, from, n)) return;
-    const keys = this.#keys;
+    const seqs = this.#seqs, prios = this.#prios;
     if (this.#sortIdBuf.length < 2 * n) {
       let cap = 16;
       while (cap < 2 * n) cap *= 2;
@@ -437,9 +445,9 @@ class TsCore implements SchedulerCore {
     let src = 0, dst = n;
     for (let j = 0; j < n; j++) {
       const id = a[from + j]!;
-      const s = (id & SLOT_MASK) << 1;
-      k[j << 1] = keys[s]!;
-      k[(j << 1) + 1] = keys[s + 1]!;
+      const s = id & SLOT_MASK;
+      k[j << 1] = prios[s]!;
+      k[(j << 1) + 1] = seqs[s]!;
       ids[j] = id;
     }
     for (let lo = 0; lo < n; lo += SORT_RUN) {
@@ -474,12 +482,12 @@ class TsCore implements SchedulerCore {
   /** Whether the ids `a[from .. from + n)` are in (priority desc, seq asc) order. */
   #inOrder(a: Int32Array, from: number, n: number): boolean {
     if (n < 2) return true;
-    const keys = this.#keys;
-    let x = (a[from]! & SLOT_MASK) << 1;
+    const seqs = this.#seqs, prios = this.#prios;
+    let x = a[from]! & SLOT_MASK;
     for (let i = 1; i < n; i++) {
-      const y = (a[from + i]! & SLOT_MASK) << 1;
-      const py = keys[y]!, px = keys[x]!;
-      if (py > px || (py === px && keys[y + 1]! < keys[x + 1]!)) return false;
+      const y = a[from + i]! & SLOT_MASK;
+      const py = prios[y]!, px = prios[x]!;
+      if (py > px || (py === px && seqs[y]! < seqs[x]!)) return false;
       x = y;
     }
     return true;
@@ -526,8 +534,8 @@ class TsCore implements SchedulerCore {
     const lims = this.#lims;
     const at = s * MAX_TASK_LIMITS;
     for (let j = 0; j < MAX_TASK_LIMITS; j++) {
-      const l = lims[at + j]!;
-      if (l === NO_LIMIT) return;
+      const l = lims[at + j]! - 1;
+      if (l < 0) return;
       if (this.#lKind[l] !== CONCURRENCY) continue;
       this.#lUsed[l]!--;
       if (this.#lNext[l] === NOT_WOKEN) this.#wake(l);
@@ -537,8 +545,8 @@ class TsCore implements SchedulerCore {
   #enqueue(l: number, id: number): void {
     let q = this.#queues[l];
     if (q === undefined) q = this.#queues[l] = new Queue();
-    const k = (id & SLOT_MASK) << 1;
-    q.push(this.#keys[k]!, this.#keys[k + 1]!, id);
+    const s = id & SLOT_MASK;
+    q.push(this.#prios[s]!, this.#seqs[s]!, id);
   }
 
   #queued(id: number, tag: number): boolean {
@@ -561,7 +569,7 @@ class TsCore implements SchedulerCore {
     const q = this.#queues[l];
     if (q === undefined) return;
     const tag = HELD | (l << HELD_SHIFT);
-    const slots = this.#slots, keys = this.#keys, lims = this.#lims;
+    const slots = this.#slots, seqs = this.#seqs, prios = this.#prios, lims = this.#lims;
     const used = this.#lUsed, cap = this.#lCap;
     let admitted = 0;
     let out = this.#admitted;
@@ -575,9 +583,9 @@ class TsCore implements SchedulerCore {
         const valid = slots[r] === id && (slots[r + 1]! & ~MARK) === tag;
         let fromRun = !valid || q.heapLen === 0;
         if (!fromRun) {
-          const k = (id & SLOT_MASK) << 1, hk = q.heapKeys;
-          const p = keys[k]!;
-          fromRun = p > hk[0]! || (p === hk[0]! && keys[k + 1]! < hk[1]!);
+          const s = id & SLOT_MASK, hk = q.heapKeys;
+          const p = prios[s]!;
+          fromRun = p > hk[0]! || (p === hk[0]! && seqs[s]! < hk[1]!);
         }
         if (fromRun) {
           q.shiftRun();
@@ -601,8 +609,8 @@ class TsCore implements SchedulerCore {
       const at = (id & SLOT_MASK) * MAX_TASK_LIMITS;
       let m = -1;
       for (let j = 0; j < MAX_TASK_LIMITS; j++) {
-        const k = lims[at + j]!;
-        if (k === NO_LIMIT) break;
+        const k = lims[at + j]! - 1;
+        if (k < 0) break;
         if (used[k]! >= cap[k]!) {
           m = k;
           break;
@@ -610,8 +618,8 @@ class TsCore implements SchedulerCore {
       }
       if (m < 0) {
         for (let j = 0; j < MAX_TASK_LIMITS; j++) {
-          const k = lims[at + j]!;
-          if (k === NO_LIMIT) break;
+          const k = lims[at + j]! - 1;
+          if (k < 0) break;
           used[k]!++;
         }
         slots[r + 1] = ADMITTED;
@@ -733,8 +741,8 @@ class TsCore implements SchedulerCore {
     const r = (id & SLOT_MASK) << 2;
     const sc = this.#slots[r + 1]!;
     this.#slots[r + 1] = outcome;
-    if (sc !== READY) this.#dropClaims(id, sc);
-    else this.#nReady--;
+    if ((sc & ~MARK) === READY) this.#nReady--;
+    else this.#dropClaims(id, sc);
     if (outcome === DONE) {
       this.#nDone++;
       this.#propagateDone(r);
@@ -755,14 +763,16 @@ class TsCore implements SchedulerCore {
     }
   }
 
-  /** Writes the priority, the next sequence number and the limits `lims[0 .. nl)` of slot `sl`. */
+  /**
+   * Writes the priority and the limits `lims[0 .. nl)` of slot `sl` (whose
+   * priority and limits are clean: called only for a task that has either).
+   */
   #setKeys(sl: number, prio: number, lims: ArrayLike<number>, nl: number): void {
-    const keys = this.#keys;
-    keys[sl << 1] = prio;
-    keys[(sl << 1) + 1] = this.#seq++;
+    this.#dirty = true;
+    this.#prios[sl] = prio;
     const lp = this.#lims;
     const la = sl * MAX_TASK_LIMITS;
-    for (let j = 0; j < nl; j++) lp[la + j] = (lims[j] as number) | 0;
+    for (let j = 0; j < nl; j++) lp[la + j] = ((lims[j] as number) | 0) + 1;
     if (nl < MAX_TASK_LIMITS) lp[la + nl] = NO_LIMIT;
     if (prio !== 0) this.#nPrio++;
   }
@@ -771,11 +781,13 @@ class TsCore implements SchedulerCore {
    * Sets up task `id` whose deps are `deps[at .. at + n)`; a dep `v < 0` is
    * `local[-v - 1]` (addBatch). As in the Wasm core, edges added before a
    * FAILED or CANCELLED dep is met stay behind and are skipped when walked.
-   * (#setKeys() wrote its keys first.)
+   * It gets the next sequence number (#setKeys() wrote a priority or limits
+   * first, if it has them).
    */
   #place(id: number, deps: ArrayLike<number>, at: number, n: number, local: Int32Array): void {
     const slots = this.#slots;
     const r = (id & SLOT_MASK) << 2;
+    this.#seqs[id & SLOT_MASK] = this.#seq++;
     slots[r + 2] = -1;
     slots[r + 3] = -1;
     let pending = 0;
@@ -826,16 +838,39 @@ class TsCore implements SchedulerCore {
   add(
     deps: ArrayLike<number>,
     count: number = deps.length,
-    priority = 0,
+    priority?: number,
     limits?: ArrayLike<number>,
-    nLimits: number = limits === undefined ? 0 : limits.length,
+    nLimits?: number,
+  ): TaskId {
+    if (priority !== undefined || limits !== undefined || nLimits !== undefined) {
+      return this.#addWith(deps, count, priority ?? 0, limits, nLimits ?? limits?.length ?? 0);
+    }
+    if (count !== deps.length) checkCount("add task", count, deps);
+    const n = count;
+    for (let j = 0; j < n; j++) {
+      const d = (deps[j] as number) | 0;
+      const st = this.#idStatus(d);
+      if (st !== OK) this.#fail("add task", st, j, d);
+    }
+    if (this.#ensureSlots(1) !== OK) this.#refuse("add task", 1);
+    this.#ensureEdges(n);
+    const id = this.#allocSlot();
+    this.#place(id, deps, 0, n, NO_IDS);
+    return id as TaskId;
+  }
+
+  /** add() with a priority or limits (kept apart so that add() stays small). */
+  #addWith(
+    deps: ArrayLike<number>,
+    count: number,
+    priority: number,
+    limits: ArrayLike<number> | undefined,
+    nLimits: number,
   ): TaskId {
     if (count !== deps.length) checkCount("add task", count, deps);
     const n = count;
-    const fast = priority === 0 && nLimits === 0;
-    if (!fast && !addOptionsOk(priority, limits, nLimits)) {
-      checkAddOptions(priority, limits, nLimits);
-    }
+    if (priority === 0 && nLimits === 0) return this.add(deps, n);
+    if (!addOptionsOk(priority, limits, nLimits)) checkAddOptions(priority, limits, nLimits);
     for (let j = 0; j < n; j++) {
       const d = (deps[j] as number) | 0;
       const st = this.#idStatus(d);
@@ -852,7 +887,7 @@ class TsCore implements SchedulerCore {
     if (this.#ensureSlots(1) !== OK) this.#refuse("add task", 1);
     this.#ensureEdges(n);
     const id = this.#allocSlot();
-    this.#setKeys(id & SLOT_MASK, fast ? 0 : priority, lims, nLimits);
+    this.#setKeys(id & SLOT_MASK, priority, lims, nLimits);
     this.#place(id, deps, 0, n, NO_IDS);
     return id as TaskId;
   }
@@ -884,7 +919,6 @@ class TsCore implements SchedulerCore {
     for (let i = 0; i < count; i++) {
       const dc = (depCounts[i] as number) | 0;
       const id = this.#allocSlot();
-      this.#setKeys(id & SLOT_MASK, 0, NO_IDS, 0);
       this.#place(id, deps, p, dc, idsOut);
       idsOut[i] = id;
       p += dc;
@@ -935,8 +969,8 @@ class TsCore implements SchedulerCore {
     }
     const from = this.#readyLen;
     for (let i = 0; i < count; i++) this.#finish(is[i]!, os[i]!);
-    this.#serveWoken();
-    this.#sortReady(from);
+    if (this.#wakeHead >= 0) this.#serveWoken();
+    if (this.#nPrio !== 0) this.#sortReady(from);
   }
 
   completeOne(id: TaskId, outcome: Outcome): void {
@@ -947,8 +981,8 @@ class TsCore implements SchedulerCore {
     if (o < DONE || o > CANCELLED) this.#fail("complete task", BAD_OUTCOME, 0, o, false);
     const from = this.#readyLen;
     this.#finish(i, o);
-    this.#serveWoken();
-    this.#sortReady(from);
+    if (this.#wakeHead >= 0) this.#serveWoken();
+    if (this.#nPrio !== 0) this.#sortReady(from);
   }
 
   cancel(count: number, ids: ArrayLike<number>): number {
@@ -975,7 +1009,7 @@ class TsCore implements SchedulerCore {
       this.#pushCancelled(id, -1);
       this.#spread(q, CANCELLED);
     }
-    this.#serveWoken();
+    if (this.#wakeHead >= 0) this.#serveWoken();
     return n;
   }
 
@@ -1007,7 +1041,12 @@ class TsCore implements SchedulerCore {
       else if (st === FAILED) this.#nFailed--;
       else this.#nCancelled--;
       this.#nLive--;
-      if (this.#nPrio !== 0 && this.#keys[(id & SLOT_MASK) << 1] !== 0) this.#nPrio--;
+      // leave the slot's priority and limits clean for its next task
+      if (this.#nPrio !== 0 && this.#prios[id & SLOT_MASK] !== 0) {
+        this.#nPrio--;
+        this.#prios[id & SLOT_MASK] = 0;
+      }
+      if (this.#limitCap !== 0) this.#lims[(id & SLOT_MASK) * MAX_TASK_LIMITS] = NO_LIMIT;
       if ((id >>> SLOT_BITS) === GEN_MAX) {
         slots[r + 1] = RETIRED;
         this.#retired++;
@@ -1023,8 +1062,7 @@ class TsCore implements SchedulerCore {
   admit(count: number, ids: ArrayLike<number>): number {
     checkCount("admit task", count, ids);
     let is = this.#own(ids, count);
-    const slots = this.#slots;
-    const keys = this.#keys;
+    const slots = this.#slots, seqs = this.#seqs, prios = this.#prios;
     let inOrder = true;
     let lastP = 0, lastS = 0;
     for (let i = 0; i < count; i++) {
@@ -1044,8 +1082,8 @@ class TsCore implements SchedulerCore {
       }
       slots[((id & SLOT_MASK) << 2) + 1] = READY | MARK;
       if (inOrder) {
-        const y = (id & SLOT_MASK) << 1;
-        const p = keys[y]!, s = keys[y + 1]!;
+        const y = id & SLOT_MASK;
+        const p = prios[y]!, s = seqs[y]!;
         if (i > 0 && (p > lastP || (p === lastP && s < lastS))) inOrder = false;
         lastP = p;
         lastS = s;
@@ -1067,8 +1105,8 @@ class TsCore implements SchedulerCore {
       const at = sl * MAX_TASK_LIMITS;
       let m = -1;
       for (let j = 0; j < MAX_TASK_LIMITS; j++) {
-        const l = lims[at + j]!;
-        if (l === NO_LIMIT) break;
+        const l = lims[at + j]! - 1;
+        if (l < 0) break;
         if (used[l]! >= cap[l]!) {
           m = l;
           break;
@@ -1076,8 +1114,8 @@ class TsCore implements SchedulerCore {
       }
       if (m < 0) {
         for (let j = 0; j < MAX_TASK_LIMITS; j++) {
-          const l = lims[at + j]!;
-          if (l === NO_LIMIT) break;
+          const l = lims[at + j]! - 1;
+          if (l < 0) break;
           used[l]!++;
         }
         slots[(sl << 2) + 1] = ADMITTED;
@@ -1241,7 +1279,8 @@ class TsCore implements SchedulerCore {
   memoryBytes(): number {
     let queues = 0;
     for (const q of this.#queues) if (q !== undefined) queues += q.bytes();
-    return this.#slots.byteLength + this.#keys.byteLength + this.#lims.byteLength +
+    return this.#slots.byteLength + this.#seqs.byteLength + this.#prios.byteLength +
+      this.#lims.byteLength +
       this.#ring.byteLength + this.#edges.byteLength + this.#ready.byteLength +
       this.#failed.byteLength + this.#cancelled.byteLength + this.#admitted.byteLength +
       this.#sortKeyBuf.byteLength + this.#sortIdBuf.byteLength + this.#admitBuf.byteLength +
@@ -1249,6 +1288,12 @@ class TsCore implements SchedulerCore {
   }
 
   reset(): void {
+    if (this.#dirty) {
+      // the slots used since the last reset are those below #slotTop: clean them
+      this.#prios.fill(0, 0, this.#slotTop);
+      this.#lims.fill(NO_LIMIT, 0, this.#slotTop * MAX_TASK_LIMITS);
+      this.#dirty = false;
+    }
     this.#readyLen = 0;
     this.#failedLen = 0;
     this.#cancelledLen = 0;

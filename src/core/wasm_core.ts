@@ -227,24 +227,38 @@ class WasmCore implements SchedulerCore {
   add(
     deps: ArrayLike<number>,
     count: number = deps.length,
-    priority = 0,
+    priority?: number,
     limits?: ArrayLike<number>,
-    nLimits: number = limits === undefined ? 0 : limits.length,
+    nLimits?: number,
+  ): TaskId {
+    if (priority !== undefined || limits !== undefined || nLimits !== undefined) {
+      return this.#addWith(deps, count, priority ?? 0, limits, nLimits ?? limits?.length ?? 0);
+    }
+    if (count !== deps.length) checkCount("add task", count, deps);
+    const n = count;
+    if (n !== 0) {
+      if (n > this.#inCap) this.#reserve("add task", n);
+      let m = this.#b.heap;
+      if (m.length === 0) m = this.#b.mem();
+      const base = this.#in;
+      for (let i = 0; i < n; i++) m[base + i] = deps[i] as number;
+    }
+    const r = this.#x.add(this.#ctx, n);
+    if (r < 0) throw this.#error("add task", r);
+    return r as TaskId;
+  }
+
+  /** add() with a priority or limits (kept apart so that add() stays small). */
+  #addWith(
+    deps: ArrayLike<number>,
+    count: number,
+    priority: number,
+    limits: ArrayLike<number> | undefined,
+    nLimits: number,
   ): TaskId {
     if (count !== deps.length) checkCount("add task", count, deps);
     const n = count;
-    if (priority === 0 && nLimits === 0) {
-      if (n !== 0) {
-        if (n > this.#inCap) this.#reserve("add task", n);
-        let m = this.#b.heap;
-        if (m.length === 0) m = this.#b.mem();
-        const base = this.#in;
-        for (let i = 0; i < n; i++) m[base + i] = deps[i] as number;
-      }
-      const r = this.#x.add(this.#ctx, n);
-      if (r < 0) throw this.#error("add task", r);
-      return r as TaskId;
-    }
+    if (priority === 0 && nLimits === 0) return this.add(deps, n);
     if (!addOptionsOk(priority, limits, nLimits)) checkAddOptions(priority, limits, nLimits);
     if (n + nLimits > this.#inCap) this.#reserve("add task", n + nLimits);
     let m = this.#b.heap;
