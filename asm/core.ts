@@ -650,22 +650,45 @@ function pushReady(id: i32): void {
   rdyLen++;
 }
 
+// The admitted list and the HELD / ADMITTED counts live in the header; a
+// call that admits many tasks opens a cursor on them (openAdmitted), works on
+// these globals and writes them back (closeAdmitted). Between calls they mean
+// nothing.
+let admPtr: usize = 0;
+let admLen: i32 = 0;
+let admCap: i32 = 0;
+let dHeld: i32 = 0;
+let dAdmitted: i32 = 0;
+
+function openAdmitted(): void {
+  admPtr = load<usize>(C, H_ADMITTED_PTR);
+  admLen = load<i32>(C, H_ADMITTED_LEN);
+  admCap = load<i32>(C, H_ADMITTED_CAP);
+  dHeld = 0;
+  dAdmitted = 0;
+}
+
+function closeAdmitted(): void {
+  store<usize>(C, admPtr, H_ADMITTED_PTR);
+  store<i32>(C, admLen, H_ADMITTED_LEN);
+  store<i32>(C, admCap, H_ADMITTED_CAP);
+  addHeld(dHeld);
+  addAdmitted(dAdmitted);
+}
+
+/** Appends to the admitted list (between openAdmitted() and closeAdmitted()). */
 function pushAdmitted(id: i32): void {
-  const len = load<i32>(C, H_ADMITTED_LEN);
-  let ptr = load<usize>(C, H_ADMITTED_PTR);
-  const cap = load<i32>(C, H_ADMITTED_CAP);
-  if (len >= cap) {
-    const np = growList(ptr, len, cap);
+  if (admLen >= admCap) {
+    const np = growList(admPtr, admLen, admCap);
     if (np == 0) {
       breakContext();
       return;
     }
-    ptr = np;
-    store<usize>(C, np, H_ADMITTED_PTR);
-    store<i32>(C, cap << 1, H_ADMITTED_CAP);
+    admPtr = np;
+    admCap <<= 1;
   }
-  store<i32>(ptr + (<usize> len << 2), id);
-  store<i32>(C, len + 1, H_ADMITTED_LEN);
+  store<i32>(admPtr + (<usize> admLen << 2), id);
+  admLen++;
 }
 
 /** Adds `d` to the count of HELD tasks. */
@@ -1147,8 +1170,8 @@ function serve(l: i32): void {
     if (m < 0) {
       take(a);
       store<i32>(rec(id), ADMITTED, 4);
-      addHeld(-1);
-      addAdmitted(1);
+      dHeld--;
+      dAdmitted++;
       pushAdmitted(id);
     } else {
       store<i32>(rec(id), HELD | (m << HELD_SHIFT), 4);
@@ -1161,6 +1184,7 @@ function serve(l: i32): void {
 
 /** Serves every limit on the wake list, in the order they were woken; empties it. */
 function serveWoken(): void {
+  openAdmitted();
   while (wakeHead >= 0) {
     const l = wakeHead;
     const lp = limitRec(l);
@@ -1169,9 +1193,11 @@ function serveWoken(): void {
     serve(l);
   }
   wakeTail = -1;
+  closeAdmitted();
 }
 
 /**
+ * (Between openAdmitted() and closeAdmitted().)
  * The READY task `id` asks for its units: ADMITTED when each of its limits
  * has one (or it has none), else HELD on the first limit that lacks one.
  */
@@ -1183,11 +1209,11 @@ function admitOne(id: i32): void {
   if (m < 0) {
     take(a);
     store<i32>(r, ADMITTED, 4);
-    addAdmitted(1);
+    dAdmitted++;
     pushAdmitted(id);
   } else {
     store<i32>(r, HELD | (m << HELD_SHIFT), 4);
-    addHeld(1);
+    dHeld++;
     enqueue(m, id);
   }
 }
@@ -1362,16 +1388,19 @@ function place(
   const r = rec(id);
   store<f64>(seqs + (<usize> (id & SLOT_MASK) << 3), seqNext);
   seqNext += 1;
-  if (prio != 0 || nl != 0) {
-    // (a task with neither finds its slot's priority and limits clean)
+  // the slot's priority and limits are clean: only what is not 0 is written
+  if (prio != 0) {
     dirty = 1;
     store<f64>(prios + (<usize> (id & SLOT_MASK) << 3), prio);
+    nPrio++;
+  }
+  if (nl != 0) {
+    dirty = 1;
     const a = limsOf(id);
     for (let j = 0; j < nl; j++) {
       store<u16>(a + (<usize> j << 1), <u16> (load<i32>(limIds + (<usize> j << 2)) + 1));
     }
     if (nl < MAX_TASK_LIMITS) store<u16>(a + (<usize> nl << 1), <u16> NO_LIMIT);
-    if (prio != 0) nPrio++;
   }
   store<i32>(r, -1, 8);
   store<i32>(r, -1, 12);
@@ -1870,9 +1899,11 @@ export function admit(ctx: i32, count: i32): i32 {
     unmark(ids, count);
     return refuse(s, count);
   }
-  const from = admittedLen();
+  openAdmitted();
+  const from = admLen;
   for (let i = 0; i < count && broken == 0; i++) admitOne(load<i32>(ids + (<usize> i << 2)));
-  return done(admittedLen() - from);
+  closeAdmitted();
+  return done(admLen - from);
 }
 
 /**

@@ -10,6 +10,57 @@
  (type $8 (func (param i32 i32 i32 i32) (result i32)))
  (type $9 (func (result i32)))
  (type $10 (func (param i32 i32 i32 f64) (result i32)))
+ (global $asm/core/C (mut i32) (i32.const 0))
+ (global $asm/core/heapTop (mut i32) (i32.const 0))
+ (global $asm/core/bytesHeld (mut i32) (i32.const 0))
+ (global $asm/core/inCap (mut i32) (i32.const 0))
+ (global $asm/core/slotCap (mut i32) (i32.const 0))
+ (global $asm/core/inPtr (mut i32) (i32.const 0))
+ (global $asm/core/rdyLen (mut i32) (i32.const 0))
+ (global $asm/core/nWaiting (mut i32) (i32.const 0))
+ (global $asm/core/nCancelled (mut i32) (i32.const 0))
+ (global $asm/core/nReady (mut i32) (i32.const 0))
+ (global $asm/core/nFailed (mut i32) (i32.const 0))
+ (global $asm/core/nLive (mut i32) (i32.const 0))
+ (global $asm/core/cancLen (mut i32) (i32.const 0))
+ (global $asm/core/rdyPtr (mut i32) (i32.const 0))
+ (global $asm/core/failLen (mut i32) (i32.const 0))
+ (global $asm/core/failPtr (mut i32) (i32.const 0))
+ (global $asm/core/cancPtr (mut i32) (i32.const 0))
+ (global $asm/core/nDone (mut i32) (i32.const 0))
+ (global $asm/core/slots (mut i32) (i32.const 0))
+ (global $asm/core/broken (mut i32) (i32.const 0))
+ (global $asm/core/limits (mut i32) (i32.const 0))
+ (global $asm/core/slotTop (mut i32) (i32.const 0))
+ (global $asm/core/limitCap (mut i32) (i32.const 0))
+ (global $asm/core/ringHead (mut i32) (i32.const 0))
+ (global $asm/core/prios (mut i32) (i32.const 0))
+ (global $asm/core/ringCount (mut i32) (i32.const 0))
+ (global $asm/core/edges (mut i32) (i32.const 0))
+ (global $asm/core/seqs (mut i32) (i32.const 0))
+ (global $asm/core/lims (mut i32) (i32.const 0))
+ (global $asm/core/rdyCap (mut i32) (i32.const 0))
+ (global $asm/core/edgeFreeCount (mut i32) (i32.const 0))
+ (global $asm/core/nPrio (mut i32) (i32.const 0))
+ (global $asm/core/wakeTail (mut i32) (i32.const -1))
+ (global $asm/core/admLen (mut i32) (i32.const 0))
+ (global $asm/core/ring (mut i32) (i32.const 0))
+ (global $asm/core/wakeHead (mut i32) (i32.const -1))
+ (global $asm/core/edgeFree (mut i32) (i32.const 0))
+ (global $asm/core/scratch (mut i32) (i32.const 0))
+ (global $asm/core/edgeCap (mut i32) (i32.const 0))
+ (global $asm/core/edgeTop (mut i32) (i32.const 0))
+ (global $asm/core/admCap (mut i32) (i32.const 0))
+ (global $asm/core/dHeld (mut i32) (i32.const 0))
+ (global $asm/core/dAdmitted (mut i32) (i32.const 0))
+ (global $asm/core/failCap (mut i32) (i32.const 0))
+ (global $asm/core/cancCap (mut i32) (i32.const 0))
+ (global $asm/core/scratchBytes (mut i32) (i32.const 0))
+ (global $asm/core/admPtr (mut i32) (i32.const 0))
+ (global $asm/core/dirty (mut i32) (i32.const 0))
+ (global $asm/core/nRetired (mut i32) (i32.const 0))
+ (global $asm/core/seqNext (mut f64) (f64.const 0))
+ (global $asm/core/heapStart (mut i32) (i32.const 0))
  (global $asm/core/H_IN_PTR i32 (i32.const 0))
  (global $asm/core/H_IN_CAP i32 (i32.const 4))
  (global $asm/core/H_READY_PTR i32 (i32.const 8))
@@ -32,52 +83,6 @@
  (global $asm/core/H_LIVE i32 (i32.const 76))
  (global $asm/core/H_SLOT_CAP i32 (i32.const 80))
  (global $asm/core/H_BYTES i32 (i32.const 84))
- (global $asm/core/heapStart (mut i32) (i32.const 0))
- (global $asm/core/heapTop (mut i32) (i32.const 0))
- (global $asm/core/C (mut i32) (i32.const 0))
- (global $asm/core/inPtr (mut i32) (i32.const 0))
- (global $asm/core/inCap (mut i32) (i32.const 0))
- (global $asm/core/rdyPtr (mut i32) (i32.const 0))
- (global $asm/core/rdyLen (mut i32) (i32.const 0))
- (global $asm/core/rdyCap (mut i32) (i32.const 0))
- (global $asm/core/failPtr (mut i32) (i32.const 0))
- (global $asm/core/failLen (mut i32) (i32.const 0))
- (global $asm/core/failCap (mut i32) (i32.const 0))
- (global $asm/core/cancPtr (mut i32) (i32.const 0))
- (global $asm/core/cancLen (mut i32) (i32.const 0))
- (global $asm/core/cancCap (mut i32) (i32.const 0))
- (global $asm/core/nWaiting (mut i32) (i32.const 0))
- (global $asm/core/nReady (mut i32) (i32.const 0))
- (global $asm/core/nDone (mut i32) (i32.const 0))
- (global $asm/core/nFailed (mut i32) (i32.const 0))
- (global $asm/core/nCancelled (mut i32) (i32.const 0))
- (global $asm/core/nLive (mut i32) (i32.const 0))
- (global $asm/core/slotCap (mut i32) (i32.const 0))
- (global $asm/core/bytesHeld (mut i32) (i32.const 0))
- (global $asm/core/slotTop (mut i32) (i32.const 0))
- (global $asm/core/slots (mut i32) (i32.const 0))
- (global $asm/core/seqs (mut i32) (i32.const 0))
- (global $asm/core/prios (mut i32) (i32.const 0))
- (global $asm/core/lims (mut i32) (i32.const 0))
- (global $asm/core/dirty (mut i32) (i32.const 0))
- (global $asm/core/nRetired (mut i32) (i32.const 0))
- (global $asm/core/ring (mut i32) (i32.const 0))
- (global $asm/core/ringHead (mut i32) (i32.const 0))
- (global $asm/core/ringCount (mut i32) (i32.const 0))
- (global $asm/core/edges (mut i32) (i32.const 0))
- (global $asm/core/edgeCap (mut i32) (i32.const 0))
- (global $asm/core/edgeTop (mut i32) (i32.const 0))
- (global $asm/core/edgeFree (mut i32) (i32.const 0))
- (global $asm/core/edgeFreeCount (mut i32) (i32.const 0))
- (global $asm/core/broken (mut i32) (i32.const 0))
- (global $asm/core/limits (mut i32) (i32.const 0))
- (global $asm/core/limitCap (mut i32) (i32.const 0))
- (global $asm/core/nPrio (mut i32) (i32.const 0))
- (global $asm/core/seqNext (mut f64) (f64.const 0))
- (global $asm/core/scratch (mut i32) (i32.const 0))
- (global $asm/core/scratchBytes (mut i32) (i32.const 0))
- (global $asm/core/wakeHead (mut i32) (i32.const -1))
- (global $asm/core/wakeTail (mut i32) (i32.const -1))
  (memory $0 0)
  (export "H_IN_PTR" (global $asm/core/H_IN_PTR))
  (export "H_IN_CAP" (global $asm/core/H_IN_CAP))
@@ -447,6 +452,19 @@
  (func $asm/core/serveWoken
   (local $0 i32)
   (local $1 i32)
+  global.get $asm/core/C
+  i32.load offset=32
+  global.set $asm/core/admPtr
+  global.get $asm/core/C
+  i32.load offset=36
+  global.set $asm/core/admLen
+  global.get $asm/core/C
+  i32.load offset=100
+  global.set $asm/core/admCap
+  i32.const 0
+  global.set $asm/core/dHeld
+  i32.const 0
+  global.set $asm/core/dAdmitted
   loop $while-continue|0
    global.get $asm/core/wakeHead
    i32.const 0
@@ -471,6 +489,27 @@
   end
   i32.const -1
   global.set $asm/core/wakeTail
+  global.get $asm/core/C
+  global.get $asm/core/admPtr
+  i32.store offset=32
+  global.get $asm/core/C
+  global.get $asm/core/admLen
+  i32.store offset=36
+  global.get $asm/core/C
+  global.get $asm/core/admCap
+  i32.store offset=100
+  global.get $asm/core/C
+  global.get $asm/core/dHeld
+  global.get $asm/core/C
+  i32.load offset=56
+  i32.add
+  i32.store offset=56
+  global.get $asm/core/C
+  global.get $asm/core/dAdmitted
+  global.get $asm/core/C
+  i32.load offset=60
+  i32.add
+  i32.store offset=60
  )
  (func $asm/core/growList (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
   (local $3 i64)
@@ -819,14 +858,13 @@
   (local $8 i32)
   (local $9 i32)
   (local $10 i32)
+  global.get $asm/core/slots
   local.get $0
   i32.const 2097151
   i32.and
   local.tee $9
   i32.const 4
   i32.shl
-  local.tee $10
-  global.get $asm/core/slots
   i32.add
   local.set $8
   local.get $9
@@ -844,8 +882,6 @@
   local.get $4
   f64.const 0
   f64.ne
-  local.get $6
-  i32.or
   if
    i32.const 1
    global.set $asm/core/dirty
@@ -854,8 +890,21 @@
    i32.add
    local.get $4
    f64.store
+   global.get $asm/core/nPrio
+   i32.const 1
+   i32.add
+   global.set $asm/core/nPrio
+  end
+  local.get $6
+  if
+   i32.const 1
+   global.set $asm/core/dirty
    global.get $asm/core/lims
-   local.get $10
+   local.get $0
+   i32.const 2097151
+   i32.and
+   i32.const 4
+   i32.shl
    i32.add
    local.set $9
    loop $for-loop|0
@@ -895,15 +944,6 @@
     i32.add
     i32.const 0
     i32.store16
-   end
-   local.get $4
-   f64.const 0
-   f64.ne
-   if
-    global.get $asm/core/nPrio
-    i32.const 1
-    i32.add
-    global.set $asm/core/nPrio
    end
   end
   local.get $8
@@ -1077,7 +1117,7 @@
    i32.const 1
    i32.add
    global.set $asm/core/nReady
-   block $__inlined_func$asm/core/pushReady$187
+   block $__inlined_func$asm/core/pushReady$185
     global.get $asm/core/rdyLen
     global.get $asm/core/rdyCap
     i32.ge_s
@@ -1091,7 +1131,7 @@
      if
       i32.const 1
       global.set $asm/core/broken
-      br $__inlined_func$asm/core/pushReady$187
+      br $__inlined_func$asm/core/pushReady$185
      end
      local.get $1
      global.set $asm/core/rdyPtr
@@ -2053,7 +2093,7 @@
    i32.const 0
    return
   end
-  block $__inlined_func$asm/core/ensureScratch$120 (result i32)
+  block $__inlined_func$asm/core/ensureScratch$121 (result i32)
    i32.const 0
    local.get $1
    i64.extend_i32_s
@@ -2063,7 +2103,7 @@
    global.get $asm/core/scratchBytes
    i64.extend_i32_s
    i64.le_u
-   br_if $__inlined_func$asm/core/ensureScratch$120
+   br_if $__inlined_func$asm/core/ensureScratch$121
    drop
    i32.const -100
    i32.const 64
@@ -2077,7 +2117,7 @@
    i32.const 30
    i32.gt_s
    local.tee $2
-   br_if $__inlined_func$asm/core/ensureScratch$120
+   br_if $__inlined_func$asm/core/ensureScratch$121
    drop
    i32.const -100
    block $__inlined_func$asm/core/allocBlock$26 (result i32)
@@ -2144,7 +2184,7 @@
    end
    local.tee $5
    i32.eqz
-   br_if $__inlined_func$asm/core/ensureScratch$120
+   br_if $__inlined_func$asm/core/ensureScratch$121
    drop
    global.get $asm/core/scratch
    if
@@ -2740,22 +2780,13 @@
  )
  (func $asm/core/pushAdmitted (param $0 i32)
   (local $1 i32)
-  (local $2 i32)
-  (local $3 i32)
-  global.get $asm/core/C
-  i32.load offset=32
-  local.set $1
-  global.get $asm/core/C
-  i32.load offset=36
-  local.tee $2
-  global.get $asm/core/C
-  i32.load offset=100
-  local.tee $3
+  global.get $asm/core/admLen
+  global.get $asm/core/admCap
   i32.ge_s
   if
-   local.get $1
-   local.get $2
-   local.get $3
+   global.get $asm/core/admPtr
+   global.get $asm/core/admLen
+   global.get $asm/core/admCap
    call $asm/core/growList
    local.tee $1
    i32.eqz
@@ -2764,27 +2795,24 @@
     global.set $asm/core/broken
     return
    end
-   global.get $asm/core/C
    local.get $1
-   i32.store offset=32
-   global.get $asm/core/C
-   local.get $3
+   global.set $asm/core/admPtr
+   global.get $asm/core/admCap
    i32.const 1
    i32.shl
-   i32.store offset=100
+   global.set $asm/core/admCap
   end
-  local.get $1
-  local.get $2
+  global.get $asm/core/admPtr
+  global.get $asm/core/admLen
   i32.const 2
   i32.shl
   i32.add
   local.get $0
   i32.store
-  global.get $asm/core/C
-  local.get $2
+  global.get $asm/core/admLen
   i32.const 1
   i32.add
-  i32.store offset=36
+  global.set $asm/core/admLen
  )
  (func $asm/core/popHeap (param $0 i32) (result i32)
   (local $1 i32)
@@ -2866,13 +2894,13 @@
    i32.const 1
    i32.add
    global.set $asm/core/nDone
-   block $__inlined_func$asm/core/propagateDone$216
+   block $__inlined_func$asm/core/propagateDone$214
     local.get $2
     i32.load offset=8
     local.tee $0
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/propagateDone$216
+    br_if $__inlined_func$asm/core/propagateDone$214
     global.get $asm/core/edges
     local.set $5
     global.get $asm/core/slots
@@ -2948,7 +2976,7 @@
         if
          i32.const 1
          global.set $asm/core/broken
-         br $__inlined_func$asm/core/propagateDone$216
+         br $__inlined_func$asm/core/propagateDone$214
         end
         local.get $8
         global.set $asm/core/rdyPtr
@@ -3668,7 +3696,7 @@
  (func $asm/core/checkLive (param $0 i32) (result i32)
   (local $1 i32)
   (local $2 i32)
-  block $__inlined_func$asm/core/idStatus$211 (result i32)
+  block $__inlined_func$asm/core/idStatus$209 (result i32)
    i32.const -1
    local.get $0
    i32.const 2097151
@@ -3680,7 +3708,7 @@
    i32.const 1073741824
    i32.ge_u
    i32.or
-   br_if $__inlined_func$asm/core/idStatus$211
+   br_if $__inlined_func$asm/core/idStatus$209
    drop
    global.get $asm/core/slots
    local.get $1
@@ -3699,13 +3727,13 @@
     local.tee $1
     i32.const 7
     i32.and
-    br_if $__inlined_func$asm/core/idStatus$211
+    br_if $__inlined_func$asm/core/idStatus$209
     drop
     i32.const -2
     i32.const -1
     local.get $1
     select
-    br $__inlined_func$asm/core/idStatus$211
+    br $__inlined_func$asm/core/idStatus$209
    end
    i32.const -2
    i32.const -1
@@ -3770,7 +3798,7 @@
   (local $2 i32)
   local.get $0
   call $asm/core/enter
-  block $__inlined_func$asm/core/idStatus$171 (result i32)
+  block $__inlined_func$asm/core/idStatus$169 (result i32)
    i32.const -1
    local.get $1
    i32.const 2097151
@@ -3782,7 +3810,7 @@
    i32.const 1073741824
    i32.ge_u
    i32.or
-   br_if $__inlined_func$asm/core/idStatus$171
+   br_if $__inlined_func$asm/core/idStatus$169
    drop
    global.get $asm/core/slots
    local.get $0
@@ -3801,13 +3829,13 @@
     local.tee $0
     i32.const 7
     i32.and
-    br_if $__inlined_func$asm/core/idStatus$171
+    br_if $__inlined_func$asm/core/idStatus$169
     drop
     i32.const -2
     i32.const -1
     local.get $0
     select
-    br $__inlined_func$asm/core/idStatus$171
+    br $__inlined_func$asm/core/idStatus$169
    end
    i32.const -2
    i32.const -1
@@ -4638,7 +4666,7 @@
      local.set $10
      i32.const 0
      local.set $0
-     block $__inlined_func$asm/core/lacking$221 (result i32)
+     block $__inlined_func$asm/core/lacking$219 (result i32)
       loop $for-loop|0
        local.get $0
        i32.const 8
@@ -4656,7 +4684,7 @@
         local.tee $11
         i32.const 0
         i32.lt_s
-        br_if $__inlined_func$asm/core/lacking$221
+        br_if $__inlined_func$asm/core/lacking$219
         drop
         local.get $11
         global.get $asm/core/limits
@@ -4669,7 +4697,7 @@
         local.get $11
         i32.load
         i32.ge_s
-        br_if $__inlined_func$asm/core/lacking$221
+        br_if $__inlined_func$asm/core/lacking$219
         drop
         local.get $0
         i32.const 1
@@ -4731,18 +4759,14 @@
       i32.add
       i32.const 7
       i32.store offset=4
-      global.get $asm/core/C
-      global.get $asm/core/C
-      i32.load offset=56
+      global.get $asm/core/dHeld
       i32.const 1
       i32.sub
-      i32.store offset=56
-      global.get $asm/core/C
-      global.get $asm/core/C
-      i32.load offset=60
+      global.set $asm/core/dHeld
+      global.get $asm/core/dAdmitted
       i32.const 1
       i32.add
-      i32.store offset=60
+      global.set $asm/core/dAdmitted
       local.get $2
       call $asm/core/pushAdmitted
      else
@@ -5374,7 +5398,7 @@
    local.get $1
    i32.lt_s
    if
-    block $__inlined_func$asm/core/idStatus$239 (result i32)
+    block $__inlined_func$asm/core/idStatus$238 (result i32)
      i32.const -1
      local.get $3
      local.get $0
@@ -5392,7 +5416,7 @@
      i32.const 1073741824
      i32.ge_u
      i32.or
-     br_if $__inlined_func$asm/core/idStatus$239
+     br_if $__inlined_func$asm/core/idStatus$238
      drop
      global.get $asm/core/slots
      local.get $2
@@ -5411,13 +5435,13 @@
       local.tee $2
       i32.const 7
       i32.and
-      br_if $__inlined_func$asm/core/idStatus$239
+      br_if $__inlined_func$asm/core/idStatus$238
       drop
       i32.const -2
       i32.const -1
       local.get $2
       select
-      br $__inlined_func$asm/core/idStatus$239
+      br $__inlined_func$asm/core/idStatus$238
      end
      i32.const -2
      i32.const -1
@@ -8155,7 +8179,7 @@
    local.get $1
    i32.lt_s
    if
-    block $__inlined_func$asm/core/idStatus$235 (result i32)
+    block $__inlined_func$asm/core/idStatus$234 (result i32)
      i32.const -1
      local.get $3
      local.get $0
@@ -8173,7 +8197,7 @@
      i32.const 1073741824
      i32.ge_u
      i32.or
-     br_if $__inlined_func$asm/core/idStatus$235
+     br_if $__inlined_func$asm/core/idStatus$234
      drop
      global.get $asm/core/slots
      local.get $5
@@ -8192,13 +8216,13 @@
       local.tee $5
       i32.const 7
       i32.and
-      br_if $__inlined_func$asm/core/idStatus$235
+      br_if $__inlined_func$asm/core/idStatus$234
       drop
       i32.const -2
       i32.const -1
       local.get $5
       select
-      br $__inlined_func$asm/core/idStatus$235
+      br $__inlined_func$asm/core/idStatus$234
      end
      i32.const -2
      i32.const -1
@@ -8460,7 +8484,7 @@
     local.get $2
     i32.gt_s
     if
-     block $__inlined_func$asm/core/idStatus$246 (result i32)
+     block $__inlined_func$asm/core/idStatus$245 (result i32)
       i32.const -1
       local.get $4
       local.get $2
@@ -8478,7 +8502,7 @@
       i32.const 1073741824
       i32.ge_u
       i32.or
-      br_if $__inlined_func$asm/core/idStatus$246
+      br_if $__inlined_func$asm/core/idStatus$245
       drop
       global.get $asm/core/slots
       local.get $0
@@ -8497,13 +8521,13 @@
        local.tee $0
        i32.const 7
        i32.and
-       br_if $__inlined_func$asm/core/idStatus$246
+       br_if $__inlined_func$asm/core/idStatus$245
        drop
        i32.const -2
        i32.const -1
        local.get $0
        select
-       br $__inlined_func$asm/core/idStatus$246
+       br $__inlined_func$asm/core/idStatus$245
       end
       i32.const -2
       i32.const -1
@@ -8727,7 +8751,19 @@
     br $folding-inner0
    end
    global.get $asm/core/C
+   i32.load offset=32
+   global.set $asm/core/admPtr
+   global.get $asm/core/C
    i32.load offset=36
+   global.set $asm/core/admLen
+   global.get $asm/core/C
+   i32.load offset=100
+   global.set $asm/core/admCap
+   i32.const 0
+   global.set $asm/core/dHeld
+   i32.const 0
+   global.set $asm/core/dAdmitted
+   global.get $asm/core/admLen
    local.set $5
    loop $for-loop|1
     global.get $asm/core/broken
@@ -8762,7 +8798,7 @@
      global.set $asm/core/nReady
      i32.const 0
      local.set $0
-     block $__inlined_func$asm/core/lacking$242 (result i32)
+     block $__inlined_func$asm/core/lacking$241 (result i32)
       loop $for-loop|00
        local.get $0
        i32.const 8
@@ -8780,7 +8816,7 @@
         local.tee $8
         i32.const 0
         i32.lt_s
-        br_if $__inlined_func$asm/core/lacking$242
+        br_if $__inlined_func$asm/core/lacking$241
         drop
         local.get $8
         global.get $asm/core/limits
@@ -8793,7 +8829,7 @@
         local.get $8
         i32.load
         i32.ge_s
-        br_if $__inlined_func$asm/core/lacking$242
+        br_if $__inlined_func$asm/core/lacking$241
         drop
         local.get $0
         i32.const 1
@@ -8849,12 +8885,10 @@
       local.get $2
       i32.const 7
       i32.store offset=4
-      global.get $asm/core/C
-      global.get $asm/core/C
-      i32.load offset=60
+      global.get $asm/core/dAdmitted
       i32.const 1
       i32.add
-      i32.store offset=60
+      global.set $asm/core/dAdmitted
       local.get $6
       call $asm/core/pushAdmitted
      else
@@ -8865,12 +8899,10 @@
       i32.const 6
       i32.or
       i32.store offset=4
-      global.get $asm/core/C
-      global.get $asm/core/C
-      i32.load offset=56
+      global.get $asm/core/dHeld
       i32.const 1
       i32.add
-      i32.store offset=56
+      global.set $asm/core/dHeld
       local.get $0
       local.get $6
       call $asm/core/enqueue
@@ -8883,7 +8915,27 @@
     end
    end
    global.get $asm/core/C
-   i32.load offset=36
+   global.get $asm/core/admPtr
+   i32.store offset=32
+   global.get $asm/core/C
+   global.get $asm/core/admLen
+   i32.store offset=36
+   global.get $asm/core/C
+   global.get $asm/core/admCap
+   i32.store offset=100
+   global.get $asm/core/C
+   global.get $asm/core/dHeld
+   global.get $asm/core/C
+   i32.load offset=56
+   i32.add
+   i32.store offset=56
+   global.get $asm/core/C
+   global.get $asm/core/dAdmitted
+   global.get $asm/core/C
+   i32.load offset=60
+   i32.add
+   i32.store offset=60
+   global.get $asm/core/admLen
    local.get $5
    i32.sub
    call $asm/core/done
@@ -9124,7 +9176,7 @@
       local.get $1
       i32.lt_s
       if
-       block $__inlined_func$asm/core/idStatus$199 (result i32)
+       block $__inlined_func$asm/core/idStatus$197 (result i32)
         i32.const -1
         local.get $5
         local.get $0
@@ -9142,7 +9194,7 @@
         i32.const 1073741824
         i32.ge_u
         i32.or
-        br_if $__inlined_func$asm/core/idStatus$199
+        br_if $__inlined_func$asm/core/idStatus$197
         drop
         global.get $asm/core/slots
         local.get $6
@@ -9161,13 +9213,13 @@
          local.tee $6
          i32.const 7
          i32.and
-         br_if $__inlined_func$asm/core/idStatus$199
+         br_if $__inlined_func$asm/core/idStatus$197
          drop
          i32.const -2
          i32.const -1
          local.get $6
          select
-         br $__inlined_func$asm/core/idStatus$199
+         br $__inlined_func$asm/core/idStatus$197
         end
         i32.const -2
         i32.const -1
@@ -9751,7 +9803,7 @@
            br $folding-inner0
           end
          else
-          block $__inlined_func$asm/core/idStatus$209 (result i32)
+          block $__inlined_func$asm/core/idStatus$207 (result i32)
            i32.const -1
            local.get $0
            i32.const 2097151
@@ -9763,7 +9815,7 @@
            i32.const 1073741824
            i32.ge_u
            i32.or
-           br_if $__inlined_func$asm/core/idStatus$209
+           br_if $__inlined_func$asm/core/idStatus$207
            drop
            global.get $asm/core/slots
            local.get $7
@@ -9782,13 +9834,13 @@
             local.tee $7
             i32.const 7
             i32.and
-            br_if $__inlined_func$asm/core/idStatus$209
+            br_if $__inlined_func$asm/core/idStatus$207
             drop
             i32.const -2
             i32.const -1
             local.get $7
             select
-            br $__inlined_func$asm/core/idStatus$209
+            br $__inlined_func$asm/core/idStatus$207
            end
            i32.const -2
            i32.const -1
@@ -10194,7 +10246,7 @@
     local.get $2
     i32.gt_s
     if
-     block $__inlined_func$asm/core/idStatus$190 (result i32)
+     block $__inlined_func$asm/core/idStatus$188 (result i32)
       i32.const -1
       local.get $3
       local.get $2
@@ -10212,7 +10264,7 @@
       i32.const 1073741824
       i32.ge_u
       i32.or
-      br_if $__inlined_func$asm/core/idStatus$190
+      br_if $__inlined_func$asm/core/idStatus$188
       drop
       global.get $asm/core/slots
       local.get $0
@@ -10231,13 +10283,13 @@
        local.tee $0
        i32.const 7
        i32.and
-       br_if $__inlined_func$asm/core/idStatus$190
+       br_if $__inlined_func$asm/core/idStatus$188
        drop
        i32.const -2
        i32.const -1
        local.get $0
        select
-       br $__inlined_func$asm/core/idStatus$190
+       br $__inlined_func$asm/core/idStatus$188
       end
       i32.const -2
       i32.const -1

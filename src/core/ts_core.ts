@@ -769,12 +769,17 @@ class TsCore implements SchedulerCore {
    */
   #setKeys(sl: number, prio: number, lims: ArrayLike<number>, nl: number): void {
     this.#dirty = true;
-    this.#prios[sl] = prio;
-    const lp = this.#lims;
-    const la = sl * MAX_TASK_LIMITS;
-    for (let j = 0; j < nl; j++) lp[la + j] = ((lims[j] as number) | 0) + 1;
-    if (nl < MAX_TASK_LIMITS) lp[la + nl] = NO_LIMIT;
-    if (prio !== 0) this.#nPrio++;
+    // clean: only what is not 0 is written
+    if (prio !== 0) {
+      this.#prios[sl] = prio;
+      this.#nPrio++;
+    }
+    if (nl !== 0) {
+      const lp = this.#lims;
+      const la = sl * MAX_TASK_LIMITS;
+      for (let j = 0; j < nl; j++) lp[la + j] = ((lims[j] as number) | 0) + 1;
+      if (nl < MAX_TASK_LIMITS) lp[la + nl] = NO_LIMIT;
+    }
   }
 
   /**
