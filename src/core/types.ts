@@ -57,6 +57,12 @@
  *   admitted when each of its other limits has a free unit too; otherwise it
  *   moves to the queue of the first limit that lacks one, and the next head
  *   is tried. So a limit with a free unit has nobody queued.
+ * - The host's part: call `admit()` for a READY task once it knows the task
+ *   must run (after a journal lookup, which may complete it instead: a READY
+ *   task can be completed without being admitted), start the tasks the
+ *   `admitted` list names, report their outcomes with `complete()`, and for
+ *   each RATE limit run a timer per window that calls `giveBack()` for the
+ *   units taken in it. A host need not admit tasks that have no limit.
  * - Caveat: units are not reserved. A task that needs several limits waits
  *   in one queue at a time, so tasks that need fewer of them can overtake it
  *   while it waits; under sustained contention on its other limits it may
@@ -190,11 +196,17 @@ export type CoreStatus = typeof CoreStatus[keyof typeof CoreStatus];
 export interface CoreCounts {
   /** Tasks added and not yet released, by state. */
   waiting: number;
+  /** READY: dependencies done, not admitted. */
   ready: number;
+  /** HELD: waiting for a unit of a limit. */
   held: number;
+  /** ADMITTED: holding a unit of each of their limits. */
   admitted: number;
+  /** DONE, not released. */
   done: number;
+  /** FAILED, not released. */
   failed: number;
+  /** CANCELLED, not released. */
   cancelled: number;
   /** Slots in use (= waiting + ready + held + admitted + done + failed + cancelled). */
   live: number;
@@ -208,6 +220,7 @@ export interface LimitState {
   capacity: number;
   /** Units taken (may exceed the capacity after it was lowered). */
   taken: number;
+  /** How its units come back. */
   kind: LimitKind;
 }
 
@@ -219,6 +232,14 @@ export class CoreError extends Error {
   readonly index: number;
   /** The offending value (usually the id). */
   readonly value: number;
+  /**
+   * Creates the error for a refused call.
+   *
+   * @param code the status
+   * @param index the offending batch index, or -1 for the whole call
+   * @param value the offending value
+   * @param message what was refused and why
+   */
   constructor(code: CoreStatus, index: number, value: number, message: string) {
     super(message);
     this.name = "CoreError";
@@ -330,10 +351,13 @@ export interface SchedulerCore {
   /** Current state of a live task (throws CoreError for unknown/stale ids). */
   state(id: TaskId): CoreState;
 
-  /** Output list lengths since the last clearOutputs(). */
+  /** Length of the ready list since the last clearOutputs(). */
   readyCount(): number;
+  /** Pairs in the failed list since the last clearOutputs(). */
   failedCount(): number;
+  /** Pairs in the cancelled list since the last clearOutputs(). */
   cancelledCount(): number;
+  /** Length of the admitted list since the last clearOutputs(). */
   admittedCount(): number;
   /**
    * Views of the outputs. Valid until the next call on the core (memory may
@@ -341,8 +365,11 @@ export interface SchedulerCore {
    * `failed()` and `cancelled()` are pairs: [id, cause, id, cause, ...].
    */
   ready(): Int32Array;
+  /** The failed list: [id, cause, id, cause, ...]. */
   failed(): Int32Array;
+  /** The cancelled list: [id, cause, id, cause, ...]. */
   cancelled(): Int32Array;
+  /** The admitted list: ids. */
   admitted(): Int32Array;
   /** Empty the four output lists. */
   clearOutputs(): void;
@@ -362,6 +389,7 @@ export interface SchedulerCore {
     admitted?: Int32Array,
   ): void;
 
+  /** How many tasks the core holds, by state. */
   counts(): CoreCounts;
   /** Bytes of memory the core holds (Wasm memory size, or typed-array bytes). */
   memoryBytes(): number;

@@ -8,8 +8,9 @@
  * context's header), so several cores are fully independent. A context is
  * freed when its core is garbage-collected.
  *
- * Batches cross the boundary through the context's input buffer; outputs are
- * read from the lists the header points at. Typed-array views are re-created
+ * Batches cross the boundary through the context's input buffer (a task's
+ * dependencies, then its limits); outputs (ready, failed, cancelled,
+ * admitted) are read from the lists the header points at. Typed-array views are re-created
  * when the memory grows (its old `ArrayBuffer` is then detached, so a view of
  * length 0 means "refresh").
  *
