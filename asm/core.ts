@@ -489,7 +489,8 @@ function seqOf(id: i32): f64 {
 }
 
 function prioOf(id: i32): f64 {
-  return load<f64>(prios + (<usize> (id & SLOT_MASK) << 3));
+  // while no live task has a priority, every priority is 0 (not read)
+  return nPrio == 0 ? 0 : load<f64>(prios + (<usize> (id & SLOT_MASK) << 3));
 }
 
 /** The address of the limits (u16, limit id + 1, 0 ends them) of the task `id`. */
@@ -1166,7 +1167,8 @@ function serve(l: i32): void {
       continue;
     }
     const a = limsOf(id);
-    const m = lacking(a);
+    // the common case, a task whose one limit is l (which has a unit): no search
+    const m = load<u32>(a) == <u32> (l + 1) ? -1 : lacking(a);
     if (m < 0) {
       take(a);
       store<i32>(rec(id), ADMITTED, 4);

@@ -33,6 +33,7 @@
  (global $asm/core/limits (mut i32) (i32.const 0))
  (global $asm/core/slotTop (mut i32) (i32.const 0))
  (global $asm/core/limitCap (mut i32) (i32.const 0))
+ (global $asm/core/nPrio (mut i32) (i32.const 0))
  (global $asm/core/ringHead (mut i32) (i32.const 0))
  (global $asm/core/prios (mut i32) (i32.const 0))
  (global $asm/core/ringCount (mut i32) (i32.const 0))
@@ -41,7 +42,6 @@
  (global $asm/core/lims (mut i32) (i32.const 0))
  (global $asm/core/rdyCap (mut i32) (i32.const 0))
  (global $asm/core/edgeFreeCount (mut i32) (i32.const 0))
- (global $asm/core/nPrio (mut i32) (i32.const 0))
  (global $asm/core/wakeTail (mut i32) (i32.const -1))
  (global $asm/core/admLen (mut i32) (i32.const 0))
  (global $asm/core/ring (mut i32) (i32.const 0))
@@ -2021,47 +2021,19 @@
    local.get $4
    i32.gt_s
    if
-    global.get $asm/core/prios
-    local.get $0
-    local.get $4
-    i32.const 2
-    i32.shl
-    i32.add
-    i32.load
-    local.tee $5
-    i32.const 2097151
-    i32.and
-    i32.const 3
-    i32.shl
-    i32.add
-    f64.load
-    local.tee $8
-    global.get $asm/core/prios
-    local.get $2
-    i32.const 2097151
-    i32.and
-    i32.const 3
-    i32.shl
-    i32.add
-    f64.load
-    local.tee $6
-    f64.gt
-    if (result i32)
-     i32.const 1
-    else
-     local.get $6
-     local.get $8
-     f64.eq
-     if (result i32)
-      global.get $asm/core/seqs
-      local.get $5
-      i32.const 2097151
-      i32.and
-      i32.const 3
-      i32.shl
-      i32.add
-      f64.load
-      global.get $asm/core/seqs
+    block $for-break0
+     local.get $2
+     local.set $3
+     local.get $0
+     local.get $4
+     i32.const 2
+     i32.shl
+     i32.add
+     i32.load
+     local.set $2
+     global.get $asm/core/nPrio
+     if (result f64)
+      global.get $asm/core/prios
       local.get $2
       i32.const 2097151
       i32.and
@@ -2069,15 +2041,54 @@
       i32.shl
       i32.add
       f64.load
-      f64.lt
      else
-      i32.const 0
+      f64.const 0
      end
-    end
-    i32.eqz
-    if
-     local.get $5
-     local.set $2
+     local.tee $8
+     global.get $asm/core/nPrio
+     if (result f64)
+      global.get $asm/core/prios
+      local.get $3
+      i32.const 2097151
+      i32.and
+      i32.const 3
+      i32.shl
+      i32.add
+      f64.load
+     else
+      f64.const 0
+     end
+     local.tee $6
+     f64.gt
+     if (result i32)
+      i32.const 1
+     else
+      local.get $6
+      local.get $8
+      f64.eq
+      if (result i32)
+       global.get $asm/core/seqs
+       local.get $2
+       i32.const 2097151
+       i32.and
+       i32.const 3
+       i32.shl
+       i32.add
+       f64.load
+       global.get $asm/core/seqs
+       local.get $3
+       i32.const 2097151
+       i32.and
+       i32.const 3
+       i32.shl
+       i32.add
+       f64.load
+       f64.lt
+      else
+       i32.const 0
+      end
+     end
+     br_if $for-break0
      local.get $4
      i32.const 1
      i32.add
@@ -2130,11 +2141,11 @@
     i32.shl
     i32.const 1024
     i32.add
-    local.tee $4
+    local.tee $3
     i32.load
     local.tee $2
     if
-     local.get $4
+     local.get $3
      local.get $2
      i32.load
      i32.store
@@ -2182,14 +2193,14 @@
     i32.wrap_i64
     global.set $asm/core/heapTop
    end
-   local.tee $5
+   local.tee $4
    i32.eqz
    br_if $__inlined_func$asm/core/ensureScratch$121
    drop
    global.get $asm/core/scratch
    if
     global.get $asm/core/scratch
-    local.tee $4
+    local.tee $3
     global.get $asm/core/scratchBytes
     i32.ctz
     i32.const 2
@@ -2200,7 +2211,7 @@
     i32.load
     i32.store
     local.get $2
-    local.get $4
+    local.get $3
     i32.store
    end
    global.get $asm/core/bytesHeld
@@ -2212,7 +2223,7 @@
    i32.sub
    i32.add
    global.set $asm/core/bytesHeld
-   local.get $5
+   local.get $4
    global.set $asm/core/scratch
    local.get $2
    global.set $asm/core/scratchBytes
@@ -2233,44 +2244,53 @@
   local.set $4
   loop $for-loop|1
    local.get $1
-   local.get $3
+   local.get $5
    i32.gt_s
    if
-    local.get $2
-    local.get $3
-    i32.const 24
-    i32.mul
-    i32.add
-    local.tee $9
     local.get $0
-    local.get $3
+    local.get $5
     i32.const 2
     i32.shl
     i32.add
     i32.load
-    local.tee $7
+    local.set $7
+    local.get $2
+    local.get $5
+    i32.const 24
+    i32.mul
+    i32.add
+    local.tee $3
+    global.get $asm/core/nPrio
+    if (result f64)
+     global.get $asm/core/prios
+     local.get $7
+     i32.const 2097151
+     i32.and
+     i32.const 3
+     i32.shl
+     i32.add
+     f64.load
+    else
+     f64.const 0
+    end
+    f64.store
+    local.get $3
+    global.get $asm/core/seqs
+    local.get $7
     i32.const 2097151
     i32.and
     i32.const 3
     i32.shl
-    local.tee $5
-    global.get $asm/core/prios
-    i32.add
-    f64.load
-    f64.store
-    local.get $9
-    global.get $asm/core/seqs
-    local.get $5
     i32.add
     f64.load
     f64.store offset=8
-    local.get $9
+    local.get $3
     local.get $7
     i32.store offset=16
-    local.get $3
+    local.get $5
     i32.const 1
     i32.add
-    local.set $3
+    local.set $5
     br $for-loop|1
    end
   end
@@ -2410,27 +2430,28 @@
    i32.gt_s
    if
     i32.const 0
-    local.set $3
+    local.set $5
     loop $for-loop|6
      local.get $1
-     local.get $3
+     local.get $5
      i32.gt_s
      if
-      local.get $3
+      local.get $5
       local.get $16
       i32.const 1
       i32.shl
       i32.add
-      local.tee $5
+      local.tee $3
       local.get $1
       local.get $1
-      local.get $5
+      local.get $3
       i32.gt_s
       select
       local.set $14
+      local.get $5
+      local.set $3
+      local.get $5
       local.get $16
-      local.get $3
-      local.tee $5
       i32.add
       local.tee $7
       local.get $1
@@ -2447,7 +2468,7 @@
       i32.add
       local.set $15
       loop $while-continue|0
-       local.get $5
+       local.get $3
        local.get $10
        i32.lt_s
        local.get $14
@@ -2464,7 +2485,7 @@
         f64.load
         local.tee $8
         local.get $2
-        local.get $5
+        local.get $3
         i32.const 24
         i32.mul
         i32.add
@@ -2518,10 +2539,10 @@
          local.get $7
          i32.load offset=16
          i32.store offset=16
-         local.get $5
+         local.get $3
          i32.const 1
          i32.add
-         local.set $5
+         local.set $3
         end
         local.get $15
         i32.const 24
@@ -2530,18 +2551,18 @@
         br $while-continue|0
        end
       end
-      local.get $5
+      local.get $3
       local.get $10
       i32.lt_s
       if
        local.get $15
        local.get $2
-       local.get $5
+       local.get $3
        i32.const 24
        i32.mul
        i32.add
        local.get $10
-       local.get $5
+       local.get $3
        i32.sub
        i32.const 24
        i32.mul
@@ -2565,12 +2586,12 @@
         memory.copy
        end
       end
-      local.get $3
+      local.get $5
       local.get $16
       i32.const 1
       i32.shl
       i32.add
-      local.set $3
+      local.set $5
       br $for-loop|6
      end
     end
@@ -3118,10 +3139,15 @@
   i32.load offset=24
   local.tee $7
   i32.eqz
-  global.get $asm/core/prios
-  local.get $2
-  i32.add
-  f64.load
+  global.get $asm/core/nPrio
+  if (result f64)
+   global.get $asm/core/prios
+   local.get $2
+   i32.add
+   f64.load
+  else
+   f64.const 0
+  end
   local.tee $4
   local.get $6
   f64.load offset=48
@@ -4465,124 +4491,131 @@
   (local $5 i32)
   (local $6 i32)
   (local $7 i32)
-  (local $8 f64)
+  (local $8 i32)
   (local $9 f64)
-  (local $10 i32)
+  (local $10 f64)
   (local $11 i32)
+  (local $12 i32)
   local.get $0
   i32.const 4
   i32.shl
   i32.const 6
   i32.or
-  local.set $5
+  local.set $6
   global.get $asm/core/limits
   local.get $0
   i32.const 6
   i32.shl
   i32.add
-  local.tee $1
+  local.tee $2
   i32.load offset=16
-  local.set $6
-  local.get $1
+  local.set $7
+  local.get $2
   i32.load offset=28
   i32.const 1
   i32.sub
-  local.set $7
-  local.get $1
+  local.set $8
+  local.get $2
   i32.load offset=20
-  local.set $3
-  local.get $1
-  i32.load offset=24
   local.set $4
+  local.get $2
+  i32.load offset=24
+  local.set $5
   loop $while-continue|0
    global.get $asm/core/broken
    if (result i32)
     i32.const 0
    else
-    local.get $1
+    local.get $2
     i32.load offset=4
-    local.get $1
+    local.get $2
     i32.load
     i32.lt_s
    end
    if
     block $while-break|0
-     local.get $1
+     local.get $2
      i32.load offset=36
-     local.set $10
-     local.get $4
+     local.set $11
+     local.get $5
      if
       global.get $asm/core/slots
-      local.get $6
-      local.get $3
+      local.get $7
+      local.get $4
       i32.const 2
       i32.shl
       i32.add
       i32.load
-      local.tee $2
+      local.tee $3
       i32.const 2097151
       i32.and
       i32.const 4
       i32.shl
       i32.add
-      local.tee $0
+      local.tee $1
       i32.load
-      local.get $2
+      local.get $3
       i32.eq
       if (result i32)
-       local.get $0
+       local.get $1
        i32.load offset=4
        i32.const -9
        i32.and
-       local.get $5
+       local.get $6
        i32.eq
       else
        i32.const 0
       end
-      local.tee $11
+      local.tee $12
       i32.eqz
-      local.tee $0
+      local.tee $1
       i32.eqz
       if
-       local.get $10
+       local.get $11
        i32.eqz
-       local.set $0
+       local.set $1
       end
-      local.get $0
+      local.get $1
       if (result i32)
-       local.get $0
-      else
-       global.get $asm/core/prios
-       local.get $2
-       i32.const 2097151
-       i32.and
-       i32.const 3
-       i32.shl
-       i32.add
-       f64.load
-       local.tee $8
        local.get $1
+      else
+       local.get $2
        i32.load offset=32
-       local.tee $0
-       f64.load
+       local.set $1
+       global.get $asm/core/nPrio
+       if (result f64)
+        global.get $asm/core/prios
+        local.get $3
+        i32.const 2097151
+        i32.and
+        i32.const 3
+        i32.shl
+        i32.add
+        f64.load
+       else
+        f64.const 0
+       end
        local.tee $9
+       local.get $1
+       f64.load
+       local.tee $10
        f64.gt
        if (result i32)
         i32.const 1
        else
-        local.get $8
         local.get $9
+        local.get $10
         f64.eq
         if (result i32)
          global.get $asm/core/seqs
-         local.get $2
+         local.get $3
          i32.const 2097151
          i32.and
          i32.const 3
          i32.shl
          i32.add
          f64.load
-         local.get $0
+         local.get $1
          f64.load offset=8
          f64.lt
         else
@@ -4591,21 +4624,21 @@
        end
       end
       if
-       local.get $3
-       i32.const 1
-       i32.add
-       local.get $7
-       i32.and
-       local.set $3
        local.get $4
        i32.const 1
-       i32.sub
+       i32.add
+       local.get $8
+       i32.and
        local.set $4
-       local.get $11
+       local.get $5
+       i32.const 1
+       i32.sub
+       local.set $5
+       local.get $12
        i32.eqz
        if
-        local.get $1
-        local.get $1
+        local.get $2
+        local.get $2
         i32.load offset=12
         i32.const 1
         i32.sub
@@ -4613,43 +4646,43 @@
         br $while-continue|0
        end
       else
-       local.get $1
+       local.get $2
        call $asm/core/popHeap
-       local.set $2
+       local.set $3
       end
      else
-      local.get $10
+      local.get $11
       i32.eqz
       br_if $while-break|0
-      local.get $1
+      local.get $2
       call $asm/core/popHeap
-      local.set $2
+      local.set $3
      end
      global.get $asm/core/slots
-     local.get $2
+     local.get $3
      i32.const 2097151
      i32.and
      i32.const 4
      i32.shl
      i32.add
-     local.tee $0
+     local.tee $1
      i32.load
-     local.get $2
+     local.get $3
      i32.eq
      if (result i32)
-      local.get $0
+      local.get $1
       i32.load offset=4
       i32.const -9
       i32.and
-      local.get $5
+      local.get $6
       i32.eq
      else
       i32.const 0
      end
      i32.eqz
      if
-      local.get $1
-      local.get $1
+      local.get $2
+      local.get $2
       i32.load offset=12
       i32.const 1
       i32.sub
@@ -4657,101 +4690,110 @@
       br $while-continue|0
      end
      global.get $asm/core/lims
-     local.get $2
+     local.get $3
      i32.const 2097151
      i32.and
      i32.const 4
      i32.shl
      i32.add
-     local.set $10
-     i32.const 0
-     local.set $0
-     block $__inlined_func$asm/core/lacking$219 (result i32)
-      loop $for-loop|0
-       local.get $0
-       i32.const 8
-       i32.lt_s
-       if
-        i32.const -1
-        local.get $10
-        local.get $0
-        i32.const 1
-        i32.shl
-        i32.add
-        i32.load16_u
-        i32.const 1
-        i32.sub
-        local.tee $11
-        i32.const 0
-        i32.lt_s
-        br_if $__inlined_func$asm/core/lacking$219
-        drop
-        local.get $11
-        global.get $asm/core/limits
-        local.get $11
-        i32.const 6
-        i32.shl
-        i32.add
-        local.tee $11
-        i32.load offset=4
-        local.get $11
-        i32.load
-        i32.ge_s
-        br_if $__inlined_func$asm/core/lacking$219
-        drop
-        local.get $0
-        i32.const 1
-        i32.add
-        local.set $0
-        br $for-loop|0
-       end
-      end
+     local.tee $11
+     i32.load
+     local.get $0
+     i32.const 1
+     i32.add
+     i32.eq
+     if (result i32)
       i32.const -1
+     else
+      i32.const 0
+      local.set $1
+      block $__inlined_func$asm/core/lacking$219 (result i32)
+       loop $for-loop|0
+        local.get $1
+        i32.const 8
+        i32.lt_s
+        if
+         i32.const -1
+         local.get $11
+         local.get $1
+         i32.const 1
+         i32.shl
+         i32.add
+         i32.load16_u
+         i32.const 1
+         i32.sub
+         local.tee $12
+         i32.const 0
+         i32.lt_s
+         br_if $__inlined_func$asm/core/lacking$219
+         drop
+         local.get $12
+         global.get $asm/core/limits
+         local.get $12
+         i32.const 6
+         i32.shl
+         i32.add
+         local.tee $12
+         i32.load offset=4
+         local.get $12
+         i32.load
+         i32.ge_s
+         br_if $__inlined_func$asm/core/lacking$219
+         drop
+         local.get $1
+         i32.const 1
+         i32.add
+         local.set $1
+         br $for-loop|0
+        end
+       end
+       i32.const -1
+      end
      end
-     local.tee $0
+     local.tee $1
      i32.const 0
      i32.lt_s
      if
       i32.const 0
-      local.set $0
+      local.set $1
       loop $for-loop|01
-       local.get $0
+       local.get $1
        i32.const 8
        i32.lt_s
        if
-        local.get $10
-        local.get $0
+        local.get $11
+        local.get $1
         i32.const 1
         i32.shl
         i32.add
         i32.load16_u
         i32.const 1
         i32.sub
-        local.tee $11
+        local.tee $12
         i32.const 0
         i32.ge_s
         if
          global.get $asm/core/limits
-         local.get $11
+         local.get $12
          i32.const 6
          i32.shl
          i32.add
-         local.tee $11
-         local.get $11
+         local.tee $12
+         local.get $12
          i32.load offset=4
          i32.const 1
          i32.add
          i32.store offset=4
-         local.get $0
+         local.get $1
          i32.const 1
          i32.add
-         local.set $0
+         local.set $1
          br $for-loop|01
         end
        end
       end
       global.get $asm/core/slots
-      local.get $2
+      local.get $3
       i32.const 2097151
       i32.and
       i32.const 4
@@ -4767,35 +4809,35 @@
       i32.const 1
       i32.add
       global.set $asm/core/dAdmitted
-      local.get $2
+      local.get $3
       call $asm/core/pushAdmitted
      else
       global.get $asm/core/slots
-      local.get $2
+      local.get $3
       i32.const 2097151
       i32.and
       i32.const 4
       i32.shl
       i32.add
-      local.get $0
+      local.get $1
       i32.const 4
       i32.shl
       i32.const 6
       i32.or
       i32.store offset=4
-      local.get $0
-      local.get $2
+      local.get $1
+      local.get $3
       call $asm/core/enqueue
      end
      br $while-continue|0
     end
    end
   end
-  local.get $1
-  local.get $3
-  i32.store offset=20
-  local.get $1
+  local.get $2
   local.get $4
+  i32.store offset=20
+  local.get $2
+  local.get $5
   i32.store offset=24
  )
  (func $asm/core/reset (param $0 i32) (result i32)

@@ -484,6 +484,15 @@ class TsCore implements SchedulerCore {
     if (n < 2) return true;
     const seqs = this.#seqs, prios = this.#prios;
     let x = a[from]! & SLOT_MASK;
+    if (this.#nPrio === 0) {
+      // every priority is 0: creation order
+      for (let i = 1; i < n; i++) {
+        const y = a[from + i]! & SLOT_MASK;
+        if (seqs[y]! < seqs[x]!) return false;
+        x = y;
+      }
+      return true;
+    }
     for (let i = 1; i < n; i++) {
       const y = a[from + i]! & SLOT_MASK;
       const py = prios[y]!, px = prios[x]!;
@@ -546,7 +555,7 @@ class TsCore implements SchedulerCore {
     let q = this.#queues[l];
     if (q === undefined) q = this.#queues[l] = new Queue();
     const s = id & SLOT_MASK;
-    q.push(this.#prios[s]!, this.#seqs[s]!, id);
+    q.push(this.#nPrio === 0 ? 0 : this.#prios[s]!, this.#seqs[s]!, id);
   }
 
   #queued(id: number, tag: number): boolean {
@@ -608,20 +617,27 @@ class TsCore implements SchedulerCore {
       }
       const at = (id & SLOT_MASK) * MAX_TASK_LIMITS;
       let m = -1;
-      for (let j = 0; j < MAX_TASK_LIMITS; j++) {
-        const k = lims[at + j]! - 1;
-        if (k < 0) break;
-        if (used[k]! >= cap[k]!) {
-          m = k;
-          break;
-        }
-      }
-      if (m < 0) {
+      if (lims[at] === l + 1 && lims[at + 1] === NO_LIMIT) {
+        // the common case, a task whose one limit is l (which has a unit)
+        used[l]!++;
+      } else {
         for (let j = 0; j < MAX_TASK_LIMITS; j++) {
           const k = lims[at + j]! - 1;
           if (k < 0) break;
-          used[k]!++;
+          if (used[k]! >= cap[k]!) {
+            m = k;
+            break;
+          }
         }
+        if (m < 0) {
+          for (let j = 0; j < MAX_TASK_LIMITS; j++) {
+            const k = lims[at + j]! - 1;
+            if (k < 0) break;
+            used[k]!++;
+          }
+        }
+      }
+      if (m < 0) {
         slots[r + 1] = ADMITTED;
         admitted++;
         if (len >= out.length) out = this.#admitted = grow(out, len);
@@ -1088,7 +1104,7 @@ class TsCore implements SchedulerCore {
       slots[((id & SLOT_MASK) << 2) + 1] = READY | MARK;
       if (inOrder) {
         const y = id & SLOT_MASK;
-        const p = prios[y]!, s = seqs[y]!;
+        const p = this.#nPrio === 0 ? 0 : prios[y]!, s = seqs[y]!;
         if (i > 0 && (p > lastP || (p === lastP && s < lastS))) inOrder = false;
         lastP = p;
         lastS = s;
@@ -1109,20 +1125,31 @@ class TsCore implements SchedulerCore {
       const sl = id & SLOT_MASK;
       const at = sl * MAX_TASK_LIMITS;
       let m = -1;
-      for (let j = 0; j < MAX_TASK_LIMITS; j++) {
-        const l = lims[at + j]! - 1;
-        if (l < 0) break;
-        if (used[l]! >= cap[l]!) {
-          m = l;
-          break;
+      const one = lims[at]! - 1;
+      if (lims[at + 1] === NO_LIMIT) {
+        // no limit, or one (the common cases): no loops
+        if (one >= 0) {
+          if (used[one]! >= cap[one]!) m = one;
+          else used[one]!++;
         }
-      }
-      if (m < 0) {
+      } else {
         for (let j = 0; j < MAX_TASK_LIMITS; j++) {
           const l = lims[at + j]! - 1;
           if (l < 0) break;
-          used[l]!++;
+          if (used[l]! >= cap[l]!) {
+            m = l;
+            break;
+          }
         }
+        if (m < 0) {
+          for (let j = 0; j < MAX_TASK_LIMITS; j++) {
+            const l = lims[at + j]! - 1;
+            if (l < 0) break;
+            used[l]!++;
+          }
+        }
+      }
+      if (m < 0) {
         slots[(sl << 2) + 1] = ADMITTED;
         this.#pushAdmitted(id);
         admitted++;
