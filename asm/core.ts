@@ -1,6 +1,7 @@
-// The scheduler core: readiness tracking over integer task ids.
+// The scheduler core: readiness, named limits and priority over integer task ids.
 //
-// AssemblyScript, integers only, no managed objects, no imports. The host
+// AssemblyScript, no managed objects, no imports; integers everywhere except
+// the f64 priority and sequence number of a task. The host
 // (src/core/wasm_core.ts) is the only code that touches this memory. Every
 // exported call works on one "context" (an independent core) whose handle is
 // the address of its header, does a whole batch, and returns an integer
@@ -8,9 +9,9 @@
 // offending batch index and value in the header. Nothing traps: every
 // address is checked before use, and a refused batch changes nothing.
 //
-// Semantics (ids, states, outputs) are documented in src/core/types.ts; the
-// TypeScript core (src/core/ts_core.ts) runs the same algorithm and must give
-// identical answers.
+// Semantics (ids, states, limits, outputs and their order) are documented in
+// src/core/types.ts; the TypeScript core (src/core/ts_core.ts) runs the same
+// algorithm and must give identical answers.
 
 // ─── Tuning constants ──────────────────────────────────────────────────────
 
@@ -22,10 +23,18 @@ const INITIAL_EDGES: i32 = 1024;
 const INITIAL_OUTPUT: i32 = 256;
 /** Entries (i32) of the input buffer when a context is created (power of two). */
 const INITIAL_INPUT: i32 = 1024;
+/** Limit records allocated when the first limit is set (power of two). */
+const INITIAL_LIMITS: i32 = 16;
+/** Entries of a limit's run or heap when it first holds a waiter (power of two). */
+const INITIAL_QUEUE: i32 = 16;
+/** Stale entries a limit's queue may hold before it is compacted (and at most half). */
+const COMPACT_MIN: i32 = 32;
+/** Length of the runs the sort orders by insertion before merging. */
+const SORT_RUN: i32 = 16;
 /** Largest block: 2^MAX_CLASS bytes (keeps every address below 2^31). */
 const MAX_CLASS: i32 = 30;
 
-// ─── Ids, states, statuses (mirror src/core/types.ts) ─────────────────────
+// ─── Ids, states, statuses, limits (mirror src/core/types.ts) ─────────────
 
 const SLOT_BITS: i32 = 21;
 const SLOT_MASK: i32 = (1 << SLOT_BITS) - 1;
@@ -33,14 +42,20 @@ const MAX_SLOTS: i32 = 1 << SLOT_BITS;
 const GEN_MAX: i32 = (1 << 9) - 1; // last generation a slot may reach
 const ID_LIMIT: u32 = 1 << 30;
 
+// A slot's state word: the state in bits 0-2; bit 3 is MARK; a WAITING task
+// keeps its count of pending dependencies from bit 3 on, a HELD task the
+// limit it waits for from bit 4 on.
 const FREE: i32 = 0;
 const WAITING: i32 = 1;
 const READY: i32 = 2;
 const DONE: i32 = 3;
 const FAILED: i32 = 4;
 const CANCELLED: i32 = 5;
-const RETIRED: i32 = 6; // internal: a slot whose generation is used up
+const HELD: i32 = 6;
+const ADMITTED: i32 = 7;
 const MARK: i32 = 8; // internal: set on a batch item while the batch is validated
+const HELD_SHIFT: i32 = 4;
+const RETIRED: i32 = 16; // internal: FREE with this bit, a slot whose generation is used up
 
 const OK: i32 = 0;
 const UNKNOWN_ID: i32 = -1;
@@ -51,10 +66,29 @@ const NOT_FINAL: i32 = -5;
 const BAD_OUTCOME: i32 = -6;
 const FULL: i32 = -7;
 const BAD_INPUT: i32 = -8;
+const UNKNOWN_LIMIT: i32 = -9;
+const BAD_PRIORITY: i32 = -10;
+const BAD_CAPACITY: i32 = -11;
+const BAD_KIND: i32 = -12;
+const NOT_RATE: i32 = -13;
+const TOO_MANY_LIMITS: i32 = -14;
+const DUPLICATE_LIMIT: i32 = -15;
+const ALREADY_ADMITTED: i32 = -16;
+const BAD_GIVEBACK: i32 = -17;
 /** Out of memory is reported as FULL with error index OOM_INDEX. */
 const OOM_INDEX: i32 = -2;
 /** Internal: memory could not grow. */
 const OOM: i32 = -100;
+
+const MAX_LIMITS: i32 = 4096;
+const MAX_TASK_LIMITS: i32 = 8;
+const MAX_CAPACITY: i32 = 1 << 30;
+const CONCURRENCY: i32 = 0;
+const RATE: i32 = 1;
+/** Ends a task's list of limits (stored as limit id + 1) when it has fewer than MAX_TASK_LIMITS. */
+const NO_LIMIT: i32 = 0;
+/** L_NEXT of a limit that is not on the wake list. */
+const NOT_WOKEN: i32 = -2;
 
 // ─── Memory map ────────────────────────────────────────────────────────────
 //
@@ -70,18 +104,31 @@ const OOM: i32 = -100;
 // A context is a header block (its address is the handle) that points at its
 // regions:
 //
-//  header (i32 fields; the host reads the offsets from the exported H_* globals)
-//  ┌────────┬────────┬──────────┬──────────┬──────────┬─────────┬─────────┬─ ─ ─
-//  │ IN_PTR │ IN_CAP │ RDY_PTR  │ RDY_LEN  │ RDY_CAP  │ FAIL_PTR│ FAIL_LEN│ ...
-//  └───┬────┴────────┴────┬─────┴──────────┴──────────┴────┬────┴─────────┴─ ─ ─
-//      ▼                  ▼                                ▼
-//   input: i32[IN_CAP]  ready: id[]              failed / cancelled: (id, cause)[]
+//  header (i32 fields, one f64; the host reads the offsets from the exported H_* globals)
+//  ┌────────┬────────┬─────────┬─────────┬──────────┬──────────┬─────────┬─────────┬─────────┬─────────┬─ ─ ─
+//  │ IN_PTR │ IN_CAP │ RDY_PTR │ RDY_LEN │ FAIL_PTR │ FAIL_LEN │ CANC_PTR│ CANC_LEN│ ADM_PTR │ ADM_LEN │ ...
+//  └───┬────┴────────┴────┬────┴─────────┴────┬─────┴──────────┴────┬────┴─────────┴────┬────┴─────────┴─ ─ ─
+//      ▼                  ▼                   ▼                     ▼                   ▼
+//   input: i32[IN_CAP]  ready: id[]   failed: (id, cause)[]  cancelled: (id, cause)[]  admitted: id[]
 //
 //  slots: 16 bytes per slot, indexed by the id's low SLOT_BITS bits
 //  ┌──────────────────┬────────────────────────────┬───────────┬───────────┐
-//  │ id (gen|slot)    │ pending << 3 | state       │ edge head │ edge tail │
+//  │ id (gen|slot)    │ state word                 │ edge head │ edge tail │
 //  └──────────────────┴────────────────────────────┴───────────┴───────────┘
 //    the id of the current (or next) occupant; a mismatch means stale/unknown
+//    state word: pending << 3 | WAITING, HELD | limit << 4, or a bare state
+//
+//  seqs: f64 per slot, same index: the task's sequence number (its creation
+//  order in this context), written when it is added
+//
+//  prios: f64 per slot, same index: the task's priority
+//  lims: 16 bytes per slot, same index: its limits as u16 (limit id + 1),
+//  0 ends them (when it has fewer than MAX_TASK_LIMITS)
+//    Both are kept clean: a slot whose task has priority 0 and no limit holds
+//    0 there, so a task added with neither writes nothing to them (release
+//    clears what a task wrote; reset clears the slots used when any was
+//    written). (priority desc, sequence asc) is the order of every sorted
+//    list and queue.
 //
 //  edges: 8 bytes each; a slot's dependents form a singly linked list in the
 //  order they were added; free edges form one more list (EDGE_FREE)
@@ -91,41 +138,100 @@ const OOM: i32 = -100;
 //
 //  ring: i32[SLOT_CAP], a FIFO of released slots (reused evenly, so a slot
 //  reaches its last generation rarely; such a slot is RETIRED instead)
+//
+//  limits: 64 bytes per limit id, allocated up to the largest id set so far
+//  ┌─────┬──────┬──────┬───────┬─────┬──────────┬─────────┬─────────┬──────┬──────────┬──────────┬──────┬───────────────────┐
+//  │ cap │ used │ kind │ stale │ run │ run head │ run len │ run cap │ heap │ heap len │ heap cap │ next │ last (prio, seq)  │
+//  └─────┴──────┴──────┴───────┴──┬──┴──────────┴─────────┴─────────┴──┬───┴──────────┴──────────┴──────┴───────────────────┘
+//    cap 0 = never set            ▼                                    ▼
+//          run: a ring of ids in queue order        heap: a binary min-heap of entries
+//  The limit's queue of HELD tasks is the union of its run and its heap: a
+//  waiter that sorts after the key of the id last appended to the run
+//  (`last`) is appended to it (O(1): tasks arriving in creation order with one
+//  priority never touch the heap), any other goes to the heap; the head is
+//  the better of the two heads (a run id's key is read from prios and seqs,
+//  once the id is known not to be stale). Entries of tasks that left the
+//  queue otherwise (complete, cancel) stay behind as stale and are skipped;
+//  the queue is compacted when they are over half of it (and at least
+//  COMPACT_MIN). `next` chains the limits woken in a call.
+//
+//  heap entry: 32 bytes                        sort record (scratch): 24 bytes
+//  ┌──────────────┬──────────────┬────┬─────┐  ┌──────────────┬──────────────┬────┐
+//  │ priority f64 │ sequence f64 │ id │ pad │  │ priority f64 │ sequence f64 │ id │
+//  └──────────────┴──────────────┴────┴─────┘  └──────────────┴──────────────┴────┘
+//    (a heap entry keeps its key: a stale entry's slot may hold another task)
+//
+//  scratch: 2 x n sort records, grown to the largest list sorted so far
 
+// The fields the host reads come first (leave() writes them after every
+// call: 88 bytes, two cache lines), then the context's own.
 export const H_IN_PTR: i32 = 0;
 export const H_IN_CAP: i32 = 4;
 export const H_READY_PTR: i32 = 8;
 export const H_READY_LEN: i32 = 12;
-export const H_READY_CAP: i32 = 16;
-export const H_FAILED_PTR: i32 = 20;
-export const H_FAILED_LEN: i32 = 24;
-export const H_FAILED_CAP: i32 = 28;
-export const H_CANCELLED_PTR: i32 = 32;
-export const H_CANCELLED_LEN: i32 = 36;
-export const H_CANCELLED_CAP: i32 = 40;
-export const H_ERR_INDEX: i32 = 44;
-export const H_ERR_VALUE: i32 = 48;
-export const H_WAITING: i32 = 52;
-export const H_READY: i32 = 56;
-export const H_DONE: i32 = 60;
-export const H_FAILED: i32 = 64;
-export const H_CANCELLED: i32 = 68;
-export const H_LIVE: i32 = 72;
-export const H_SLOT_CAP: i32 = 76;
-export const H_BYTES: i32 = 80;
-const H_SLOT_TOP: i32 = 84;
-const H_SLOTS: i32 = 88;
-const H_RETIRED: i32 = 92;
-const H_RING: i32 = 96;
-const H_RING_HEAD: i32 = 100;
-const H_RING_COUNT: i32 = 104;
-const H_EDGES: i32 = 108;
-const H_EDGE_CAP: i32 = 112;
-const H_EDGE_TOP: i32 = 116;
-const H_EDGE_FREE: i32 = 120;
-const H_EDGE_FREE_COUNT: i32 = 124;
-const H_BROKEN: i32 = 128;
+export const H_FAILED_PTR: i32 = 16;
+export const H_FAILED_LEN: i32 = 20;
+export const H_CANCELLED_PTR: i32 = 24;
+export const H_CANCELLED_LEN: i32 = 28;
+export const H_ADMITTED_PTR: i32 = 32;
+export const H_ADMITTED_LEN: i32 = 36;
+export const H_ERR_INDEX: i32 = 40;
+export const H_ERR_VALUE: i32 = 44;
+export const H_WAITING: i32 = 48;
+export const H_READY: i32 = 52;
+export const H_HELD: i32 = 56;
+export const H_ADMITTED: i32 = 60;
+export const H_DONE: i32 = 64;
+export const H_FAILED: i32 = 68;
+export const H_CANCELLED: i32 = 72;
+export const H_LIVE: i32 = 76;
+export const H_SLOT_CAP: i32 = 80;
+export const H_BYTES: i32 = 84;
+const H_READY_CAP: i32 = 88;
+const H_FAILED_CAP: i32 = 92;
+const H_CANCELLED_CAP: i32 = 96;
+const H_ADMITTED_CAP: i32 = 100;
+const H_SLOT_TOP: i32 = 104;
+const H_SLOTS: i32 = 108;
+const H_RETIRED: i32 = 112;
+const H_RING: i32 = 116;
+const H_RING_HEAD: i32 = 120;
+const H_RING_COUNT: i32 = 124;
+const H_EDGES: i32 = 128;
+const H_EDGE_CAP: i32 = 132;
+const H_EDGE_TOP: i32 = 136;
+const H_EDGE_FREE: i32 = 140;
+const H_EDGE_FREE_COUNT: i32 = 144;
+const H_BROKEN: i32 = 148;
+const H_SEQS: i32 = 152;
+const H_LIMITS: i32 = 156;
+const H_LIMIT_CAP: i32 = 160;
+const H_PRIO_LIVE: i32 = 164;
+const H_SEQ: i32 = 168; // f64
+const H_SCRATCH: i32 = 176;
+const H_SCRATCH_BYTES: i32 = 180;
+const H_PRIOS: i32 = 184;
+const H_LIMS: i32 = 188;
+const H_DIRTY: i32 = 192;
 const HEADER_CLASS: i32 = 8; // 256-byte header block
+
+// Limit record fields.
+const L_CAP: i32 = 0;
+const L_USED: i32 = 4;
+const L_KIND: i32 = 8;
+const L_STALE: i32 = 12;
+const L_RUN: i32 = 16;
+const L_RUN_HEAD: i32 = 20;
+const L_RUN_LEN: i32 = 24;
+const L_RUN_CAP: i32 = 28;
+const L_HEAP: i32 = 32;
+const L_HEAP_LEN: i32 = 36;
+const L_HEAP_CAP: i32 = 40;
+const L_NEXT: i32 = 44;
+const L_LAST: i32 = 48; // f64 priority, f64 sequence of the id last appended to the run
+const LIMIT_SHIFT: i32 = 6; // 64 bytes per limit record
+const ENTRY_SHIFT: i32 = 5; // 32 bytes per heap entry
+const SORT_REC: usize = 24; // bytes per sort record
 
 // ─── The allocator ─────────────────────────────────────────────────────────
 
@@ -207,6 +313,11 @@ let slotCap: i32 = 0;
 let bytesHeld: i32 = 0;
 let slotTop: i32 = 0;
 let slots: usize = 0;
+let seqs: usize = 0;
+let prios: usize = 0;
+let lims: usize = 0;
+/** Whether a task with a priority or limits was added since the last reset. */
+let dirty: i32 = 0;
 let nRetired: i32 = 0;
 let ring: usize = 0;
 let ringHead: i32 = 0;
@@ -217,12 +328,30 @@ let edgeTop: i32 = 0;
 let edgeFree: i32 = 0;
 let edgeFreeCount: i32 = 0;
 let broken: i32 = 0;
+let limits: usize = 0;
+let limitCap: i32 = 0;
+/** Live tasks whose priority is not 0: while there are none, nothing is sorted. */
+let nPrio: i32 = 0;
+/** The sequence number of the next task. */
+let seqNext: f64 = 0;
+let scratch: usize = 0;
+let scratchBytes: i32 = 0;
 
-// The globals above are the working copy of context C. Between calls, the
+// The wake list: limits whose units came back in this call, served at its
+// end. Always empty between calls.
+let wakeHead: i32 = -1;
+let wakeTail: i32 = -1;
+
+// The globals above are the working copy of context C. (The admitted list
+// and the HELD and ADMITTED counts have none: they are read and written in
+// C's header where they are used, so that calls that do not touch limits
+// pay nothing for them.) Between calls, the
 // fields the host reads (H_* exports) are kept up to date in C's header by
-// leave(); the rest are written back only when another context is entered.
-// The three output lengths are re-read on every entry, because the host clears
-// the outputs by writing them (no call needed).
+// leave(), which every call that changes them ends with; the rest are written
+// back only when another context is entered (saveAll(), which must not write
+// the host's fields again: the host may have cleared C's outputs since). The
+// four output lengths are re-read on every entry, because the host clears the
+// outputs by writing them (no call needed).
 
 function enter(ctx: usize): void {
   if (ctx != C) switchTo(ctx);
@@ -252,6 +381,10 @@ function switchTo(ctx: usize): void {
   bytesHeld = load<i32>(ctx, H_BYTES);
   slotTop = load<i32>(ctx, H_SLOT_TOP);
   slots = load<usize>(ctx, H_SLOTS);
+  seqs = load<usize>(ctx, H_SEQS);
+  prios = load<usize>(ctx, H_PRIOS);
+  lims = load<usize>(ctx, H_LIMS);
+  dirty = load<i32>(ctx, H_DIRTY);
   nRetired = load<i32>(ctx, H_RETIRED);
   ring = load<usize>(ctx, H_RING);
   ringHead = load<i32>(ctx, H_RING_HEAD);
@@ -262,6 +395,12 @@ function switchTo(ctx: usize): void {
   edgeFree = load<i32>(ctx, H_EDGE_FREE);
   edgeFreeCount = load<i32>(ctx, H_EDGE_FREE_COUNT);
   broken = load<i32>(ctx, H_BROKEN);
+  limits = load<usize>(ctx, H_LIMITS);
+  limitCap = load<i32>(ctx, H_LIMIT_CAP);
+  nPrio = load<i32>(ctx, H_PRIO_LIVE);
+  seqNext = load<f64>(ctx, H_SEQ);
+  scratch = load<usize>(ctx, H_SCRATCH);
+  scratchBytes = load<i32>(ctx, H_SCRATCH_BYTES);
 }
 
 /** Writes the fields the host reads into C's header. */
@@ -285,15 +424,18 @@ function leave(): void {
   store<i32>(ctx, bytesHeld, H_BYTES);
 }
 
-/** Writes every field of C into its header. */
+/** Writes the fields of C that leave() does not into its header (leave() did the others). */
 function saveAll(): void {
-  leave();
   const ctx = C;
   store<i32>(ctx, rdyCap, H_READY_CAP);
   store<i32>(ctx, failCap, H_FAILED_CAP);
   store<i32>(ctx, cancCap, H_CANCELLED_CAP);
   store<i32>(ctx, slotTop, H_SLOT_TOP);
   store<usize>(ctx, slots, H_SLOTS);
+  store<usize>(ctx, seqs, H_SEQS);
+  store<usize>(ctx, prios, H_PRIOS);
+  store<usize>(ctx, lims, H_LIMS);
+  store<i32>(ctx, dirty, H_DIRTY);
   store<i32>(ctx, nRetired, H_RETIRED);
   store<usize>(ctx, ring, H_RING);
   store<i32>(ctx, ringHead, H_RING_HEAD);
@@ -304,6 +446,12 @@ function saveAll(): void {
   store<i32>(ctx, edgeFree, H_EDGE_FREE);
   store<i32>(ctx, edgeFreeCount, H_EDGE_FREE_COUNT);
   store<i32>(ctx, broken, H_BROKEN);
+  store<usize>(ctx, limits, H_LIMITS);
+  store<i32>(ctx, limitCap, H_LIMIT_CAP);
+  store<i32>(ctx, nPrio, H_PRIO_LIVE);
+  store<f64>(ctx, seqNext, H_SEQ);
+  store<usize>(ctx, scratch, H_SCRATCH);
+  store<i32>(ctx, scratchBytes, H_SCRATCH_BYTES);
 }
 
 /** Records an error in the header and returns its status. */
@@ -324,10 +472,37 @@ function breakContext(): void {
   broken = 1;
 }
 
+/** Ends an applied call: OK-like `result`, or FULL when memory ran out on the way. */
+function done(result: i32): i32 {
+  leave();
+  return broken != 0 ? fail(FULL, OOM_INDEX, 0) : result;
+}
+
 // ─── Slots ─────────────────────────────────────────────────────────────────
 
 function rec(id: i32): usize {
   return slots + (<usize> (id & SLOT_MASK) << 4);
+}
+
+function seqOf(id: i32): f64 {
+  return load<f64>(seqs + (<usize> (id & SLOT_MASK) << 3));
+}
+
+function prioOf(id: i32): f64 {
+  // while no live task has a priority, every priority is 0 (not read)
+  return nPrio == 0 ? 0 : load<f64>(prios + (<usize> (id & SLOT_MASK) << 3));
+}
+
+/** The address of the limits (u16, limit id + 1, 0 ends them) of the task `id`. */
+function limsOf(id: i32): usize {
+  return lims + (<usize> (id & SLOT_MASK) << 4);
+}
+
+/** Whether task `x` comes before task `y`: (priority desc, seq asc). */
+function taskBefore(x: i32, y: i32): bool {
+  const px = prioOf(x);
+  const py = prioOf(y);
+  return px > py || (px == py && seqOf(x) < seqOf(y));
 }
 
 /** OK when `id` names a live task, else UNKNOWN_ID or STALE_ID. */
@@ -336,11 +511,17 @@ function idStatus(id: i32): i32 {
   const r = rec(id);
   const cur = load<i32>(r);
   if (cur == id) {
-    const st = load<i32>(r, 4) & 7;
-    if (st == FREE) return UNKNOWN_ID; // the next occupant's id, not issued yet
-    return st == RETIRED ? STALE_ID : OK;
+    const sc = load<i32>(r, 4);
+    if ((sc & 7) != FREE) return OK;
+    return sc == FREE ? UNKNOWN_ID : STALE_ID; // the next occupant's id, or RETIRED
   }
   return (id >>> SLOT_BITS) < (cur >>> SLOT_BITS) ? STALE_ID : UNKNOWN_ID;
+}
+
+/** Whether state word `sc` is a final state (DONE, FAILED, CANCELLED). */
+function isFinal(sc: i32): bool {
+  const st = sc & 7;
+  return st >= DONE && st <= CANCELLED;
 }
 
 /**
@@ -354,21 +535,39 @@ function ensureSlots(k: i32): i32 {
   while (need * 2 > <i64> cap && cap < MAX_SLOTS) cap <<= 1;
   if (cap == slotCap) return OK;
   const ns = allocBlock(classOf(cap, 4));
-  if (ns == 0) return OOM;
+  const nq = allocBlock(classOf(cap, 3));
+  const np = allocBlock(classOf(cap, 3));
+  const nl = allocBlock(classOf(cap, 4));
   const nr = allocBlock(classOf(cap, 2));
-  if (nr == 0) {
-    freeBlock(ns, classOf(cap, 4));
+  if (ns == 0 || nq == 0 || np == 0 || nl == 0 || nr == 0) {
+    if (ns != 0) freeBlock(ns, classOf(cap, 4));
+    if (nq != 0) freeBlock(nq, classOf(cap, 3));
+    if (np != 0) freeBlock(np, classOf(cap, 3));
+    if (nl != 0) freeBlock(nl, classOf(cap, 4));
+    if (nr != 0) freeBlock(nr, classOf(cap, 2));
     return OOM;
   }
   memory.copy(ns, slots, <usize> slotTop << 4);
+  memory.copy(nq, seqs, <usize> slotTop << 3);
+  // prios and lims: copied, the rest clean (a reused block holds anything)
+  memory.copy(np, prios, <usize> slotTop << 3);
+  memory.fill(np + (<usize> slotTop << 3), 0, <usize> (cap - slotTop) << 3);
+  memory.copy(nl, lims, <usize> slotTop << 4);
+  memory.fill(nl + (<usize> slotTop << 4), 0, <usize> (cap - slotTop) << 4);
   const mask = slotCap - 1;
   for (let i = 0; i < ringCount; i++) {
     store<i32>(nr + (<usize> i << 2), load<i32>(ring + (<usize> ((ringHead + i) & mask) << 2)));
   }
   freeBlock(slots, classOf(slotCap, 4));
+  freeBlock(seqs, classOf(slotCap, 3));
+  freeBlock(prios, classOf(slotCap, 3));
+  freeBlock(lims, classOf(slotCap, 4));
   freeBlock(ring, classOf(slotCap, 2));
-  bytesHeld += (cap - slotCap) * 20;
+  bytesHeld += (cap - slotCap) * 52;
   slots = ns;
+  seqs = nq;
+  prios = np;
+  lims = nl;
   ring = nr;
   ringHead = 0;
   slotCap = cap;
@@ -452,6 +651,62 @@ function pushReady(id: i32): void {
   rdyLen++;
 }
 
+// The admitted list and the HELD / ADMITTED counts live in the header; a
+// call that admits many tasks opens a cursor on them (openAdmitted), works on
+// these globals and writes them back (closeAdmitted). Between calls they mean
+// nothing.
+let admPtr: usize = 0;
+let admLen: i32 = 0;
+let admCap: i32 = 0;
+let dHeld: i32 = 0;
+let dAdmitted: i32 = 0;
+
+function openAdmitted(): void {
+  admPtr = load<usize>(C, H_ADMITTED_PTR);
+  admLen = load<i32>(C, H_ADMITTED_LEN);
+  admCap = load<i32>(C, H_ADMITTED_CAP);
+  dHeld = 0;
+  dAdmitted = 0;
+}
+
+function closeAdmitted(): void {
+  store<usize>(C, admPtr, H_ADMITTED_PTR);
+  store<i32>(C, admLen, H_ADMITTED_LEN);
+  store<i32>(C, admCap, H_ADMITTED_CAP);
+  addHeld(dHeld);
+  addAdmitted(dAdmitted);
+}
+
+/** Appends to the admitted list (between openAdmitted() and closeAdmitted()). */
+function pushAdmitted(id: i32): void {
+  if (admLen >= admCap) {
+    const np = growList(admPtr, admLen, admCap);
+    if (np == 0) {
+      breakContext();
+      return;
+    }
+    admPtr = np;
+    admCap <<= 1;
+  }
+  store<i32>(admPtr + (<usize> admLen << 2), id);
+  admLen++;
+}
+
+/** Adds `d` to the count of HELD tasks. */
+function addHeld(d: i32): void {
+  store<i32>(C, load<i32>(C, H_HELD) + d, H_HELD);
+}
+
+/** Adds `d` to the count of ADMITTED tasks. */
+function addAdmitted(d: i32): void {
+  store<i32>(C, load<i32>(C, H_ADMITTED) + d, H_ADMITTED);
+}
+
+/** The length of the admitted list. */
+function admittedLen(): i32 {
+  return load<i32>(C, H_ADMITTED_LEN);
+}
+
 function pushFailed(id: i32, cause: i32): void {
   if (failLen + 2 > failCap) {
     const np = growList(failPtr, failLen, failCap);
@@ -482,6 +737,487 @@ function pushCancelled(id: i32, cause: i32): void {
   store<i32>(p, id);
   store<i32>(p, cause, 4);
   cancLen += 2;
+}
+
+// ─── Priority order ────────────────────────────────────────────────────────
+
+/** Whether the entry or record at `x` comes before the one at `y`: (priority desc, seq asc). */
+function before(x: usize, y: usize): bool {
+  const px = load<f64>(x);
+  const py = load<f64>(y);
+  return px > py || (px == py && load<f64>(x, 8) < load<f64>(y, 8));
+}
+
+/** Makes the scratch hold 2 x `n` sort records. */
+function ensureScratch(n: i32): i32 {
+  const need = <u64> n * (<u64> SORT_REC << 1);
+  if (need <= <u64> scratchBytes) return OK;
+  const cls = 64 - <i32> clz<u64>(need - 1);
+  if (cls > MAX_CLASS) return OOM;
+  const np = allocBlock(cls);
+  if (np == 0) return OOM;
+  if (scratch != 0) freeBlock(scratch, <i32> ctz<u32>(<u32> scratchBytes));
+  bytesHeld += (1 << cls) - scratchBytes;
+  scratch = np;
+  scratchBytes = 1 << cls;
+  return OK;
+}
+
+function copyRecord(d: usize, s: usize): void {
+  store<i64>(d, load<i64>(s));
+  store<i64>(d, load<i64>(s, 8), 8);
+  store<i32>(d, load<i32>(s, 16), 16);
+}
+
+/** Copies a heap entry (its 20 bytes in use): loads and stores, not a memory.copy call. */
+function copyEntry(d: usize, s: usize): void {
+  store<i64>(d, load<i64>(s));
+  store<i64>(d, load<i64>(s, 8), 8);
+  store<i32>(d, load<i32>(s, 16), 16);
+}
+
+/** Merges the sorted record ranges [lo, mid) and [mid, hi) of `src` into `dst`. */
+function merge(src: usize, dst: usize, lo: i32, mid: i32, hi: i32): void {
+  let i = lo;
+  let j = mid;
+  let d = dst + <usize> lo * SORT_REC;
+  while (i < mid && j < hi) {
+    const x = src + <usize> i * SORT_REC;
+    const y = src + <usize> j * SORT_REC;
+    if (before(y, x)) {
+      copyRecord(d, y);
+      j++;
+    } else {
+      copyRecord(d, x);
+      i++;
+    }
+    d += SORT_REC;
+  }
+  if (i < mid) memory.copy(d, src + <usize> i * SORT_REC, <usize> (mid - i) * SORT_REC);
+  else if (j < hi) memory.copy(d, src + <usize> j * SORT_REC, <usize> (hi - j) * SORT_REC);
+}
+
+/**
+ * Sorts the `n` ids at `p` by (priority desc, seq asc): a check first (ids in
+ * order already cost one pass), then a merge sort of (priority, seq, id)
+ * records in the scratch. Keys are distinct (seq is), so any correct sort
+ * gives this one answer. Returns OK, or OOM when the scratch cannot grow.
+ */
+function sortIds(p: usize, n: i32): i32 {
+  if (n < 2) return OK;
+  let a = load<i32>(p);
+  let i = 1;
+  for (; i < n; i++) {
+    const b = load<i32>(p + (<usize> i << 2));
+    if (taskBefore(b, a)) break;
+    a = b;
+  }
+  if (i == n) return OK;
+  const st = ensureScratch(n);
+  if (st != OK) return st;
+  let src = scratch;
+  let dst = scratch + <usize> n * SORT_REC;
+  for (let k = 0; k < n; k++) {
+    const id = load<i32>(p + (<usize> k << 2));
+    const r = src + <usize> k * SORT_REC;
+    store<f64>(r, prioOf(id));
+    store<f64>(r, seqOf(id), 8);
+    store<i32>(r, id, 16);
+  }
+  for (let lo = 0; lo < n; lo += SORT_RUN) {
+    const hi = min(lo + SORT_RUN, n);
+    for (let k = lo + 1; k < hi; k++) {
+      const x = src + <usize> k * SORT_REC;
+      const xp = load<f64>(x);
+      const xs = load<f64>(x, 8);
+      const xid = load<i32>(x, 16);
+      let j = k;
+      while (j > lo) {
+        const y = src + <usize> (j - 1) * SORT_REC;
+        const yp = load<f64>(y);
+        if (!(xp > yp || (xp == yp && xs < load<f64>(y, 8)))) break;
+        copyRecord(y + SORT_REC, y);
+        j--;
+      }
+      if (j != k) {
+        const y = src + <usize> j * SORT_REC;
+        store<f64>(y, xp);
+        store<f64>(y, xs, 8);
+        store<i32>(y, xid, 16);
+      }
+    }
+  }
+  for (let w = SORT_RUN; w < n; w <<= 1) {
+    for (let lo = 0; lo < n; lo += w << 1) {
+      merge(src, dst, lo, min(lo + w, n), min(lo + (w << 1), n));
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  for (let k = 0; k < n; k++) {
+    store<i32>(p + (<usize> k << 2), load<i32>(src + <usize> k * SORT_REC, 16));
+  }
+  return OK;
+}
+
+/** Sorts the ready ids pushed since entry `from` when a live task has a priority. */
+function sortReady(from: i32): void {
+  if (nPrio == 0 || rdyLen - from < 2 || broken != 0) return;
+  if (sortIds(rdyPtr + (<usize> from << 2), rdyLen - from) != OK) breakContext();
+}
+
+// ─── Limits and their queues ───────────────────────────────────────────────
+
+function limitRec(l: i32): usize {
+  return limits + (<usize> l << LIMIT_SHIFT);
+}
+
+/** Whether `l` is a limit id that was set (0 <= l < MAX_LIMITS, capacity given). */
+function limitSet(l: i32): bool {
+  return <u32> l < <u32> limitCap && load<i32>(limitRec(l), L_CAP) > 0;
+}
+
+/** Makes the limit table hold ids below `n` (n <= MAX_LIMITS). */
+function ensureLimits(n: i32): i32 {
+  if (n <= limitCap) return OK;
+  let cap = limitCap == 0 ? INITIAL_LIMITS : limitCap;
+  while (cap < n) cap <<= 1;
+  const np = allocBlock(classOf(cap, LIMIT_SHIFT));
+  if (np == 0) return OOM;
+  if (limitCap != 0) {
+    memory.copy(np, limits, <usize> limitCap << LIMIT_SHIFT);
+    freeBlock(limits, classOf(limitCap, LIMIT_SHIFT));
+  }
+  const from = np + (<usize> limitCap << LIMIT_SHIFT);
+  memory.fill(from, 0, <usize> (cap - limitCap) << LIMIT_SHIFT);
+  for (let l = limitCap; l < cap; l++) {
+    store<i32>(np + (<usize> l << LIMIT_SHIFT), NOT_WOKEN, L_NEXT);
+  }
+  bytesHeld += (cap - limitCap) << LIMIT_SHIFT;
+  limits = np;
+  limitCap = cap;
+  return OK;
+}
+
+/** The first limit of the task whose limits are at `a` that has no free unit, or -1. */
+function lacking(a: usize): i32 {
+  for (let j = 0; j < MAX_TASK_LIMITS; j++) {
+    const l = <i32> load<u16>(a + (<usize> j << 1)) - 1;
+    if (l < 0) return -1;
+    const lp = limitRec(l);
+    if (load<i32>(lp, L_USED) >= load<i32>(lp, L_CAP)) return l;
+  }
+  return -1;
+}
+
+/** Takes one unit of each limit of the task whose limits are at `a`. */
+function take(a: usize): void {
+  for (let j = 0; j < MAX_TASK_LIMITS; j++) {
+    const l = <i32> load<u16>(a + (<usize> j << 1)) - 1;
+    if (l < 0) return;
+    const lp = limitRec(l);
+    store<i32>(lp, load<i32>(lp, L_USED) + 1, L_USED);
+  }
+}
+
+/** Puts limit `l` on the wake list (its units came back). */
+function wake(l: i32): void {
+  const lp = limitRec(l);
+  if (load<i32>(lp, L_NEXT) != NOT_WOKEN) return;
+  store<i32>(lp, -1, L_NEXT);
+  if (wakeTail < 0) wakeHead = l;
+  else store<i32>(limitRec(wakeTail), l, L_NEXT);
+  wakeTail = l;
+}
+
+/** Gives back the CONCURRENCY units of the task whose limits are at `a`. */
+function giveBackUnits(a: usize): void {
+  for (let j = 0; j < MAX_TASK_LIMITS; j++) {
+    const l = <i32> load<u16>(a + (<usize> j << 1)) - 1;
+    if (l < 0) return;
+    const lp = limitRec(l);
+    if (load<i32>(lp, L_KIND) != CONCURRENCY) continue;
+    store<i32>(lp, load<i32>(lp, L_USED) - 1, L_USED);
+    wake(l);
+  }
+}
+
+/** Grows the run of the limit at `lp` to twice its entries (unwrapping the ring). */
+function growRun(lp: usize): bool {
+  const cap = load<i32>(lp, L_RUN_CAP);
+  const ncap = cap == 0 ? INITIAL_QUEUE : cap << 1;
+  const np = allocBlock(classOf(ncap, 2));
+  if (np == 0) return false;
+  if (cap != 0) {
+    // the ring is full (len == cap): ids head .. cap - 1, then 0 .. head - 1
+    const run = load<usize>(lp, L_RUN);
+    const head = load<i32>(lp, L_RUN_HEAD);
+    const first = <usize> (cap - head) << 2;
+    memory.copy(np, run + (<usize> head << 2), first);
+    memory.copy(np + first, run, <usize> head << 2);
+    freeBlock(run, classOf(cap, 2));
+  }
+  bytesHeld += (ncap - cap) << 2;
+  store<usize>(lp, np, L_RUN);
+  store<i32>(lp, 0, L_RUN_HEAD);
+  store<i32>(lp, ncap, L_RUN_CAP);
+  return true;
+}
+
+/** Grows the heap of the limit at `lp` to twice its entries. */
+function growHeap(lp: usize): bool {
+  const cap = load<i32>(lp, L_HEAP_CAP);
+  const ncap = cap == 0 ? INITIAL_QUEUE : cap << 1;
+  const np = allocBlock(classOf(ncap, ENTRY_SHIFT));
+  if (np == 0) return false;
+  if (cap != 0) {
+    const heap = load<usize>(lp, L_HEAP);
+    memory.copy(np, heap, <usize> load<i32>(lp, L_HEAP_LEN) << ENTRY_SHIFT);
+    freeBlock(heap, classOf(cap, ENTRY_SHIFT));
+  }
+  bytesHeld += (ncap - cap) << ENTRY_SHIFT;
+  store<usize>(lp, np, L_HEAP);
+  store<i32>(lp, ncap, L_HEAP_CAP);
+  return true;
+}
+
+/** Moves the heap entry `x` (its key) down from position `i` of a heap of `len`. */
+function siftDown(heap: usize, len: i32, i: i32, xp: f64, xs: f64, xid: i32): void {
+  for (;;) {
+    let c = (i << 1) + 1;
+    if (c >= len) break;
+    let cp = heap + (<usize> c << ENTRY_SHIFT);
+    if (c + 1 < len) {
+      const dp = cp + (1 << ENTRY_SHIFT);
+      if (before(dp, cp)) {
+        c++;
+        cp = dp;
+      }
+    }
+    const pc = load<f64>(cp);
+    if (!(pc > xp || (pc == xp && load<f64>(cp, 8) < xs))) break;
+    copyEntry(heap + (<usize> i << ENTRY_SHIFT), cp);
+    i = c;
+  }
+  const e = heap + (<usize> i << ENTRY_SHIFT);
+  store<f64>(e, xp);
+  store<f64>(e, xs, 8);
+  store<i32>(e, xid, 16);
+}
+
+/**
+ * Queues the task `id` on limit `l`, which has no free unit: appended to the
+ * run when it sorts after the last id appended there (whose key the limit
+ * record keeps), else pushed on the heap.
+ */
+function enqueue(l: i32, id: i32): void {
+  const lp = limitRec(l);
+  const xp = prioOf(id);
+  const xs = seqOf(id);
+  const rl = load<i32>(lp, L_RUN_LEN);
+  const lastP = load<f64>(lp, L_LAST);
+  if (rl == 0 || lastP > xp || (lastP == xp && load<f64>(lp, L_LAST + 8) < xs)) {
+    if (rl == load<i32>(lp, L_RUN_CAP) && !growRun(lp)) {
+      breakContext();
+      return;
+    }
+    const cap = load<i32>(lp, L_RUN_CAP);
+    store<i32>(
+      load<usize>(lp, L_RUN) + (<usize> ((load<i32>(lp, L_RUN_HEAD) + rl) & (cap - 1)) << 2),
+      id,
+    );
+    store<i32>(lp, rl + 1, L_RUN_LEN);
+    store<f64>(lp, xp, L_LAST);
+    store<f64>(lp, xs, L_LAST + 8);
+    return;
+  }
+  let i = load<i32>(lp, L_HEAP_LEN);
+  if (i == load<i32>(lp, L_HEAP_CAP) && !growHeap(lp)) {
+    breakContext();
+    return;
+  }
+  store<i32>(lp, i + 1, L_HEAP_LEN);
+  const heap = load<usize>(lp, L_HEAP);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const pe = heap + (<usize> parent << ENTRY_SHIFT);
+    const pp = load<f64>(pe);
+    if (!(xp > pp || (xp == pp && xs < load<f64>(pe, 8)))) break;
+    copyEntry(heap + (<usize> i << ENTRY_SHIFT), pe);
+    i = parent;
+  }
+  const e = heap + (<usize> i << ENTRY_SHIFT);
+  store<f64>(e, xp);
+  store<f64>(e, xs, 8);
+  store<i32>(e, id, 16);
+}
+
+/** Removes the heap's top entry (the heap is not empty); returns its id (maybe stale). */
+function popHeap(lp: usize): i32 {
+  const heap = load<usize>(lp, L_HEAP);
+  const id = load<i32>(heap, 16);
+  const n = load<i32>(lp, L_HEAP_LEN) - 1;
+  store<i32>(lp, n, L_HEAP_LEN);
+  if (n > 0) {
+    const last = heap + (<usize> n << ENTRY_SHIFT);
+    siftDown(heap, n, 0, load<f64>(last), load<f64>(last, 8), load<i32>(last, 16));
+  }
+  return id;
+}
+
+/** Whether the task `id` is HELD on the limit whose HELD state word is `tag`. */
+function queued(id: i32, tag: i32): bool {
+  const r = rec(id);
+  return load<i32>(r) == id && (load<i32>(r, 4) & ~MARK) == tag;
+}
+
+/** Drops the stale entries of limit `l`'s queue (the run keeps its order; the heap is rebuilt). */
+function compact(l: i32, lp: usize): void {
+  const tag = HELD | (l << HELD_SHIFT);
+  const rl = load<i32>(lp, L_RUN_LEN);
+  if (rl != 0) {
+    const run = load<usize>(lp, L_RUN);
+    const head = load<i32>(lp, L_RUN_HEAD);
+    const mask = load<i32>(lp, L_RUN_CAP) - 1;
+    let j = 0;
+    for (let i = 0; i < rl; i++) {
+      const id = load<i32>(run + (<usize> ((head + i) & mask) << 2));
+      if (!queued(id, tag)) continue;
+      if (j != i) store<i32>(run + (<usize> ((head + j) & mask) << 2), id);
+      j++;
+    }
+    store<i32>(lp, j, L_RUN_LEN);
+  }
+  const hl = load<i32>(lp, L_HEAP_LEN);
+  if (hl != 0) {
+    const heap = load<usize>(lp, L_HEAP);
+    let j = 0;
+    for (let i = 0; i < hl; i++) {
+      const e = heap + (<usize> i << ENTRY_SHIFT);
+      if (!queued(load<i32>(e, 16), tag)) continue;
+      if (j != i) copyEntry(heap + (<usize> j << ENTRY_SHIFT), e);
+      j++;
+    }
+    store<i32>(lp, j, L_HEAP_LEN);
+    for (let i = (j >> 1) - 1; i >= 0; i--) {
+      const e = heap + (<usize> i << ENTRY_SHIFT);
+      siftDown(heap, j, i, load<f64>(e), load<f64>(e, 8), load<i32>(e, 16));
+    }
+  }
+  store<i32>(lp, 0, L_STALE);
+}
+
+/** A HELD task left limit `l`'s queue other than by its head: its entry is stale now. */
+function unqueue(l: i32): void {
+  const lp = limitRec(l);
+  const stale = load<i32>(lp, L_STALE) + 1;
+  store<i32>(lp, stale, L_STALE);
+  if (stale >= COMPACT_MIN && stale * 2 >= load<i32>(lp, L_RUN_LEN) + load<i32>(lp, L_HEAP_LEN)) {
+    compact(l, lp);
+  }
+}
+
+/**
+ * Hands the free units of limit `l` to its queue, best first: a waiter whose
+ * other limits all have a unit is admitted; one that lacks another limit's
+ * unit moves to that limit's queue. Stops when `l` is full or nobody waits.
+ */
+function serve(l: i32): void {
+  const lp = limitRec(l);
+  const tag = HELD | (l << HELD_SHIFT);
+  // the run in locals (nothing else changes this limit's run meanwhile:
+  // a waiter that moves goes to another limit, which lacks a unit)
+  const run = load<usize>(lp, L_RUN);
+  const mask = load<i32>(lp, L_RUN_CAP) - 1;
+  let head = load<i32>(lp, L_RUN_HEAD);
+  let rl = load<i32>(lp, L_RUN_LEN);
+  while (broken == 0 && load<i32>(lp, L_USED) < load<i32>(lp, L_CAP)) {
+    // the head: the run's first id or the heap's top, whichever sorts first;
+    // a run id's key is read from prios and seqs once it is known not to be stale
+    const hl = load<i32>(lp, L_HEAP_LEN);
+    let id: i32 = -1;
+    if (rl != 0) {
+      id = load<i32>(run + (<usize> head << 2));
+      const valid = queued(id, tag);
+      let fromRun = !valid || hl == 0;
+      if (!fromRun) {
+        const top = load<usize>(lp, L_HEAP);
+        const p = prioOf(id);
+        const tp = load<f64>(top);
+        fromRun = p > tp || (p == tp && seqOf(id) < load<f64>(top, 8));
+      }
+      if (fromRun) {
+        head = (head + 1) & mask;
+        rl--;
+        if (!valid) {
+          store<i32>(lp, load<i32>(lp, L_STALE) - 1, L_STALE);
+          continue;
+        }
+      } else {
+        id = popHeap(lp);
+      }
+    } else if (hl != 0) {
+      id = popHeap(lp);
+    } else {
+      break;
+    }
+    if (!queued(id, tag)) {
+      store<i32>(lp, load<i32>(lp, L_STALE) - 1, L_STALE);
+      continue;
+    }
+    const a = limsOf(id);
+    // the common case, a task whose one limit is l (which has a unit): no search
+    const m = load<u32>(a) == <u32> (l + 1) ? -1 : lacking(a);
+    if (m < 0) {
+      take(a);
+      store<i32>(rec(id), ADMITTED, 4);
+      dHeld--;
+      dAdmitted++;
+      pushAdmitted(id);
+    } else {
+      store<i32>(rec(id), HELD | (m << HELD_SHIFT), 4);
+      enqueue(m, id);
+    }
+  }
+  store<i32>(lp, head, L_RUN_HEAD);
+  store<i32>(lp, rl, L_RUN_LEN);
+}
+
+/** Serves every limit on the wake list, in the order they were woken; empties it. */
+function serveWoken(): void {
+  openAdmitted();
+  while (wakeHead >= 0) {
+    const l = wakeHead;
+    const lp = limitRec(l);
+    wakeHead = load<i32>(lp, L_NEXT);
+    store<i32>(lp, NOT_WOKEN, L_NEXT);
+    serve(l);
+  }
+  wakeTail = -1;
+  closeAdmitted();
+}
+
+/**
+ * (Between openAdmitted() and closeAdmitted().)
+ * The READY task `id` asks for its units: ADMITTED when each of its limits
+ * has one (or it has none), else HELD on the first limit that lacks one.
+ */
+function admitOne(id: i32): void {
+  const a = limsOf(id);
+  const r = rec(id);
+  nReady--;
+  const m = lacking(a);
+  if (m < 0) {
+    take(a);
+    store<i32>(r, ADMITTED, 4);
+    dAdmitted++;
+    pushAdmitted(id);
+  } else {
+    store<i32>(r, HELD | (m << HELD_SHIFT), 4);
+    dHeld++;
+    enqueue(m, id);
+  }
 }
 
 // ─── Propagation ───────────────────────────────────────────────────────────
@@ -588,11 +1324,31 @@ function spread(q: i32, st: i32): void {
   nWaiting -= hit;
 }
 
-/** The READY task `id` ended with `outcome` (validated). */
+/**
+ * The task `id` (state word `sc`: READY, HELD or ADMITTED, maybe marked) has
+ * just become final: it leaves its count, its queue entry turns stale, its
+ * CONCURRENCY units come back (their limits are woken).
+ */
+function dropClaims(id: i32, sc: i32): void {
+  const st = sc & 7;
+  if (st == READY) {
+    nReady--;
+  } else if (st == HELD) {
+    addHeld(-1);
+    unqueue(sc >>> HELD_SHIFT);
+  } else {
+    addAdmitted(-1);
+    giveBackUnits(limsOf(id));
+  }
+}
+
+/** The READY, HELD or ADMITTED task `id` ended with `outcome` (validated). */
 function finish(id: i32, outcome: i32): void {
   const r = rec(id);
+  const sc = load<i32>(r, 4);
   store<i32>(r, outcome, 4);
-  nReady--;
+  if ((sc & ~MARK) == READY) nReady--;
+  else dropClaims(id, sc);
   if (outcome == DONE) {
     nDone++;
     propagateDone(r);
@@ -615,13 +1371,39 @@ function finish(id: i32, outcome: i32): void {
 
 /**
  * Sets up the new task `id` whose `n` dependencies start at `deps`; a
- * dependency `v < 0` is the id at `local[-v - 1]` (addBatch). The first
- * dependency that is FAILED or CANCELLED makes the task final at once; edges
- * already added for it stay behind and are skipped when walked (the task is
- * final). Otherwise the task waits for the dependencies not DONE yet.
+ * dependency `v < 0` is the id at `local[-v - 1]` (addBatch). It gets the
+ * next sequence number; its priority and its `nl` limits (at `limIds`) are
+ * written when it has either. The first dependency that is FAILED or CANCELLED makes the task
+ * final at once; edges already added for it stay behind and are skipped when
+ * walked (the task is final). Otherwise the task waits for the dependencies
+ * not DONE yet.
  */
-function place(id: i32, deps: usize, n: i32, local: usize): void {
+function place(
+  id: i32,
+  deps: usize,
+  n: i32,
+  local: usize,
+  prio: f64,
+  limIds: usize,
+  nl: i32,
+): void {
   const r = rec(id);
+  store<f64>(seqs + (<usize> (id & SLOT_MASK) << 3), seqNext);
+  seqNext += 1;
+  // the slot's priority and limits are clean: only what is not 0 is written
+  if (prio != 0) {
+    dirty = 1;
+    store<f64>(prios + (<usize> (id & SLOT_MASK) << 3), prio);
+    nPrio++;
+  }
+  if (nl != 0) {
+    dirty = 1;
+    const a = limsOf(id);
+    for (let j = 0; j < nl; j++) {
+      store<u16>(a + (<usize> j << 1), <u16> (load<i32>(limIds + (<usize> j << 2)) + 1));
+    }
+    if (nl < MAX_TASK_LIMITS) store<u16>(a + (<usize> nl << 1), <u16> NO_LIMIT);
+  }
   store<i32>(r, -1, 8);
   store<i32>(r, -1, 12);
   let pending = 0;
@@ -672,10 +1454,17 @@ export function create(): i32 {
   const b = allocBlock(classOf(INITIAL_OUTPUT, 2));
   const c = allocBlock(classOf(INITIAL_OUTPUT, 2));
   const d = allocBlock(classOf(INITIAL_OUTPUT, 2));
+  const m = allocBlock(classOf(INITIAL_OUTPUT, 2));
   const s = allocBlock(classOf(INITIAL_SLOTS, 4));
+  const q = allocBlock(classOf(INITIAL_SLOTS, 3));
+  const pr = allocBlock(classOf(INITIAL_SLOTS, 3));
+  const li = allocBlock(classOf(INITIAL_SLOTS, 4));
   const rg = allocBlock(classOf(INITIAL_SLOTS, 2));
   const e = allocBlock(classOf(INITIAL_EDGES, 3));
-  if (a == 0 || b == 0 || c == 0 || d == 0 || s == 0 || rg == 0 || e == 0) {
+  if (
+    a == 0 || b == 0 || c == 0 || d == 0 || m == 0 || s == 0 || q == 0 || pr == 0 || li == 0 ||
+    rg == 0 || e == 0
+  ) {
     // Only possible when memory is exhausted; the blocks stay unused.
     return FULL;
   }
@@ -687,7 +1476,14 @@ export function create(): i32 {
   store<i32>(ctx, INITIAL_OUTPUT, H_FAILED_CAP);
   store<usize>(ctx, d, H_CANCELLED_PTR);
   store<i32>(ctx, INITIAL_OUTPUT, H_CANCELLED_CAP);
+  store<usize>(ctx, m, H_ADMITTED_PTR);
+  store<i32>(ctx, INITIAL_OUTPUT, H_ADMITTED_CAP);
   store<usize>(ctx, s, H_SLOTS);
+  store<usize>(ctx, q, H_SEQS);
+  store<usize>(ctx, pr, H_PRIOS);
+  store<usize>(ctx, li, H_LIMS);
+  memory.fill(pr, 0, <usize> INITIAL_SLOTS << 3);
+  memory.fill(li, 0, <usize> INITIAL_SLOTS << 4);
   store<usize>(ctx, rg, H_RING);
   store<i32>(ctx, INITIAL_SLOTS, H_SLOT_CAP);
   store<usize>(ctx, e, H_EDGES);
@@ -695,8 +1491,8 @@ export function create(): i32 {
   store<i32>(ctx, -1, H_EDGE_FREE);
   store<i32>(
     ctx,
-    (1 << HEADER_CLASS) + (INITIAL_INPUT << 2) + 3 * (INITIAL_OUTPUT << 2) +
-      INITIAL_SLOTS * 20 + (INITIAL_EDGES << 3),
+    (1 << HEADER_CLASS) + (INITIAL_INPUT << 2) + 4 * (INITIAL_OUTPUT << 2) +
+      INITIAL_SLOTS * 52 + (INITIAL_EDGES << 3),
     H_BYTES,
   );
   return <i32> ctx;
@@ -711,21 +1507,46 @@ export function destroy(ctx: i32): void {
   freeBlock(rdyPtr, classOf(rdyCap, 2));
   freeBlock(failPtr, classOf(failCap, 2));
   freeBlock(cancPtr, classOf(cancCap, 2));
+  freeBlock(
+    load<usize>(<usize> ctx, H_ADMITTED_PTR),
+    classOf(load<i32>(<usize> ctx, H_ADMITTED_CAP), 2),
+  );
   freeBlock(slots, classOf(slotCap, 4));
+  freeBlock(seqs, classOf(slotCap, 3));
+  freeBlock(prios, classOf(slotCap, 3));
+  freeBlock(lims, classOf(slotCap, 4));
   freeBlock(ring, classOf(slotCap, 2));
   freeBlock(edges, classOf(edgeCap, 3));
+  if (scratch != 0) freeBlock(scratch, <i32> ctz<u32>(<u32> scratchBytes));
+  for (let l = 0; l < limitCap; l++) {
+    const lp = limitRec(l);
+    const rc = load<i32>(lp, L_RUN_CAP);
+    if (rc != 0) freeBlock(load<usize>(lp, L_RUN), classOf(rc, 2));
+    const hc = load<i32>(lp, L_HEAP_CAP);
+    if (hc != 0) freeBlock(load<usize>(lp, L_HEAP), classOf(hc, ENTRY_SHIFT));
+  }
+  if (limitCap != 0) freeBlock(limits, classOf(limitCap, LIMIT_SHIFT));
   memory.fill(<usize> ctx, 0, 1 << HEADER_CLASS);
   freeBlock(<usize> ctx, HEADER_CLASS);
 }
 
-/** Forgets every task (generations included); keeps the memory it holds. */
+/** Forgets every task and every limit (generations included); keeps the memory it holds. */
 export function reset(ctx: i32): i32 {
   enter(<usize> ctx);
+  if (dirty != 0) {
+    // the slots used since the last reset are those below slotTop: clean them
+    memory.fill(prios, 0, <usize> slotTop << 3);
+    memory.fill(lims, 0, <usize> slotTop << 4);
+    dirty = 0;
+  }
   rdyLen = 0;
   failLen = 0;
   cancLen = 0;
   nWaiting = 0;
   nReady = 0;
+  store<i32>(C, 0, H_ADMITTED_LEN);
+  store<i32>(C, 0, H_HELD);
+  store<i32>(C, 0, H_ADMITTED);
   nDone = 0;
   nFailed = 0;
   nCancelled = 0;
@@ -738,6 +1559,21 @@ export function reset(ctx: i32): i32 {
   edgeFree = -1;
   edgeFreeCount = 0;
   broken = 0;
+  nPrio = 0;
+  seqNext = 0;
+  for (let l = 0; l < limitCap; l++) {
+    const lp = limitRec(l);
+    store<i32>(lp, 0, L_CAP);
+    store<i32>(lp, 0, L_USED);
+    store<i32>(lp, 0, L_KIND);
+    store<i32>(lp, 0, L_STALE);
+    store<i32>(lp, 0, L_RUN_HEAD);
+    store<i32>(lp, 0, L_RUN_LEN);
+    store<i32>(lp, 0, L_HEAP_LEN);
+    store<i32>(lp, NOT_WOKEN, L_NEXT);
+  }
+  wakeHead = -1;
+  wakeTail = -1;
   leave();
   return OK;
 }
@@ -759,11 +1595,12 @@ export function reserveInput(ctx: i32, n: i32): i32 {
   return OK;
 }
 
-/** Empties the three output lists (the host may instead zero the three lengths). */
+/** Empties the four output lists (the host may instead zero the four lengths). */
 export function clearOutputs(ctx: i32): void {
   store<i32>(<usize> ctx, 0, H_READY_LEN);
   store<i32>(<usize> ctx, 0, H_FAILED_LEN);
   store<i32>(<usize> ctx, 0, H_CANCELLED_LEN);
+  store<i32>(<usize> ctx, 0, H_ADMITTED_LEN);
 }
 
 /** The state of a live task, or a negative status. */
@@ -772,6 +1609,16 @@ export function state(ctx: i32, id: i32): i32 {
   const st = idStatus(id);
   if (st != OK) return fail(st, 0, id);
   return load<i32>(rec(id), 4) & 7;
+}
+
+/** Checks the `n` dependencies at `deps`: OK, or the status after recording the bad one. */
+function checkDeps(deps: usize, n: i32): i32 {
+  for (let j = 0; j < n; j++) {
+    const d = load<i32>(deps + (<usize> j << 2));
+    const st = idStatus(d);
+    if (st != OK) return fail(st, j, d);
+  }
+  return OK;
 }
 
 /** Adds one task whose `n` dependencies are at the input buffer; returns its id. */
@@ -789,15 +1636,48 @@ export function add(ctx: i32, n: i32): i32 {
   if (s == OK) s = ensureEdges(n);
   if (s != OK) return refuse(s, 1);
   const id = allocSlot();
-  place(id, deps, n, 0);
+  place(id, deps, n, 0, 0, 0, 0);
   leave();
   return broken != 0 ? fail(FULL, OOM_INDEX, 0) : id;
 }
 
 /**
- * Adds `count` tasks. Input: `depCounts[count]` then `deps[nDeps]`; a dep
- * `v < 0` names the task at batch index `-v - 1` (which must come earlier).
- * On success the ids replace `depCounts` at the start of the input buffer.
+ * Adds one task with a priority and limits. Input: `deps[n]` then
+ * `limits[nl]` (limit ids, each set with setLimit, each once, nl <= 8).
+ * Returns its id.
+ */
+export function addWith(ctx: i32, n: i32, nl: i32, priority: f64): i32 {
+  enter(<usize> ctx);
+  if (broken != 0) return fail(FULL, OOM_INDEX, 0);
+  if (<u32> n > <u32> inCap) return fail(BAD_INPUT, -1, n);
+  if (!(priority - priority == 0)) return fail(BAD_PRIORITY, -1, 0);
+  if (<u32> nl > <u32> MAX_TASK_LIMITS) return fail(TOO_MANY_LIMITS, -1, nl);
+  if (<i64> n + <i64> nl > <i64> inCap) return fail(BAD_INPUT, -1, nl);
+  const deps = inPtr;
+  const st = checkDeps(deps, n);
+  if (st != OK) return st;
+  const lims = deps + (<usize> n << 2);
+  for (let j = 0; j < nl; j++) {
+    const l = load<i32>(lims + (<usize> j << 2));
+    if (!limitSet(l)) return fail(UNKNOWN_LIMIT, j, l);
+    for (let k = 0; k < j; k++) {
+      if (load<i32>(lims + (<usize> k << 2)) == l) return fail(DUPLICATE_LIMIT, j, l);
+    }
+  }
+  let s = ensureSlots(1);
+  if (s == OK) s = ensureEdges(n);
+  if (s != OK) return refuse(s, 1);
+  const id = allocSlot();
+  place(id, deps, n, 0, priority, lims, nl);
+  return done(id);
+}
+
+/**
+ * Adds `count` tasks (priority 0, no limits). Input: `depCounts[count]` then
+ * `deps[nDeps]`; a dep `v < 0` names the task at batch index `-v - 1` (which
+ * must come earlier). On success the ids replace `depCounts` at the start of
+ * the input buffer. The ready ids it outputs are in creation order, which is
+ * (priority desc, seq asc) order already.
  */
 export function addBatch(ctx: i32, count: i32, nDeps: i32): i32 {
   enter(<usize> ctx);
@@ -829,22 +1709,31 @@ export function addBatch(ctx: i32, count: i32, nDeps: i32): i32 {
     const at = base + (<usize> i << 2);
     const dc = load<i32>(at);
     const id = allocSlot();
-    place(id, deps + (<usize> p << 2), dc, base);
+    place(id, deps + (<usize> p << 2), dc, base, 0, 0, 0);
     store<i32>(at, id);
     p += dc;
   }
-  leave();
-  return broken != 0 ? fail(FULL, OOM_INDEX, 0) : OK;
+  return done(OK);
 }
 
-/** Checks that `id` (batch item `i`) is READY and unmarked; marks it. */
-function checkReady(id: i32): i32 {
+/** Checks that `id` is READY, HELD or ADMITTED and unmarked (complete()). */
+function checkLive(id: i32): i32 {
   const st = idStatus(id);
   if (st != OK) return st;
   const sc = load<i32>(rec(id), 4);
   if (sc == READY) return OK;
-  if ((sc & 7) == WAITING) return NOT_READY;
+  const s = sc & 7;
+  if (s == WAITING) return NOT_READY;
+  if ((s == HELD || s == ADMITTED) && (sc & MARK) == 0) return OK;
   return ALREADY_FINAL; // final, or marked: a duplicate in this batch
+}
+
+/** Clears MARK on the first `n` ids at `ids` (a refused batch). */
+function unmark(ids: usize, n: i32): void {
+  for (let j = 0; j < n; j++) {
+    const r = rec(load<i32>(ids + (<usize> j << 2)));
+    store<i32>(r, load<i32>(r, 4) & ~MARK, 4);
+  }
 }
 
 /** Reports outcomes. Input: `ids[count]` then `outcomes[count]`. */
@@ -856,7 +1745,7 @@ export function complete(ctx: i32, count: i32): i32 {
   const outs = ids + (<usize> count << 2);
   for (let i = 0; i < count; i++) {
     const id = load<i32>(ids + (<usize> i << 2));
-    let st = checkReady(id);
+    let st = checkLive(id);
     let value = id;
     if (st == OK) {
       const o = load<i32>(outs + (<usize> i << 2));
@@ -866,31 +1755,36 @@ export function complete(ctx: i32, count: i32): i32 {
       }
     }
     if (st != OK) {
-      for (let j = 0; j < i; j++) store<i32>(rec(load<i32>(ids + (<usize> j << 2))), READY, 4);
+      unmark(ids, i);
       return fail(st, i, value);
     }
-    store<i32>(rec(id), READY | MARK, 4);
+    const r = rec(id);
+    store<i32>(r, load<i32>(r, 4) | MARK, 4);
   }
+  const from = rdyLen;
   for (let i = 0; i < count && broken == 0; i++) {
     finish(load<i32>(ids + (<usize> i << 2)), load<i32>(outs + (<usize> i << 2)));
   }
-  leave();
-  return broken != 0 ? fail(FULL, OOM_INDEX, 0) : OK;
+  if (wakeHead >= 0) serveWoken();
+  if (nPrio != 0) sortReady(from);
+  return done(OK);
 }
 
 /** Reports one outcome (no input buffer). */
 export function completeOne(ctx: i32, id: i32, outcome: i32): i32 {
   enter(<usize> ctx);
   if (broken != 0) return fail(FULL, OOM_INDEX, 0);
-  const st = checkReady(id);
+  const st = checkLive(id);
   if (st != OK) return fail(st, 0, id);
   if (outcome < DONE || outcome > CANCELLED) return fail(BAD_OUTCOME, 0, outcome);
+  const from = rdyLen;
   finish(id, outcome);
-  leave();
-  return broken != 0 ? fail(FULL, OOM_INDEX, 0) : OK;
+  if (wakeHead >= 0) serveWoken();
+  if (nPrio != 0) sortReady(from);
+  return done(OK);
 }
 
-/** Cancels WAITING / READY tasks (ids in the input); returns how many. */
+/** Cancels WAITING, READY, HELD and ADMITTED tasks (ids in the input); returns how many. */
 export function cancel(ctx: i32, count: i32): i32 {
   enter(<usize> ctx);
   if (broken != 0) return fail(FULL, OOM_INDEX, 0);
@@ -905,19 +1799,20 @@ export function cancel(ctx: i32, count: i32): i32 {
   for (let i = 0; i < count && broken == 0; i++) {
     const id = load<i32>(ids + (<usize> i << 2));
     const r = rec(id);
-    const st = load<i32>(r, 4) & 7;
+    const sc = load<i32>(r, 4);
+    const st = sc & 7;
     if (st == WAITING) nWaiting--;
-    else if (st == READY) nReady--;
-    else continue;
+    else if (isFinal(sc)) continue;
     store<i32>(r, CANCELLED, 4);
+    if (st != WAITING) dropClaims(id, sc);
     nCancelled++;
     n++;
     const q = cancLen;
     pushCancelled(id, -1);
     spread(q, CANCELLED);
   }
-  leave();
-  return broken != 0 ? fail(FULL, OOM_INDEX, 0) : n;
+  if (wakeHead >= 0) serveWoken();
+  return done(n);
 }
 
 /** Releases final tasks (ids in the input) so their slots can be reused. */
@@ -931,14 +1826,11 @@ export function release(ctx: i32, count: i32): i32 {
     let st = idStatus(id);
     if (st == OK) {
       const sc = load<i32>(rec(id), 4);
-      if ((sc & 7) < DONE) st = NOT_FINAL;
-      else if (sc >= MARK) st = STALE_ID; // a duplicate: released earlier in this batch
+      if (!isFinal(sc)) st = NOT_FINAL;
+      else if ((sc & MARK) != 0) st = STALE_ID; // a duplicate: released earlier in this batch
     }
     if (st != OK) {
-      for (let j = 0; j < i; j++) {
-        const r = rec(load<i32>(ids + (<usize> j << 2)));
-        store<i32>(r, load<i32>(r, 4) & 7, 4);
-      }
+      unmark(ids, i);
       return fail(st, i, id);
     }
     const r = rec(id);
@@ -953,6 +1845,15 @@ export function release(ctx: i32, count: i32): i32 {
     else if (st == FAILED) nFailed--;
     else nCancelled--;
     nLive--;
+    // leave the slot's priority and limits clean for its next task
+    if (nPrio != 0) {
+      const pp = prios + (<usize> (id & SLOT_MASK) << 3);
+      if (load<f64>(pp) != 0) {
+        nPrio--;
+        store<f64>(pp, 0);
+      }
+    }
+    if (limitCap != 0) store<u16>(limsOf(id), <u16> NO_LIMIT);
     if ((id >>> SLOT_BITS) == GEN_MAX) {
       store<i32>(r, RETIRED, 4);
       nRetired++;
@@ -964,6 +1865,101 @@ export function release(ctx: i32, count: i32): i32 {
     }
   }
   leave();
+  return OK;
+}
+
+/**
+ * Admits READY tasks (ids in the input), considered in (priority desc, seq
+ * asc) order: a task whose limits all have a free unit (or that has none)
+ * takes them and is output as admitted; any other becomes HELD in the queue
+ * of its first limit that lacks a unit. Returns how many were admitted.
+ */
+export function admit(ctx: i32, count: i32): i32 {
+  enter(<usize> ctx);
+  if (broken != 0) return fail(FULL, OOM_INDEX, 0);
+  if (<u32> count > <u32> inCap) return fail(BAD_INPUT, -1, count);
+  const ids = inPtr;
+  for (let i = 0; i < count; i++) {
+    const id = load<i32>(ids + (<usize> i << 2));
+    let st = idStatus(id);
+    if (st == OK) {
+      const sc = load<i32>(rec(id), 4);
+      const s = sc & 7;
+      if (sc == READY) st = OK;
+      else if (s == WAITING) st = NOT_READY;
+      else if (s == READY || s == HELD || s == ADMITTED) st = ALREADY_ADMITTED; // or a duplicate
+      else st = ALREADY_FINAL;
+    }
+    if (st != OK) {
+      unmark(ids, i);
+      return fail(st, i, id);
+    }
+    store<i32>(rec(id), READY | MARK, 4);
+  }
+  const s = sortIds(ids, count);
+  if (s != OK) {
+    unmark(ids, count);
+    return refuse(s, count);
+  }
+  openAdmitted();
+  const from = admLen;
+  for (let i = 0; i < count && broken == 0; i++) admitOne(load<i32>(ids + (<usize> i << 2)));
+  closeAdmitted();
+  return done(admLen - from);
+}
+
+/**
+ * Sets the capacity of limit `l` (0 <= l < MAX_LIMITS), creating it with
+ * `kind` (CONCURRENCY or RATE) the first time; a limit keeps its kind until
+ * reset. Free units go to the limit's waiters at once. Returns how many tasks
+ * were admitted.
+ */
+export function setLimit(ctx: i32, l: i32, capacity: i32, kind: i32): i32 {
+  enter(<usize> ctx);
+  if (broken != 0) return fail(FULL, OOM_INDEX, 0);
+  if (<u32> l >= <u32> MAX_LIMITS) return fail(UNKNOWN_LIMIT, -1, l);
+  if (capacity < 1 || capacity > MAX_CAPACITY) return fail(BAD_CAPACITY, -1, capacity);
+  if (kind != CONCURRENCY && kind != RATE) return fail(BAD_KIND, -1, kind);
+  if (limitSet(l) && load<i32>(limitRec(l), L_KIND) != kind) return fail(BAD_KIND, -1, kind);
+  const s = ensureLimits(l + 1);
+  if (s != OK) return refuse(s, 1);
+  const lp = limitRec(l);
+  store<i32>(lp, capacity, L_CAP);
+  store<i32>(lp, kind, L_KIND);
+  const from = admittedLen();
+  if (load<i32>(lp, L_USED) < capacity) wake(l);
+  serveWoken();
+  return done(admittedLen() - from);
+}
+
+/**
+ * Gives back `n` units of the RATE limit `l` (its window is over); they go
+ * to its waiters at once. Returns how many tasks were admitted.
+ */
+export function giveBack(ctx: i32, l: i32, n: i32): i32 {
+  enter(<usize> ctx);
+  if (broken != 0) return fail(FULL, OOM_INDEX, 0);
+  if (!limitSet(l)) return fail(UNKNOWN_LIMIT, -1, l);
+  const lp = limitRec(l);
+  if (load<i32>(lp, L_KIND) != RATE) return fail(NOT_RATE, -1, l);
+  if (n < 0 || n > load<i32>(lp, L_USED)) return fail(BAD_GIVEBACK, -1, n);
+  const from = admittedLen();
+  if (n != 0) {
+    store<i32>(lp, load<i32>(lp, L_USED) - n, L_USED);
+    wake(l);
+    serveWoken();
+  }
+  return done(admittedLen() - from);
+}
+
+/** The capacity, units taken and kind of limit `l` in the input's first three entries. */
+export function limitInfo(ctx: i32, l: i32): i32 {
+  enter(<usize> ctx);
+  if (!limitSet(l)) return fail(UNKNOWN_LIMIT, -1, l);
+  const lp = limitRec(l);
+  store<i32>(inPtr, load<i32>(lp, L_CAP));
+  store<i32>(inPtr, load<i32>(lp, L_USED), 4);
+  store<i32>(inPtr, load<i32>(lp, L_KIND), 8);
   return OK;
 }
 

@@ -8,16 +8,36 @@
  * context's header), so several cores are fully independent. A context is
  * freed when its core is garbage-collected.
  *
- * Batches cross the boundary through the context's input buffer; outputs are
- * read from the lists the header points at. Typed-array views are re-created
+ * Batches cross the boundary through the context's input buffer (a task's
+ * dependencies, then its limits); outputs (ready, failed, cancelled,
+ * admitted) are read from the lists the header points at. Typed-array views are re-created
  * when the memory grows (its old `ArrayBuffer` is then detached, so a view of
  * length 0 means "refresh").
  *
  * @module
  */
 import * as wasm from "../../asm/build/core.wasm";
-import { checkCount, copyInto, coreError, depTotal } from "./_errors.ts";
-import type { CoreCounts, CoreState, Outcome, SchedulerCore, TaskId } from "./types.ts";
+import {
+  addOptionsOk,
+  checkAddOptions,
+  checkCount,
+  checkGiveBack,
+  checkLimitId,
+  checkSetLimit,
+  copyInto,
+  coreError,
+  depTotal,
+  tooSmall,
+} from "./_errors.ts";
+import type {
+  CoreCounts,
+  CoreState,
+  LimitKind,
+  LimitState,
+  Outcome,
+  SchedulerCore,
+  TaskId,
+} from "./types.ts";
 
 /** What the core module exports (the `H_*` globals are header field byte offsets). */
 export interface CoreExports {
@@ -40,6 +60,10 @@ export interface CoreExports {
   readonly H_LIVE: number;
   readonly H_SLOT_CAP: number;
   readonly H_BYTES: number;
+  readonly H_ADMITTED_PTR: number;
+  readonly H_ADMITTED_LEN: number;
+  readonly H_HELD: number;
+  readonly H_ADMITTED: number;
   create(): number;
   destroy(ctx: number): void;
   reset(ctx: number): number;
@@ -47,11 +71,16 @@ export interface CoreExports {
   clearOutputs(ctx: number): void;
   state(ctx: number, id: number): number;
   add(ctx: number, n: number): number;
+  addWith(ctx: number, n: number, nLimits: number, priority: number): number;
   addBatch(ctx: number, count: number, nDeps: number): number;
   complete(ctx: number, count: number): number;
   completeOne(ctx: number, id: number, outcome: number): number;
   cancel(ctx: number, count: number): number;
   release(ctx: number, count: number): number;
+  admit(ctx: number, count: number): number;
+  setLimit(ctx: number, limit: number, capacity: number, kind: number): number;
+  giveBack(ctx: number, limit: number, n: number): number;
+  limitInfo(ctx: number, limit: number): number;
 }
 
 /** Header field offsets in int32 units, read once from the exports. */
@@ -74,6 +103,10 @@ interface Layout {
   live: number;
   slotCap: number;
   bytes: number;
+  admittedPtr: number;
+  admittedLen: number;
+  held: number;
+  admitted: number;
 }
 
 /** One loaded module: its exports, its memory view and its context finalizer. */
@@ -105,6 +138,10 @@ class Binding {
       live: x.H_LIVE >> 2,
       slotCap: x.H_SLOT_CAP >> 2,
       bytes: x.H_BYTES >> 2,
+      admittedPtr: x.H_ADMITTED_PTR >> 2,
+      admittedLen: x.H_ADMITTED_LEN >> 2,
+      held: x.H_HELD >> 2,
+      admitted: x.H_ADMITTED >> 2,
     };
     this.finalizer = new FinalizationRegistry((ctx) => x.destroy(ctx));
   }
@@ -145,6 +182,7 @@ class WasmCore implements SchedulerCore {
   readonly #rv = emptyView();
   readonly #fv = emptyView();
   readonly #cv = emptyView();
+  readonly #av = emptyView();
 
   constructor(b: Binding) {
     this.#b = b;
@@ -187,7 +225,16 @@ class WasmCore implements SchedulerCore {
     }
   }
 
-  add(deps: ArrayLike<number>, count: number = deps.length): TaskId {
+  add(
+    deps: ArrayLike<number>,
+    count: number = deps.length,
+    priority?: number,
+    limits?: ArrayLike<number>,
+    nLimits?: number,
+  ): TaskId {
+    if (priority !== undefined || limits !== undefined || nLimits !== undefined) {
+      return this.#addWith(deps, count, priority ?? 0, limits, nLimits ?? limits?.length ?? 0);
+    }
     if (count !== deps.length) checkCount("add task", count, deps);
     const n = count;
     if (n !== 0) {
@@ -198,6 +245,29 @@ class WasmCore implements SchedulerCore {
       for (let i = 0; i < n; i++) m[base + i] = deps[i] as number;
     }
     const r = this.#x.add(this.#ctx, n);
+    if (r < 0) throw this.#error("add task", r);
+    return r as TaskId;
+  }
+
+  /** add() with a priority or limits (kept apart so that add() stays small). */
+  #addWith(
+    deps: ArrayLike<number>,
+    count: number,
+    priority: number,
+    limits: ArrayLike<number> | undefined,
+    nLimits: number,
+  ): TaskId {
+    if (count !== deps.length) checkCount("add task", count, deps);
+    const n = count;
+    if (priority === 0 && nLimits === 0) return this.add(deps, n);
+    if (!addOptionsOk(priority, limits, nLimits)) checkAddOptions(priority, limits, nLimits);
+    if (n + nLimits > this.#inCap) this.#reserve("add task", n + nLimits);
+    let m = this.#b.heap;
+    if (m.length === 0) m = this.#b.mem();
+    const base = this.#in;
+    for (let i = 0; i < n; i++) m[base + i] = deps[i] as number;
+    for (let i = 0; i < nLimits; i++) m[base + n + i] = limits![i] as number;
+    const r = this.#x.addWith(this.#ctx, n, nLimits, priority);
     if (r < 0) throw this.#error("add task", r);
     return r as TaskId;
   }
@@ -250,6 +320,38 @@ class WasmCore implements SchedulerCore {
     if (r < 0) throw this.#error("release task", r);
   }
 
+  admit(count: number, ids: ArrayLike<number>): number {
+    checkCount("admit task", count, ids);
+    if (count > this.#inCap) this.#reserve("admit task", count);
+    this.#put(ids, count, 0);
+    const r = this.#x.admit(this.#ctx, count);
+    if (r < 0) throw this.#error("admit task", r);
+    return r;
+  }
+
+  setLimit(limit: number, capacity: number, kind: LimitKind): number {
+    checkSetLimit(limit, capacity, kind);
+    const r = this.#x.setLimit(this.#ctx, limit, capacity, kind);
+    if (r < 0) throw this.#error("set limit", r, false);
+    return r;
+  }
+
+  giveBack(limit: number, n: number): number {
+    checkGiveBack(limit, n);
+    const r = this.#x.giveBack(this.#ctx, limit, n);
+    if (r < 0) throw this.#error("give back units", r, false);
+    return r;
+  }
+
+  limitState(limit: number): LimitState {
+    checkLimitId("read limit state", limit);
+    const r = this.#x.limitInfo(this.#ctx, limit);
+    if (r < 0) throw this.#error("read limit state", r, false);
+    const m = this.#b.mem();
+    const at = this.#in;
+    return { capacity: m[at]!, taken: m[at + 1]!, kind: m[at + 2]! as LimitKind };
+  }
+
   state(id: TaskId): CoreState {
     const r = this.#x.state(this.#ctx, id);
     if (r < 0) throw this.#error("read task state", r, false);
@@ -266,6 +368,10 @@ class WasmCore implements SchedulerCore {
 
   cancelledCount(): number {
     return this.#b.mem()[this.#h + this.#b.at.cancelledLen]! >> 1;
+  }
+
+  admittedCount(): number {
+    return this.#b.mem()[this.#h + this.#b.at.admittedLen]!;
   }
 
   #view(v: ListView, ptrAt: number, lenAt: number): Int32Array {
@@ -293,15 +399,26 @@ class WasmCore implements SchedulerCore {
     return this.#view(this.#cv, this.#b.at.cancelledPtr, this.#b.at.cancelledLen);
   }
 
-  takeOutputs(ready: Int32Array, failed: Int32Array, cancelled: Int32Array): void {
+  admitted(): Int32Array {
+    return this.#view(this.#av, this.#b.at.admittedPtr, this.#b.at.admittedLen);
+  }
+
+  takeOutputs(
+    ready: Int32Array,
+    failed: Int32Array,
+    cancelled: Int32Array,
+    admitted?: Int32Array,
+  ): void {
     const m = this.#b.mem();
     const h = this.#h;
     const at = this.#b.at;
     const nr = m[h + at.readyLen]!, nf = m[h + at.failedLen]!, nc = m[h + at.cancelledLen]!;
-    if (ready.length < nr || failed.length < nf || cancelled.length < nc) {
-      throw new RangeError(
-        `Cannot take outputs as a buffer is too small: received ${ready.length}/${failed.length}/${cancelled.length} for ${nr}/${nf}/${nc}`,
-      );
+    const na = admitted === undefined ? 0 : m[h + at.admittedLen]!;
+    if (
+      ready.length < nr || failed.length < nf || cancelled.length < nc ||
+      (admitted !== undefined && admitted.length < na)
+    ) {
+      throw tooSmall(ready, failed, cancelled, admitted, nr, nf, nc, na);
     }
     if (nr !== 0) copyInto(ready, m, m[h + at.readyPtr]! >> 2, nr);
     if (nf !== 0) copyInto(failed, m, m[h + at.failedPtr]! >> 2, nf);
@@ -309,9 +426,13 @@ class WasmCore implements SchedulerCore {
     m[h + at.readyLen] = 0;
     m[h + at.failedLen] = 0;
     m[h + at.cancelledLen] = 0;
+    if (admitted !== undefined) {
+      if (na !== 0) copyInto(admitted, m, m[h + at.admittedPtr]! >> 2, na);
+      m[h + at.admittedLen] = 0;
+    }
   }
 
-  /** Zeroes the three output lengths in the header (the core re-reads them on every call). */
+  /** Zeroes the four output lengths in the header (the core re-reads them on every call). */
   clearOutputs(): void {
     let m = this.#b.heap;
     if (m.length === 0) m = this.#b.mem();
@@ -320,6 +441,7 @@ class WasmCore implements SchedulerCore {
     m[h + at.readyLen] = 0;
     m[h + at.failedLen] = 0;
     m[h + at.cancelledLen] = 0;
+    m[h + at.admittedLen] = 0;
   }
 
   counts(): CoreCounts {
@@ -329,6 +451,8 @@ class WasmCore implements SchedulerCore {
     return {
       waiting: m[h + at.waiting]!,
       ready: m[h + at.ready]!,
+      held: m[h + at.held]!,
+      admitted: m[h + at.admitted]!,
       done: m[h + at.done]!,
       failed: m[h + at.failed]!,
       cancelled: m[h + at.cancelled]!,
