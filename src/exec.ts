@@ -1,21 +1,39 @@
 /**
  * Local processes for executable tasks, shared by the backends that run
- * executables on this machine (inline, workers).
+ * executables on this machine (inline, workers, processes).
  *
- * ## Process groups
+ * ## At most `maxProcesses` at once
  *
- * Every command starts in its own session, hence its own process group whose
- * id is the child's pid. `Deno.Command` is started on util-linux's
+ * A {@link LocalProcesses} starts at most `maxProcesses` commands at once;
+ * the others wait in a queue (still `PENDING` for the engine: `running` is
+ * reported at spawn), higher `priority` first, then lower `seq`. A cancel of
+ * a waiting task drops it. The default ({@link defaultMaxProcesses}) follows
+ * the file-descriptor limit and the CPU count. A spawn (or an output file)
+ * that fails for lack of file descriptors or processes (EMFILE, ENFILE,
+ * EAGAIN) puts the task back in the queue until a process ends, so a small
+ * `ulimit -n` makes tasks wait, never fail; only when no executable of this
+ * isolate is running (nothing will free a descriptor) does it fail the task
+ * with `BackendError`.
+ *
+ * ## Process groups, and no orphans
+ *
+ * With unrestricted `--allow-run` (which `Deno.kill` of a process group
+ * needs) every command starts in its own session, hence its own process group
+ * whose id is the child's pid, and the isolate's reaper (`_reaper.ts`: a tiny
+ * `/bin/sh` watchdog holding a pipe from this process) is told the group: when
+ * this process ends in any way — SIGKILL included — the reaper kills every
+ * group still registered. `Deno.Command` is started on util-linux's
  * `/usr/bin/setsid`, which calls `setsid()` and execs the command in the same
  * process (it forks only when it already leads a group, which a freshly
- * spawned child never does). Where `setsid` is missing (or `--allow-run` does
- * not cover it), `Deno.Command`'s `detached: true` does the same; it is not the
- * default because a `pre_exec` hook makes Rust fork the whole Deno process
- * instead of using `posix_spawn`, which measured 2-3x slower per process here
- * and grows with the heap. When setsid cannot exec an argv command (exit 126 /
- * 127 with its own message on stderr), the task fails with `BackendError`, as
- * a spawn failure does with `detached`. A cancel or shutdown signals the whole group with
- * `Deno.kill(-pid, …)`, so a shell's children and grandchildren stop with it:
+ * spawned child never does). Where `setsid` is missing or not allowed,
+ * `Deno.Command`'s `detached: true` does the same; it is not the default
+ * because a `pre_exec` hook makes Rust fork the whole Deno process instead of
+ * using `posix_spawn`, which measured 2-3x slower per process here and grows
+ * with the heap. When setsid cannot exec an argv command (exit 126 / 127 with
+ * its own message on stderr), the task fails with `BackendError`, as a spawn
+ * failure does with `detached`. A cancel or shutdown signals the whole group
+ * with `Deno.kill(-pid, …)`, so a shell's children and grandchildren stop with
+ * it:
  *
  * ```
  *  cancel ──► SIGTERM + SIGCONT to the group ──► leader exits, pipes close
@@ -25,15 +43,34 @@
  *                └──────── after `killGraceMs` ──► SIGKILL to the group ──► finished
  * ```
  *
+ * Without those permissions (say `--allow-run=echo`) or without a shell for
+ * the reaper, commands stay in the engine's own process group: Ctrl-C (SIGINT
+ * to the terminal's foreground group) reaches them with the engine; a cancel,
+ * timeout or shutdown stops the command's own process (SIGTERM, SIGKILL after
+ * the grace) but not processes it started; a task waits for the end of its
+ * output even when background processes hold it; SIGTERM or SIGKILL of the
+ * engine alone leaves them running. Nothing prompts: permissions are queried
+ * first.
+ *
+ * ## When a command has finished
+ *
+ * A task ends when its command (the group leader) has exited and its stdout
+ * and stderr are closed. Processes it left in the background (`sleep 99 &
+ * echo started`) may hold the pipes open: after the leader exited, output is
+ * read for at most {@link DRAIN_MS} more while the group still has live
+ * members, then the pipes are closed and the task reports. Such a group stays
+ * registered (with the reaper too) and `shutdown()` kills it.
+ *
  * Linux keeps a process-group id from being reused while any member of the
  * group is alive (zombies included), so signalling `-pid` after the leader was
  * reaped reaches only that group's processes. After the group is empty the id
- * could in principle be reused; the grace timer is cleared as soon as the group
- * is seen empty to keep that window closed in the common case.
+ * could in principle be reused; a group is unregistered as soon as it is seen
+ * empty (after the command ends, and as background groups are checked again
+ * when other commands end) to keep that window closed in practice.
  *
  * No polling: completion is driven by the child's status promise and the end
- * of its stdout/stderr pipes; the only timer is the SIGKILL grace timer after
- * a cancel.
+ * of its stdout/stderr pipes; the timers are the SIGKILL grace after a cancel
+ * and the bounded drain after the leader exited.
  *
  * @module
  */
@@ -41,6 +78,8 @@
 import { dirname } from "node:path";
 import type { BackendHost, ExecutableTask } from "./backend.ts";
 import { BackendError, ExecutableError } from "./errors.ts";
+import { received } from "./_text.ts";
+import { granted, isExhaustion, reaper, SETSID, setsidUsable, SH } from "./_reaper.ts";
 
 /** Options of {@link LocalProcesses}. */
 export interface LocalProcessesOptions {
@@ -50,18 +89,31 @@ export interface LocalProcessesOptions {
    */
   killGraceMs?: number;
   /**
-   * How a process gets its own session: `"setsid"` starts it on
-   * `/usr/bin/setsid`, `"detached"` uses `Deno.Command`'s `detached` option.
-   * @default {"setsid" when /usr/bin/setsid exists, else "detached"}
+   * How a process is placed: `"setsid"` starts it in its own session on
+   * `/usr/bin/setsid`, `"detached"` uses `Deno.Command`'s `detached` option,
+   * `"shared"` leaves it in this process's group (no process-group kill).
+   * @default {"setsid" or "detached" with unrestricted --allow-run and a shell for the reaper, else "shared"}
    */
-  launcher?: "setsid" | "detached";
+  launcher?: "setsid" | "detached" | "shared";
+  /**
+   * At most this many commands run at once; the others wait.
+   * @default {defaultMaxProcesses()}
+   */
+  maxProcesses?: number;
 }
 
-/** One process (tree) this runner started. */
+/** One task given to {@link LocalProcesses.submit}. */
 interface Run {
   readonly task: ExecutableTask;
+  readonly host: BackendHost;
+  /** Submission order (ties between equal priority and seq). */
+  readonly order: number;
+  /** Waiting for a slot, started (holds a slot), or over (slot released). */
+  state: "waiting" | "started" | "over";
   /** The session/group leader, once spawned. */
   child: Deno.ChildProcess | undefined;
+  /** Its own process group (the leader's pid), when started in one. */
+  pgid: number | undefined;
   /** The leader has exited (its status resolved). */
   exited: boolean;
   /** The leader has exited and its stdout/stderr are closed. */
@@ -79,11 +131,166 @@ interface Run {
 }
 
 const DEFAULT_KILL_GRACE_MS = 2000;
-const SETSID = "/usr/bin/setsid";
+/**
+ * Milliseconds output is still read after a command exited while processes it
+ * left in the background hold its stdout/stderr open.
+ */
+export const DRAIN_MS = 250;
+
+/** The file-descriptor limit assumed when `/proc/self/limits` cannot be read. */
+const ASSUMED_FD_LIMIT = 1024;
+/** Descriptors kept for everything else (sockets, files, workers, the reaper). */
+const FD_RESERVE = 128;
+/**
+ * Descriptors one process may cost: 2 pipe ends held while it runs, up to 6
+ * while it is spawned, 2 more with output files.
+ */
+const FDS_PER_PROCESS = 8;
+/** The largest default, whatever the limits. */
+const MAX_DEFAULT_PROCESSES = 1024;
 
 /**
- * Runs {@link ExecutableTask}s as local processes, each in its own process
- * group, and reports to a {@link BackendHost}.
+ * The default `maxProcesses`: `min(max(64, 8 × CPUs), ⌊(fdLimit − 128) / 8⌋,
+ * 1024)`, at least 1. `fdLimit` is the soft `ulimit -n` read from
+ * `/proc/self/limits` when read permission for it is granted (queried, never
+ * prompted), else 1024; CPUs is `navigator.hardwareConcurrency`. With
+ * `ulimit -n 1024` and 2 cores that is 64; 1024 descriptors leave room for
+ * 112 processes at 8 descriptors each.
+ *
+ * @returns the default number of commands one backend runs at once
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { defaultMaxProcesses } from "./exec.ts";
+ * const n = defaultMaxProcesses();
+ * assert(Number.isInteger(n) && n >= 1 && n <= 1024);
+ * ```
+ */
+export function defaultMaxProcesses(): number {
+  const fds = openFileLimit() ?? ASSUMED_FD_LIMIT;
+  const byFds = Math.floor((fds - FD_RESERVE) / FDS_PER_PROCESS);
+  const byCpus = Math.max(64, 8 * (navigator.hardwareConcurrency || 1));
+  return Math.max(1, Math.min(byCpus, byFds, MAX_DEFAULT_PROCESSES));
+}
+
+/** The soft limit on open files, when `/proc/self/limits` may be read. */
+function openFileLimit(): number | undefined {
+  const path = "/proc/self/limits";
+  if (!granted({ name: "read", path })) return undefined;
+  try {
+    const match = /^Max open files\s+(\S+)/m.exec(Deno.readTextFileSync(path));
+    if (match === null) return undefined;
+    if (match[1] === "unlimited") return Infinity;
+    const n = Number(match[1]);
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Processes started by every {@link LocalProcesses} of this isolate that hold
+ * a slot; a spawn short of descriptors waits for one of them to end.
+ */
+let liveProcesses = 0;
+/** Called (once each) when any of those processes ends. */
+const endWaiters = new Set<() => void>();
+
+function processEnded(): void {
+  liveProcesses--;
+  if (endWaiters.size === 0) return;
+  const waiters = [...endWaiters];
+  endWaiters.clear();
+  for (const wake of waiters) wake();
+}
+
+/** Waiting runs in start order: a binary heap; cancelled runs are skipped. */
+class RunQueue {
+  #heap: Run[] = [];
+  /** Cancelled runs still in the heap. */
+  #stale = 0;
+
+  get size(): number {
+    return this.#heap.length - this.#stale;
+  }
+
+  push(run: Run): void {
+    const heap = this.#heap;
+    heap.push(run);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  /** The next run that is not cancelled, removed from the queue. */
+  pop(): Run | undefined {
+    for (;;) {
+      const run = this.#take();
+      if (run === undefined || !run.cancelled) return run;
+      this.#stale--;
+    }
+  }
+
+  /** A run in the queue was cancelled; compacts when most entries are stale. */
+  dropped(): void {
+    this.#stale++;
+    if (this.#stale > 64 && this.#stale * 2 > this.#heap.length) {
+      const live = this.#heap.filter((r) => !r.cancelled);
+      this.#heap = [];
+      this.#stale = 0;
+      for (const run of live) this.push(run);
+    }
+  }
+
+  /** Removes every run. */
+  drain(): Run[] {
+    const all = this.#heap.filter((r) => !r.cancelled);
+    this.#heap = [];
+    this.#stale = 0;
+    return all;
+  }
+
+  #take(): Run | undefined {
+    const heap = this.#heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return top;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  }
+}
+
+/** Higher priority first, then lower seq, then submission order. */
+function before(a: Run, b: Run): boolean {
+  const pa = a.task.priority ?? 0;
+  const pb = b.task.priority ?? 0;
+  if (pa !== pb) return pa > pb;
+  const sa = a.task.seq ?? 0;
+  const sb = b.task.seq ?? 0;
+  if (sa !== sb) return sa < sb;
+  return a.order < b.order;
+}
+
+/**
+ * Runs {@link ExecutableTask}s as local processes and reports to a
+ * {@link BackendHost}: at most `maxProcesses` at once, each in its own
+ * process group watched by the reaper where permissions allow (see the
+ * module documentation).
  *
  * A string command runs through `/bin/sh -c` (quoting intact); an array is
  * argv, run without a shell. `env` is merged over the current environment.
@@ -121,16 +328,41 @@ const SETSID = "/usr/bin/setsid";
 export class LocalProcesses {
   readonly #backendName: string;
   readonly #killGraceMs: number;
+  readonly #launcher: LocalProcessesOptions["launcher"];
+  readonly #maxProcesses: number;
   readonly #runs = new Map<ExecutableTask, Run>();
-  /** Start through /usr/bin/setsid (decided at the first spawn). */
+  readonly #waiting = new RunQueue();
+  /** Runs holding a slot. */
+  #active = 0;
+  #order = 0;
+  /** Own process groups, or this process's group (decided at the first spawn). */
+  #grouped: boolean | undefined;
+  /** Start through /usr/bin/setsid (decided at the first grouped spawn). */
   #useSetsid: boolean | undefined;
+  /** This runner holds a reference on the reaper. */
+  #guarded = false;
+  /** Groups of finished commands that still had live members. */
+  readonly #lingering = new Set<number>();
+  /** Check #lingering again when it grows past this. */
+  #pruneAt = 64;
+  /** A spawn ran out of descriptors: start nothing until a process ends. */
+  #starved = false;
+  #pumping = false;
+  #pumpAgain = false;
   #closed = false;
+  #shutdown: Promise<void> | undefined;
+  readonly #wake = (): void => {
+    this.#starved = false;
+    this.#pump();
+  };
 
   /**
    * @param backendName the name used in {@link BackendError}s
    * @param options tuning
    * @throws {RangeError} when `killGraceMs` is not a non-negative finite number
-   * @throws {TypeError} when `launcher` is not one of its values
+   * or `maxProcesses` is not a positive integer
+   * @throws {TypeError} when `launcher` is not one of its values or
+   * `maxProcesses` is not a number
    */
   constructor(backendName: string, options: LocalProcessesOptions = {}) {
     const grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -142,27 +374,60 @@ export class LocalProcesses {
       );
     }
     const launcher = options.launcher;
-    if (launcher !== undefined && launcher !== "setsid" && launcher !== "detached") {
+    if (
+      launcher !== undefined && launcher !== "setsid" && launcher !== "detached" &&
+      launcher !== "shared"
+    ) {
       throw new TypeError(
-        `Cannot create LocalProcesses as 'launcher' must be "setsid" or "detached": received ${
+        `Cannot create LocalProcesses as 'launcher' must be "setsid", "detached" or "shared": received ${
           JSON.stringify(launcher)
+        }`,
+      );
+    }
+    const max = options.maxProcesses;
+    if (max !== undefined && (typeof max !== "number" || !Number.isSafeInteger(max) || max < 1)) {
+      const Err = typeof max === "number" ? RangeError : TypeError;
+      throw new Err(
+        `Cannot create LocalProcesses as 'maxProcesses' must be a positive integer: ${
+          received(max)
         }`,
       );
     }
     this.#backendName = backendName;
     this.#killGraceMs = grace;
-    if (launcher !== undefined) this.#useSetsid = launcher === "setsid";
+    this.#launcher = launcher;
+    this.#maxProcesses = max ?? defaultMaxProcesses();
+    if (launcher === "shared") this.#grouped = false;
+    else if (launcher !== undefined) {
+      this.#grouped = true;
+      this.#useSetsid = launcher === "setsid";
+    }
   }
 
-  /** How many processes are started and not yet finished. */
+  /** How many tasks were given and are not finished (running or waiting). */
   get size(): number {
-    return this.#runs.size;
+    return this.#active + this.#waiting.size;
+  }
+
+  /** How many commands run at once at most. */
+  get maxProcesses(): number {
+    return this.#maxProcesses;
+  }
+
+  /** How many commands hold a slot now (started, not yet ended). */
+  get running(): number {
+    return this.#active;
+  }
+
+  /** How many tasks wait for a slot. */
+  get waiting(): number {
+    return this.#waiting.size;
   }
 
   /**
-   * Starts `task`'s command. Reports `running` once the process is spawned,
-   * then exactly one of `done` / `failed` (nothing after a {@link cancel}).
-   * Never throws.
+   * Starts `task`'s command, or queues it while `maxProcesses` run. Reports
+   * `running` once the process is spawned, then exactly one of `done` /
+   * `failed` (nothing after a {@link cancel}). Never throws.
    *
    * @param task the executable task
    * @param host where to report
@@ -180,7 +445,11 @@ export class LocalProcesses {
     }
     const run: Run = {
       task,
+      host,
+      order: this.#order++,
+      state: "waiting",
       child: undefined,
+      pgid: undefined,
       exited: false,
       drained: false,
       cancelled: false,
@@ -190,36 +459,145 @@ export class LocalProcesses {
       finished: Promise.resolve(),
     };
     this.#runs.set(task, run);
-    // #execute runs synchronously up to its first await: without output
-    // files, the process is spawned before submit returns.
-    run.finished = this.#execute(run, host).finally(() => {
-      if (this.#runs.get(task) === run) this.#runs.delete(task);
-    });
+    this.#waiting.push(run);
+    // #execute runs synchronously up to its first await: with a free slot
+    // and no output files, the process is spawned before submit returns.
+    this.#pump();
   }
 
   /**
-   * Stops `task`'s process tree: SIGTERM to its process group, SIGKILL after
-   * the grace period if anything is left. No report follows. Never throws.
+   * Stops `task`: a waiting task is dropped; a running one's process tree
+   * gets SIGTERM, then SIGKILL after the grace period if anything is left.
+   * No report follows. Never throws.
    *
    * @param task a task given to {@link submit}
    */
   cancel(task: ExecutableTask): void {
     const run = this.#runs.get(task);
-    if (run !== undefined) this.#cancelRun(run);
+    if (run === undefined) return;
+    if (run.state === "waiting") {
+      run.cancelled = true;
+      this.#runs.delete(task);
+      this.#waiting.dropped();
+      return;
+    }
+    this.#cancelRun(run);
   }
 
   /**
-   * Stops every process tree and resolves when they are gone and every
-   * resource is released. Idempotent; later submissions fail with
-   * {@link BackendError}.
+   * Drops the waiting tasks, stops every process tree — and the groups that
+   * finished commands left running in the background — and resolves when
+   * they are gone and every resource is released. Idempotent; later
+   * submissions fail with {@link BackendError}.
    *
    * @returns when everything is stopped
    */
-  async shutdown(): Promise<void> {
+  shutdown(): Promise<void> {
+    return this.#shutdown ??= this.#stopAll();
+  }
+
+  async #stopAll(): Promise<void> {
     this.#closed = true;
+    endWaiters.delete(this.#wake);
+    for (const run of this.#waiting.drain()) {
+      run.cancelled = true;
+      this.#runs.delete(run.task);
+    }
     const runs = [...this.#runs.values()];
     for (const run of runs) this.#cancelRun(run);
-    await Promise.allSettled(runs.map((run) => run.finished));
+    await Promise.all([
+      Promise.allSettled(runs.map((run) => run.finished)),
+      this.#killLingering(),
+    ]);
+    if (this.#guarded) {
+      this.#guarded = false;
+      await reaper.release();
+    }
+  }
+
+  /** Kills the groups finished commands left behind: TERM, then KILL after the grace. */
+  async #killLingering(): Promise<void> {
+    const groups = [...this.#lingering];
+    this.#lingering.clear();
+    const live = groups.filter((pgid) => signalGroup(pgid, "SIGTERM"));
+    for (const pgid of live) signalGroup(pgid, "SIGCONT");
+    // Delivery takes a moment; a group of zombies (its members exited, their
+    // new parent has not reaped them yet) needs nothing more.
+    let left = live.length === 0 ? [] : await liveGroupsAfter(live, 50);
+    if (left.length !== 0) {
+      await new Promise((r) => setTimeout(r, this.#killGraceMs));
+      left = liveGroups(left);
+      for (const pgid of left) signalGroup(pgid, "SIGKILL");
+    }
+    for (const pgid of groups) reaper.remove(pgid);
+  }
+
+  /** Starts waiting runs while slots are free. Re-entrant calls loop here. */
+  #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        while (!this.#starved && !this.#closed && this.#active < this.#maxProcesses) {
+          const run = this.#waiting.pop();
+          if (run === undefined) break;
+          this.#active++;
+          liveProcesses++;
+          run.state = "started";
+          run.finished = this.#execute(run).finally(() => {
+            if (run.state !== "waiting" && this.#runs.get(run.task) === run) {
+              this.#runs.delete(run.task);
+            }
+          });
+        }
+      } while (this.#pumpAgain);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** The run gives its slot back (its leader is gone); the next may start. */
+  #free(run: Run): void {
+    if (run.state !== "started") return;
+    run.state = "over";
+    this.#active--;
+    processEnded();
+    this.#pump();
+  }
+
+  /**
+   * Out of descriptors or processes: the run waits again until a process
+   * ends; when none of this isolate runs, nothing would free one, and the
+   * task fails.
+   */
+  #retryLater(run: Run, error: unknown): void {
+    run.state = "waiting";
+    this.#active--;
+    liveProcesses--;
+    if (run.cancelled) return;
+    if (liveProcesses === 0 || this.#closed) {
+      run.state = "over";
+      run.host.failed(
+        run.task,
+        new BackendError(
+          this.#backendName,
+          `Cannot start task '${run.task.name}' as the system is out of file descriptors or processes and no executable is running to free one: ${
+            messageOf(error)
+          }`,
+          { cause: error },
+        ),
+      );
+      return;
+    }
+    this.#waiting.push(run);
+    if (!this.#starved) {
+      this.#starved = true;
+      endWaiters.add(this.#wake);
+    }
   }
 
   #cancelRun(run: Run): void {
@@ -228,36 +606,87 @@ export class LocalProcesses {
     // Not spawned yet: #execute sees the flag and does not spawn. Drained:
     // the process is gone; only the report is left, and it is dropped.
     if (run.child === undefined || run.drained) return;
-    const pid = run.child.pid;
-    signalGroup(pid, "SIGTERM");
+    this.#signal(run, "SIGTERM");
     // A stopped process only acts on SIGTERM once continued.
-    signalGroup(pid, "SIGCONT");
+    this.#signal(run, "SIGCONT");
     if (run.exited) run.stdio.abort();
     run.killed = Promise.withResolvers<void>();
     run.killTimer = setTimeout(() => {
       run.killTimer = undefined;
-      signalGroup(pid, "SIGKILL");
+      this.#signal(run, "SIGKILL");
       // Whatever still holds a pipe escaped the group; stop reading it.
       run.stdio.abort();
       run.killed?.resolve();
     }, this.#killGraceMs);
   }
 
-  async #execute(
-    run: Run,
-    host: BackendHost,
-    outFile?: Deno.FsFile,
-    errFile?: Deno.FsFile,
-  ): Promise<void> {
-    const { task } = run;
+  /** Signals the run's group, or its process when it has no group of its own. */
+  #signal(run: Run, signal: Deno.Signal): void {
+    if (run.pgid !== undefined) signalGroup(run.pgid, signal);
+    else if (!run.exited) {
+      try {
+        run.child?.kill(signal);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  }
+
+  /** Decides, once, where processes go, and takes the reaper when grouped. */
+  #prepare(): void {
+    if (this.#grouped === undefined) {
+      // Deno.kill of a group needs unrestricted --allow-run.
+      this.#grouped = granted({ name: "run" });
+    }
+    if (this.#grouped && !this.#guarded) {
+      // Throws when out of descriptors: the caller retries later.
+      if (reaper.acquire()) this.#guarded = true;
+      else if (this.#launcher === undefined) this.#grouped = false;
+    }
+  }
+
+  /** Spawns the command; throws what the spawn threw. */
+  #spawn(task: ExecutableTask, program: string, args: string[]): Deno.ChildProcess {
+    if (program === "") throw new TypeError("the argv is empty");
+    this.#prepare();
+    const options: Deno.CommandOptions = {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    };
+    if (task.env !== undefined) options.env = { ...task.env };
+    if (task.cwd !== undefined) options.cwd = task.cwd;
+    if (!this.#grouped) return new Deno.Command(program, options).spawn();
+    const detached = () => new Deno.Command(program, { ...options, detached: true }).spawn();
+    if (!(this.#useSetsid ??= setsidUsable())) return detached();
+    try {
+      return new Deno.Command(SETSID, { ...options, args: [program, ...args] }).spawn();
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.NotFound)) {
+        throw error;
+      }
+      // setsid is not allowed or not there (or the cwd is missing: then this
+      // throws too and nothing changes): `detached` does the same.
+      const child = detached();
+      this.#useSetsid = false;
+      return child;
+    }
+  }
+
+  async #execute(run: Run): Promise<void> {
+    const { task, host } = run;
     const name = this.#backendName;
-    const opened = outFile !== undefined || errFile !== undefined;
-    if (!opened && (task.stdoutPath !== undefined || task.stderrPath !== undefined)) {
+    let outFile: Deno.FsFile | undefined;
+    let errFile: Deno.FsFile | undefined;
+    if (task.stdoutPath !== undefined || task.stderrPath !== undefined) {
       try {
         if (task.stdoutPath !== undefined) outFile = await openOutput(task.stdoutPath);
         if (task.stderrPath !== undefined) errFile = await openOutput(task.stderrPath);
       } catch (error) {
         outFile?.close();
+        if (isExhaustion(error)) return this.#retryLater(run, error);
+        this.#free(run);
         if (!run.cancelled) {
           host.failed(
             task,
@@ -275,6 +704,7 @@ export class LocalProcesses {
       if (run.cancelled) {
         outFile?.close();
         errFile?.close();
+        this.#free(run);
         return;
       }
     }
@@ -283,45 +713,35 @@ export class LocalProcesses {
     let program: string;
     let args: string[];
     if (typeof command === "string") {
-      program = "/bin/sh";
+      program = SH;
       args = ["-c", command];
     } else {
       program = command[0] ?? "";
       args = command.slice(1);
     }
-    const viaSetsid = this.#useSetsid ??= hasSetsid();
-    const options: Deno.CommandOptions = {
-      args: viaSetsid ? [program, ...args] : args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    };
-    if (!viaSetsid) options.detached = true;
-    if (task.env !== undefined) options.env = { ...task.env };
-    if (task.cwd !== undefined) options.cwd = task.cwd;
 
     let child: Deno.ChildProcess;
     try {
-      if (program === "") throw new TypeError("the argv is empty");
-      child = new Deno.Command(viaSetsid ? SETSID : program, options).spawn();
+      child = this.#spawn(task, program, args);
     } catch (error) {
-      if (viaSetsid && error instanceof Deno.errors.NotCapable) {
-        // --allow-run does not cover setsid: use `detached` from now on.
-        this.#useSetsid = false;
-        return await this.#execute(run, host, outFile, errFile);
-      }
       outFile?.close();
       errFile?.close();
+      if (isExhaustion(error)) return this.#retryLater(run, error);
+      this.#free(run);
       let reason = messageOf(error);
       if (error instanceof Deno.errors.NotFound && task.cwd !== undefined) {
         const cwdExists = await Deno.stat(task.cwd).then(() => true, () => false);
         if (!cwdExists) reason = `its working directory ${task.cwd} does not exist`;
-        if (run.cancelled) return;
       }
-      this.#failStart(task, host, program, reason, error);
+      if (!run.cancelled) this.#failStart(task, host, program, reason, error);
       return;
     }
+    const viaSetsid = this.#grouped === true && this.#useSetsid === true;
     run.child = child;
+    if (this.#grouped) {
+      run.pgid = child.pid;
+      if (this.#guarded) reaper.add(child.pid);
+    }
     host.running(task);
 
     const signal = run.stdio.signal;
@@ -331,23 +751,32 @@ export class LocalProcesses {
     const stderr = errFile !== undefined
       ? copyToFile(child.stderr, errFile, signal)
       : collect(child.stderr, signal);
+    let outputEnded = false;
+    const output = Promise.all([stdout, stderr]).finally(() => outputEnded = true);
     const status = await child.status;
     run.exited = true;
     // A cancelled tree may keep a pipe open (a grandchild ignoring SIGTERM).
     if (run.cancelled) run.stdio.abort();
-    const [out, err] = await Promise.all([stdout, stderr]);
+    else if (!outputEnded && run.pgid !== undefined) await drain(run, run.pgid, output);
+    const [out, err] = await output;
     run.drained = true;
 
+    const pgid = run.pgid;
     if (run.cancelled) {
-      if (run.killTimer !== undefined && !signalGroup(child.pid, "SIGCONT")) {
+      this.#free(run);
+      if (run.killTimer !== undefined && (pgid === undefined || liveGroups([pgid]).length === 0)) {
         // The group is empty: nothing left for the SIGKILL.
         clearTimeout(run.killTimer);
         run.killTimer = undefined;
         run.killed?.resolve();
       }
       await run.killed?.promise;
+      if (pgid !== undefined) reaper.remove(pgid);
       return;
     }
+    if (pgid !== undefined) this.#settleGroup(pgid);
+    this.#free(run);
+
     if (status.success) {
       host.done(task, task.stdoutPath ?? out);
       return;
@@ -375,6 +804,24 @@ export class LocalProcesses {
     );
   }
 
+  /**
+   * A command ended: its group stays registered while background processes
+   * live in it (shutdown kills them), else it is forgotten. Background
+   * groups are checked again as their number grows.
+   */
+  #settleGroup(pgid: number): void {
+    if (groupExists(pgid)) this.#lingering.add(pgid);
+    else reaper.remove(pgid);
+    if (this.#lingering.size <= this.#pruneAt) return;
+    for (const g of this.#lingering) {
+      if (!groupExists(g)) {
+        this.#lingering.delete(g);
+        reaper.remove(g);
+      }
+    }
+    this.#pruneAt = Math.max(64, 2 * this.#lingering.size);
+  }
+
   #failStart(
     task: ExecutableTask,
     host: BackendHost,
@@ -394,13 +841,21 @@ export class LocalProcesses {
   }
 }
 
-/** Whether /usr/bin/setsid can be used (false without read permission on it). */
-function hasSetsid(): boolean {
-  try {
-    return Deno.statSync(SETSID).isFile;
-  } catch {
-    return false;
-  }
+/**
+ * The leader exited but stdout/stderr are still open: wait for them up to
+ * {@link DRAIN_MS}; then, if the group still has live members (background
+ * processes holding the pipes), stop reading. An empty group means the end
+ * of the pipes is on its way (or a process that left the group holds them):
+ * keep waiting for it.
+ */
+async function drain(run: Run, pgid: number, output: Promise<unknown>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), DRAIN_MS);
+  });
+  const isLate = await Promise.race([output.then(() => false, () => false), late]);
+  clearTimeout(timer);
+  if (isLate && !run.cancelled && liveGroups([pgid]).length !== 0) run.stdio.abort();
 }
 
 /** Sends `signal` to process group `pgid`; false when the group is gone. */
@@ -411,6 +866,54 @@ function signalGroup(pgid: number, signal: Deno.Signal): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether process group `pgid` has a member (a zombie counts). */
+function groupExists(pgid: number): boolean {
+  try {
+    // Signal 0 checks existence and permission without sending anything.
+    Deno.kill(-pgid, 0 as unknown as Deno.Signal);
+    return true;
+  } catch (error) {
+    if (error instanceof TypeError) return signalGroup(pgid, "SIGCONT");
+    return !(error instanceof Deno.errors.NotFound);
+  }
+}
+
+/**
+ * The groups among `pgids` with a member that is not a zombie. Without read
+ * access to /proc every group that exists counts as live.
+ */
+function liveGroups(pgids: readonly number[]): number[] {
+  const existing = pgids.filter(groupExists);
+  if (existing.length === 0 || !granted({ name: "read", path: "/proc" })) return existing;
+  const wanted = new Set(existing);
+  const live = new Set<number>();
+  try {
+    for (const entry of Deno.readDirSync("/proc")) {
+      const c = entry.name.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      let stat: string;
+      try {
+        stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      } catch {
+        continue; // exited meanwhile
+      }
+      // Fields after "(comm)": state ppid pgrp ...
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 3);
+      const pgrp = Number(fields[2]);
+      if (fields[0] !== "Z" && wanted.has(pgrp)) live.add(pgrp);
+    }
+  } catch {
+    return existing;
+  }
+  return existing.filter((pgid) => live.has(pgid));
+}
+
+/** {@link liveGroups} after `ms` (signals take a moment to act). */
+async function liveGroupsAfter(pgids: readonly number[], ms: number): Promise<number[]> {
+  await new Promise((r) => setTimeout(r, ms));
+  return liveGroups(pgids);
 }
 
 async function openOutput(path: string): Promise<Deno.FsFile> {

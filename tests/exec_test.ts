@@ -1,5 +1,6 @@
-import { assertEquals, assertInstanceOf, assertMatch } from "@std/assert";
-import { LocalProcesses } from "../src/exec.ts";
+import { assert, assertEquals, assertInstanceOf, assertMatch } from "@std/assert";
+import { DRAIN_MS, LocalProcesses } from "../src/exec.ts";
+import { reaper } from "../src/_reaper.ts";
 import type { BackendHost, BackendTask, ExecutableTask } from "../src/backend.ts";
 import { BackendError, ExecutableError } from "../src/errors.ts";
 
@@ -79,10 +80,14 @@ type Launcher = "setsid" | "detached";
 let counter = 0;
 function makeTask(
   command: string | string[],
-  extra: Partial<Pick<ExecutableTask, "env" | "cwd" | "stdoutPath" | "stderrPath">> = {},
+  extra: Partial<
+    Pick<ExecutableTask, "env" | "cwd" | "stdoutPath" | "stderrPath" | "priority" | "seq">
+  > = {},
 ): ExecutableTask {
   counter++;
   return {
+    ...(extra.priority !== undefined && { priority: extra.priority }),
+    ...(extra.seq !== undefined && { seq: extra.seq }),
     kind: "executable",
     uid: `task.${String(counter).padStart(6, "0")}`,
     name: `t${counter}`,
@@ -445,6 +450,177 @@ Deno.test("LocalProcesses() throws TypeError on an unknown launcher", () => {
   }
   assertEquals(
     instanceOf(caught, TypeError).message,
-    `Cannot create LocalProcesses as 'launcher' must be "setsid" or "detached": received "fork"`,
+    `Cannot create LocalProcesses as 'launcher' must be "setsid", "detached" or "shared": received "fork"`,
   );
+});
+
+/** The process group of `pid`, from /proc (undefined once it is gone). */
+function pgrpOf(pid: number): number | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` is a live process (not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `pid` is still alive after waiting up to `ms` for it to go. */
+async function aliveAfter(pid: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return alive(pid);
+}
+
+Deno.test("LocalProcesses.submit() runs at most maxProcesses at once and starts the others by priority", async () => {
+  const host = new FakeHost();
+  const processes = new LocalProcesses("inline", { maxProcesses: 1, killGraceMs: 100 });
+  const order: string[] = [];
+  const running = host.running.bind(host);
+  host.running = (task) => {
+    order.push(task.name);
+    running(task);
+  };
+  const blocker = makeTask("sleep 30 # blocker");
+  const low = makeTask("echo low", { priority: 0, seq: 2 });
+  const high = makeTask("echo high", { priority: 5, seq: 4 });
+  const mid = makeTask("echo mid", { priority: 1, seq: 3 });
+  const first = makeTask("echo first", { priority: 0, seq: 1 });
+  for (const t of [blocker, low, high, mid, first]) processes.submit(t, host);
+  await host.started(blocker.uid);
+  // Waiting tasks are not reported running.
+  assertEquals(order, [blocker.name]);
+  assertEquals([processes.running, processes.waiting, processes.size], [1, 4, 5]);
+  // A cancelled waiting task is dropped without a report and never starts.
+  processes.cancel(mid);
+  assertEquals(processes.waiting, 3);
+  processes.cancel(blocker);
+  const outcomes = await Promise.all([high, first, low].map((t) => host.outcome(t.uid)));
+  assertEquals(outcomes.map((r) => r.kind === "done" && r.value), ["high\n", "first\n", "low\n"]);
+  assertEquals(order, [blocker.name, high.name, first.name, low.name]);
+  assertEquals(host.kinds(mid.uid), []);
+  assertEquals(host.kinds(blocker.uid), ["running"]);
+  await processes.shutdown();
+});
+
+Deno.test("LocalProcesses.shutdown() drops waiting tasks without starting them", async () => {
+  const host = new FakeHost();
+  const processes = new LocalProcesses("inline", { maxProcesses: 1, killGraceMs: 100 });
+  const blocker = makeTask("sleep 30 # blocker 2");
+  const waiting = makeTask("echo never");
+  processes.submit(blocker, host);
+  processes.submit(waiting, host);
+  await host.started(blocker.uid);
+  await processes.shutdown();
+  assertEquals(processes.size, 0);
+  assertEquals(host.kinds(waiting.uid), []);
+});
+
+Deno.test("LocalProcesses() throws on a maxProcesses that is not a positive integer", () => {
+  const message = (v: unknown) =>
+    `Cannot create LocalProcesses as 'maxProcesses' must be a positive integer: received ${v}`;
+  for (
+    const [value, Class, shown] of [
+      [0, RangeError, "0"],
+      [1.5, RangeError, "1.5"],
+      [Infinity, RangeError, "Infinity"],
+      ["4", TypeError, '"4"'],
+    ] as const
+  ) {
+    let caught: unknown;
+    try {
+      new LocalProcesses("inline", { maxProcesses: value as number });
+    } catch (error) {
+      caught = error;
+    }
+    assertEquals(instanceOf(caught, Class).message, message(shown));
+  }
+});
+
+for (const redirect of ["", " >/dev/null 2>&1"]) {
+  Deno.test(
+    `LocalProcesses.submit() reports a command done when it exits, and shutdown() kills what it left in the background${
+      redirect === "" ? "" : " (output redirected)"
+    }`,
+    async () => {
+      const host = new FakeHost();
+      const processes = new LocalProcesses("inline", { killGraceMs: 100 });
+      const task = makeTask(`sleep 1000${redirect} & echo $!`);
+      processes.submit(task, host);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const report = await Promise.race([
+        host.outcome(task.uid),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error("the command was never reported done")),
+            20_000,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (report.kind !== "done") throw new Error(`Expected done, got ${JSON.stringify(report)}`);
+      const child = Number(String(report.value).trim());
+      assert(alive(child), "the background child runs after its command is done");
+      assertEquals(processes.size, 0);
+      await processes.shutdown();
+      assertEquals(await aliveAfter(child, 2000), false, "shutdown() left the background child");
+    },
+  );
+}
+
+Deno.test("LocalProcesses.submit() keeps reading output a background child writes just after the command exits", async () => {
+  // The pipes close when the child is done: that is the end of the output.
+  const { report } = await runOne(makeTask(`(sleep 0.05; echo late) & echo early`), "setsid");
+  assertEquals(report, { kind: "done", value: "early\nlate\n" });
+  assert(DRAIN_MS > 50);
+});
+
+Deno.test("LocalProcesses.submit() with launcher shared keeps the process in this process group", async () => {
+  const host = new FakeHost();
+  const processes = new LocalProcesses("inline", { launcher: "shared", killGraceMs: 100 });
+  const task = makeTask(["sh", "-c", "echo $$; exec sleep 30"]);
+  processes.submit(task, host);
+  await host.started(task.uid);
+  // The shell prints its pid before it becomes sleep.
+  let pid: number | undefined;
+  for (let i = 0; i < 200 && pid === undefined; i++) {
+    for (const entry of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      try {
+        const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
+        if (cmdline === "sleep\u000030\u0000" && pgrpOf(Number(entry.name)) === pgrpOf(Deno.pid)) {
+          pid = Number(entry.name);
+        }
+      } catch {
+        // exited meanwhile
+      }
+    }
+    if (pid === undefined) await new Promise((r) => setTimeout(r, 10));
+  }
+  if (pid === undefined) throw new Error("no sleep in this process group");
+  processes.cancel(task);
+  await processes.shutdown();
+  assertEquals(await aliveAfter(pid, 2000), false);
+  assertEquals(host.kinds(task.uid), ["running"]);
+});
+
+Deno.test("LocalProcesses registers its process groups with the reaper and stops it at shutdown", async () => {
+  const host = new FakeHost();
+  const processes = new LocalProcesses("inline", { killGraceMs: 100 });
+  const task = makeTask("sleep 30 # guarded");
+  processes.submit(task, host);
+  await host.started(task.uid);
+  assert(reaper.running, "the reaper runs while executables do");
+  assertEquals(reaper.size, 1);
+  await processes.shutdown();
+  assertEquals(reaper.size, 0);
+  assertEquals(reaper.running, false);
 });

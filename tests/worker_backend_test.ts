@@ -166,7 +166,7 @@ Deno.test("WorkerBackend() throws at once on bad options", () => {
   assertThrows(
     () => new WorkerBackend({ worker: 2 } as never),
     TypeError,
-    `'options' has an unknown field (known: name, workers, concurrency, batchSize): received "worker"`,
+    `'options' has an unknown field (known: name, workers, concurrency, batchSize, maxProcesses): received "worker"`,
   );
   assertThrows(
     () => new WorkerBackend({ workers: null } as never),

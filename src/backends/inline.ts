@@ -17,12 +17,18 @@ import {
 } from "../backend.ts";
 import { callInContext, type ContextSource } from "../context.ts";
 import { LocalProcesses } from "../exec.ts";
-import { attachOnce, backendName } from "./_options.ts";
+import { attachOnce, backendName, positiveInt } from "./_options.ts";
 
 /** Options of {@link InlineBackend}. */
 export interface InlineBackendOptions {
   /** The name tasks are routed by. @default {"inline"} */
   name?: string;
+  /**
+   * At most this many executables run at once; the others wait `PENDING`
+   * (higher priority first).
+   * @default {defaultMaxProcesses(): min(max(64, 8 × CPUs), ⌊(ulimit -n − 128) / 8⌋, 1024)}
+   */
+  maxProcesses?: number;
 }
 
 /**
@@ -62,11 +68,18 @@ export class InlineBackend implements ExecutionBackend {
    *
    * @param options see {@link InlineBackendOptions}
    * @throws {TypeError} when `options` is not an object, has an unknown
-   * field, or `name` is not a non-empty string
+   * field, `name` is not a non-empty string, or `maxProcesses` is not a number
+   * @throws {RangeError} when `maxProcesses` is not a positive integer
    */
   constructor(options: InlineBackendOptions = {}) {
-    this.name = backendName("InlineBackend", options, [], "inline");
-    this.#processes = new LocalProcesses(this.name);
+    this.name = backendName("InlineBackend", options, ["maxProcesses"], "inline");
+    const max = options?.maxProcesses;
+    this.#processes = new LocalProcesses(
+      this.name,
+      max === undefined
+        ? {}
+        : { maxProcesses: positiveInt("InlineBackend", "maxProcesses", max, 1) },
+    );
   }
 
   /** Function tasks run in this process: any resources request is accepted. */

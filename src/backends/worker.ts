@@ -55,6 +55,11 @@ export interface WorkerBackendOptions {
    * @default {256}
    */
   batchSize?: number;
+  /**
+   * At most this many executables run at once; the others wait `PENDING`.
+   * @default {defaultMaxProcesses(): min(max(64, 8 × CPUs), ⌊(ulimit -n − 128) / 8⌋, 1024)}
+   */
+  maxProcesses?: number;
 }
 
 const DEFAULT_CONCURRENCY = 32;
@@ -270,14 +275,14 @@ export class WorkerBackend implements ExecutionBackend {
    * @param options pool size and tuning
    * @throws {TypeError} when `name` is not a non-empty string or a number
    * option is not a number
-   * @throws {RangeError} when `workers`, `concurrency` or `batchSize` is not a
-   * positive integer
+   * @throws {RangeError} when `workers`, `concurrency`, `batchSize` or
+   * `maxProcesses` is not a positive integer
    */
   constructor(options: WorkerBackendOptions = {}) {
     this.name = backendName(
       "WorkerBackend",
       options,
-      ["workers", "concurrency", "batchSize"],
+      ["workers", "concurrency", "batchSize", "maxProcesses"],
       "workers",
     );
     const o = options ?? {};
@@ -295,7 +300,12 @@ export class WorkerBackend implements ExecutionBackend {
     );
     this.#batchSize = positiveInt("WorkerBackend", "batchSize", o.batchSize, DEFAULT_BATCH_SIZE);
     this.#capacity = this.#concurrency + 2 * this.#batchSize;
-    this.#local = new LocalProcesses(name);
+    this.#local = new LocalProcesses(
+      this.name,
+      o.maxProcesses === undefined
+        ? {}
+        : { maxProcesses: positiveInt("WorkerBackend", "maxProcesses", o.maxProcesses, 1) },
+    );
   }
 
   /** How many workers are alive now (they start lazily). */

@@ -259,7 +259,7 @@ export class SlurmAgents {
       exited: Promise.resolve(),
     };
     const port = (listener.addr as Deno.NetAddr).port;
-    const address = this.#shared.options.agentAddress ?? Deno.hostname();
+    const address = this.#shared.options.agentAddress ?? thisHost();
     const deno = this.#shared.options.deno ?? Deno.execPath();
     const argv = buildSrunArgv({
       uid: `asyncflow-agent.${this.#shared.engineUid}.${id}`,
@@ -474,4 +474,32 @@ export class SlurmAgents {
     agent.outRuns = [];
     this.#slots.pump();
   }
+}
+
+/**
+ * This host's name, which agents connect back to. `Deno.hostname()` needs
+ * `--allow-sys=hostname`; without it (queried, never prompted) the name is
+ * read from `/etc/hostname` where read access allows, else taken from
+ * `SLURMD_NODENAME` (set inside an allocation) where env access allows; only
+ * when neither does is `Deno.hostname()` asked anyway.
+ *
+ * @returns the name
+ */
+export function thisHost(): string {
+  const granted = (d: Deno.PermissionDescriptor) =>
+    Deno.permissions.querySync(d).state === "granted";
+  if (granted({ name: "sys", kind: "hostname" })) return Deno.hostname();
+  const file = "/etc/hostname";
+  if (granted({ name: "read", path: file })) {
+    try {
+      const name = Deno.readTextFileSync(file).trim();
+      if (name !== "") return name;
+    } catch {
+      // no such file here
+    }
+  }
+  const node = granted({ name: "env", variable: "SLURMD_NODENAME" })
+    ? Deno.env.get("SLURMD_NODENAME")
+    : undefined;
+  return node || Deno.hostname();
 }

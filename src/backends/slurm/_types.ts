@@ -39,7 +39,7 @@ export interface SlurmBackendOptions {
   oversubscribe?: boolean;
   /** Agents per node for function tasks. @default {1} */
   agentsPerNode?: number;
-  /** Address the agents connect back to. @default {Deno.hostname()} */
+  /** Address the agents connect back to. @default {this host's name (`Deno.hostname()`, else /etc/hostname, else `SLURMD_NODENAME`)} */
   agentAddress?: string;
   /** Address the backend listens on for agents. @default {"0.0.0.0"} */
   listenAddress?: string;
