@@ -32,6 +32,8 @@
  * @module
  */
 
+import { markLoading, unmarkLoading } from "./remote/_loading.ts";
+
 /** Any function (what task functions are typed as). */
 export type AnyFunction = (...args: never[]) => unknown;
 
@@ -216,6 +218,9 @@ async function loadFromModule(
   name: string,
 ): Promise<(...args: unknown[]) => unknown> {
   let ns: Record<string, unknown>;
+  // while it loads, WorkflowEngine.create() called from its top level throws
+  // (an unguarded script would start engines in every runtime, forever)
+  markLoading(url, name);
   try {
     ns = await import(url);
   } catch (error) {
@@ -225,6 +230,8 @@ async function loadFromModule(
       }`,
       { cause: error },
     );
+  } finally {
+    unmarkLoading(url, name);
   }
   if (!(name in ns)) {
     throw new Error(
@@ -244,10 +251,29 @@ async function loadFromModule(
 
 function loadFromSource(source: string): Promise<(...args: unknown[]) => unknown> {
   try {
-    return Promise.resolve(compileSource(source)() as (...args: unknown[]) => unknown);
+    return Promise.resolve(loadSourceFunction(source));
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * Recreates a function shipped as source text, at once (a runtime needs no
+ * await for it, unlike a module import).
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { loadSourceFunction } from "./ship.ts";
+ * assert(loadSourceFunction("(a, b) => a * b")(6, 7) === 42);
+ * ```
+ *
+ * @param source the function's source text (`ShippedFunction.source`)
+ * @returns the function
+ * @throws {SyntaxError} when the text is not a function
+ */
+export function loadSourceFunction(source: string): (...args: unknown[]) => unknown {
+  return compileSource(source)() as (...args: unknown[]) => unknown;
 }
 
 /**
