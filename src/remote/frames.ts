@@ -8,6 +8,7 @@
  * @module
  */
 
+import { received } from "../_text.ts";
 import { Buffer } from "node:buffer";
 import v8 from "node:v8";
 
@@ -89,7 +90,7 @@ export class FrameReader {
       const len = view.getUint32(at);
       if (len > MAX_FRAME) {
         throw new RangeError(
-          `Cannot read frame as its length exceeds ${MAX_FRAME}: received ${len}`,
+          `Cannot read frame as its length exceeds ${MAX_FRAME}: ${received(len)}`,
         );
       }
       if (buf.length - at - 4 < len) break;
