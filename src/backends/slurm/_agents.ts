@@ -327,6 +327,8 @@ export class SlurmAgents {
         address,
         String(port),
         String(id),
+        this.#shared.name,
+        String(this.#shared.killGraceMs),
       ],
     }, {
       ...(this.#shared.options.srun !== undefined ? { srun: this.#shared.options.srun } : {}),

@@ -4,14 +4,14 @@
  * over TCP, plus executables run as its child processes (`launch: "agents"`).
  *
  * ```
- *  deno run -A agent.ts <host> <port> <agent id>     (token in env ASYNCFLOW_AGENT_TOKEN)
+ *  deno run -A agent.ts <host> <port> <agent id> <backend name> <kill grace ms>
+ *                                                  (token in env ASYNCFLOW_AGENT_TOKEN)
  * ```
  *
  * The agent connects to the engine, says `hello` with the token, then runs
  * what it is sent until the connection closes, when it stops its processes
- * and exits. Executables run as local processes of the node, each in its own
- * process group (`src/exec.ts`): a cancel or timeout kills the task's process
- * tree on its node.
+ * and exits. Executables run as its child processes ({@link ./_node_processes.ts}):
+ * a cancel or timeout kills the task's process tree on its node.
  *
  * Nothing imports this module and it has no top-level await: a task module
  * that imports `mod.ts` never waits on it (a module importing the agent's
@@ -21,80 +21,23 @@
  * @module
  */
 
-import type { BackendHost, ExecutableTask } from "../../backend.ts";
-import { LocalProcesses, type LocalProcessesOptions } from "../../exec.ts";
 import { encodeFrame, FrameReader, FrameWriter } from "../../remote/frames.ts";
-import type { ExecSpec, FromRuntime, ToRuntime } from "../../remote/protocol.ts";
-import { type ExecReport, type ExecRunner, TaskRuntime } from "../../remote/runtime.ts";
+import type { FromRuntime, ToRuntime } from "../../remote/protocol.ts";
+import { TaskRuntime } from "../../remote/runtime.ts";
+import { NodeProcesses } from "./_node_processes.ts";
 
-const RESOURCES = { ranks: 1, coresPerRank: 1, gpusPerRank: 0, memoryMB: 0 } as const;
-
-/** Executables as child processes of this agent. */
-class AgentProcesses implements ExecRunner {
-  readonly #processes: LocalProcesses;
-  readonly #byId = new Map<number, ExecutableTask>();
-  readonly #runs = new Map<ExecutableTask, { id: number; report: ExecReport }>();
-  readonly #host: BackendHost = {
-    running: (t) => this.#runs.get(t as ExecutableTask)?.report.started(),
-    done: (t, value) => this.#end(t as ExecutableTask)?.done(value),
-    failed: (t, error) => this.#end(t as ExecutableTask)?.failed(error),
-    cancelled: (t, reason) => this.#end(t as ExecutableTask)?.failed(reason),
-  };
-
-  constructor(agentId: number) {
-    // the engine's slot accounting decides how many run: no cap of its own
-    // TODO(lead): drop the cast once LocalProcessesOptions has `maxProcesses` (procs branch)
-    this.#processes = new LocalProcesses(
-      `slurm agent ${agentId}`,
-      { maxProcesses: 1 << 20 } as LocalProcessesOptions,
-    );
-  }
-
-  #end(t: ExecutableTask): ExecReport | undefined {
-    const run = this.#runs.get(t);
-    if (run === undefined) return undefined;
-    this.#runs.delete(t);
-    this.#byId.delete(run.id);
-    return run.report;
-  }
-
-  start(spec: ExecSpec, report: ExecReport): void {
-    const task: ExecutableTask = {
-      kind: "executable",
-      uid: spec.uid,
-      name: spec.name,
-      attempt: 0,
-      timeout: undefined,
-      engineUid: "agent",
-      resources: RESOURCES,
-      command: spec.command,
-      env: spec.env,
-      cwd: spec.cwd,
-      stdoutPath: spec.stdoutPath,
-      stderrPath: spec.stderrPath,
-    };
-    this.#byId.set(spec.id, task);
-    this.#runs.set(task, { id: spec.id, report });
-    this.#processes.submit(task, this.#host);
-  }
-
-  cancel(id: number): void {
-    const task = this.#byId.get(id);
-    if (task === undefined) return;
-    this.#end(task);
-    this.#processes.cancel(task);
-  }
-
-  shutdown(): Promise<void> {
-    return this.#processes.shutdown();
-  }
-}
-
-async function runAgent(host: string, port: number, agentId: number, token: string): Promise<void> {
+async function runAgent(
+  host: string,
+  port: number,
+  agentId: number,
+  token: string,
+  backend: string,
+  killGraceMs: number,
+): Promise<void> {
   const conn = await Deno.connect({ hostname: host, port });
   conn.setNoDelay(true);
   const writer = new FrameWriter((bytes) => conn.write(bytes));
-  const processes = new AgentProcesses(agentId);
+  const processes = new NodeProcesses(backend, killGraceMs);
   let ending = false;
   const end = async (code: number): Promise<never> => {
     if (!ending) {
@@ -143,15 +86,17 @@ async function runAgent(host: string, port: number, agentId: number, token: stri
 }
 
 if (import.meta.main) {
-  const [host, port, agent] = Deno.args;
+  const [host, port, agent, backend = "slurm", grace = "2000"] = Deno.args;
   const token = Deno.env.get("ASYNCFLOW_AGENT_TOKEN");
   if (host === undefined || port === undefined || agent === undefined || token === undefined) {
-    console.error("Usage: ASYNCFLOW_AGENT_TOKEN=<token> agent.ts <host> <port> <agent id>");
+    console.error(
+      "Usage: ASYNCFLOW_AGENT_TOKEN=<token> agent.ts <host> <port> <agent id> [<backend> <kill grace ms>]",
+    );
     Deno.exit(2);
   }
   Deno.env.delete("ASYNCFLOW_AGENT_TOKEN");
   // not awaited: this module must finish evaluating (see the module documentation)
-  runAgent(host, Number(port), Number(agent), token).catch((error) => {
+  runAgent(host, Number(port), Number(agent), token, backend, Number(grace)).catch((error) => {
     console.error(`asyncflow agent ${agent}: ${error instanceof Error ? error.message : error}`);
     Deno.exit(1);
   });

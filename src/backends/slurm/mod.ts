@@ -65,9 +65,11 @@
  * ## Executables on agents
  *
  * With `launch: "agents"`, single-rank executables without GPUs run as child
- * processes of the node agents (each in its own process group), placed by
- * the same slot accounting: one `srun` per agent for the whole run instead of
- * one per task. Their environment is the agent's (the allocation's, not a
+ * processes of the node agents, placed by the same slot accounting: one
+ * `srun` per agent for the whole run instead of one per task. They stay in
+ * their agent's step (Slurm ends them with it); a cancel or timeout kills the
+ * task's process tree on its node (SIGTERM, then SIGKILL after
+ * `killGraceMs`). Their environment is the agent's (the allocation's, not a
  * step's) with the task's `env` over it; `extraSrunArgs`, `--mem` and CPU
  * binding do not apply. Cancel and timeout kill the task's process tree on
  * its node. Tasks with `ranks` > 1 or GPUs still run as steps.
