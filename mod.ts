@@ -5,9 +5,9 @@
  * at once; futures passed as arguments make the dependency graph; ready tasks
  * run on the engine's event loop ({@link InlineBackend}), in a pool of Web
  * Workers (`WorkerBackend`) or of Deno subprocesses (`ProcessBackend`), or on
- * a Slurm allocation (`SlurmBackend`). Blocks
- * compose workflows into larger ones. Readiness is tracked by a scheduler
- * core compiled from AssemblyScript to WebAssembly.
+ * a Slurm allocation (`SlurmBackend`). Blocks compose workflows into larger
+ * ones. Readiness is tracked by a scheduler core compiled from AssemblyScript
+ * to WebAssembly.
  *
  * @example
  * ```ts
