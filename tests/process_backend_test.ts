@@ -269,3 +269,47 @@ console.log("result", await hi(7));
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ProcessBackend subprocesses end with the engine's process, even a spinning one (SIGKILL)", async () => {
+  const dir = await Deno.makeTempDir();
+  const script = `${dir}/main.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { ProcessBackend, WorkflowEngine } from ${
+      JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+    };
+const backend = new ProcessBackend({ processes: 2 });
+const flow = await WorkflowEngine.create({ backend });
+const spin = flow.functionTask(() => { for (;;) {} });
+const wait = flow.functionTask(() => new Promise(() => {}));
+spin(); wait();
+while (backend.pids.length < 2) await new Promise((r) => setTimeout(r, 20));
+await new Promise((r) => setTimeout(r, 500));
+console.log(JSON.stringify(backend.pids));
+await new Promise(() => {});
+`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const r = await reader.read();
+      if (r.done) break;
+      text += r.value;
+    }
+    const pids = JSON.parse(text) as number[];
+    assertEquals(pids.length, 2);
+    assert(pids.every(alive));
+    child.kill("SIGKILL");
+    assert(await eventually(() => !pids.some(alive)), `left behind: ${pids.filter(alive)}`);
+    await reader.cancel();
+  } finally {
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});

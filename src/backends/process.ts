@@ -183,10 +183,15 @@ class Sub {
 /** Milliseconds the pipes of an exited subprocess may stay open (held by what it started). */
 const PIPE_GRACE_MS = 1000;
 
-/** Whether the orphan guard (setpriv + setsid) can be used here. */
-function guardAvailable(): boolean {
+/**
+ * Whether to try the orphan guard (setpriv + setsid): only when this process
+ * may run setpriv already (asking would prompt the user for a helper they
+ * did not name). A spawn that fails (no setpriv here) falls back to a plain one.
+ */
+function guardAllowed(): boolean {
   try {
-    return Deno.statSync("/usr/bin/setpriv").isFile && Deno.statSync("/usr/bin/setsid").isFile;
+    return Deno.permissions.querySync({ name: "run", command: "/usr/bin/setpriv" }).state ===
+      "granted";
   } catch {
     return false;
   }
@@ -519,7 +524,7 @@ export class ProcessBackend implements ExecutionBackend {
     };
     let child: Deno.ChildProcess | undefined;
     let group = false;
-    this.#guarded ??= guardAvailable();
+    this.#guarded ??= guardAllowed();
     if (this.#guarded) {
       // the subprocess dies with this process (pdeathsig) and leads its own
       // process group (a kill takes what its tasks started with it)
