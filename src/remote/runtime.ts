@@ -56,7 +56,7 @@ export const FLUSH_AFTER_MS = 2;
 
 /** How an executable's run is reported back to the runtime. */
 export interface ExecReport {
-  /** Its process started. */
+  /** Its process started (a runtime may report the start itself, before the spawn). */
   started(): void;
   /** It ended well, with this value. */
   done(value: unknown): void;
@@ -191,8 +191,7 @@ export class TaskRuntime {
         this.#flush();
         return;
       case "exec":
-        for (const spec of msg.tasks) this.#startExec(spec);
-        this.#queueFlush();
+        this.#startExecs(msg.tasks);
         return;
       case "abort":
         this.#abort(msg.id, msg.reason);
@@ -431,28 +430,48 @@ export class TaskRuntime {
 
   // ── executables ────────────────────────────────────────────────────────────
 
-  #startExec(spec: ExecSpec): void {
+  /**
+   * Starts executables. Their start is reported first, and the processes are
+   * spawned once that report is on its way: the host knows a task is RUNNING
+   * before anything the process does can be seen.
+   */
+  #startExecs(specs: readonly ExecSpec[]): void {
     const exec = this.#exec;
     if (exec === undefined) {
-      this.#results.push(
-        spec.id,
-        Status.THREW,
-        encodeThrown(new Error(`Cannot run executable '${spec.name}' as this runtime runs none`)),
-      );
+      for (const spec of specs) {
+        this.#results.push(
+          spec.id,
+          Status.THREW,
+          encodeThrown(new Error(`Cannot run executable '${spec.name}' as this runtime runs none`)),
+        );
+      }
+      this.#queueFlush();
       return;
     }
-    this.#live.set(spec.id, { key: spec.id, exec: true });
+    for (const spec of specs) {
+      this.#live.set(spec.id, { key: spec.id, exec: true });
+      this.#started.push(spec.id);
+    }
+    const spawn = () => {
+      for (const spec of specs) {
+        // aborted while the report was written: dropped already
+        if (this.#live.has(spec.id)) this.#spawnExec(exec, spec);
+      }
+      this.#queueFlush();
+    };
+    const written = this.#flush();
+    if (written === undefined) spawn();
+    else written.then(spawn, spawn);
+  }
+
+  #spawnExec(exec: ExecRunner, spec: ExecSpec): void {
     const end = (status: number, payload: unknown) => {
       if (!this.#live.delete(spec.id)) return;
       this.#results.push(spec.id, status, payload);
       this.#queueFlush();
     };
     exec.start(spec, {
-      started: () => {
-        if (!this.#live.has(spec.id)) return;
-        this.#started.push(spec.id);
-        this.#queueFlush();
-      },
+      started: () => {}, // reported before the spawn
       done: (value) => end(Status.OK, value),
       failed: (error) => end(Status.THREW, encodeThrown(error)),
     });
