@@ -4,9 +4,10 @@
  * Asynchronous task-graph workflows: calling a task function returns a future
  * at once; futures passed as arguments make the dependency graph; ready tasks
  * run on the engine's event loop ({@link InlineBackend}), in a pool of Web
- * Workers (`WorkerBackend`), or as Slurm job steps (`SlurmBackend`). Blocks
- * compose workflows into larger ones. Readiness is tracked by a scheduler
- * core compiled from AssemblyScript to WebAssembly.
+ * Workers (`WorkerBackend`) or of Deno subprocesses (`ProcessBackend`), or on
+ * a Slurm allocation (`SlurmBackend`). Blocks compose workflows into larger
+ * ones. Readiness is tracked by a scheduler core compiled from AssemblyScript
+ * to WebAssembly.
  *
  * @example
  * ```ts
@@ -83,4 +84,5 @@ export {
 } from "./src/backends/noop.ts";
 export { OpenAIBackend, type OpenAIBackendOptions } from "./src/backends/openai.ts";
 export { WorkerBackend, type WorkerBackendOptions } from "./src/backends/worker.ts";
+export { ProcessBackend, type ProcessBackendOptions } from "./src/backends/process.ts";
 export { SlurmBackend, type SlurmBackendOptions } from "./src/backends/slurm/mod.ts";

@@ -1,12 +1,16 @@
 /**
- * SlurmBackend throughput on a real Slurm (skipped without one):
+ * SlurmBackend throughput on a real Slurm (skipped without one), in one
+ * allocation and one run:
  *
- * - short executable steps (`true`) per second through the engine vs a bare
- *   `srun` loop at the same concurrency in the same allocation;
+ * - short executables (`true`) per second at full concurrency, launched as
+ *   job steps (`launch: "srun"`, one `srun` each) and as child processes of
+ *   the node agents (`launch: "agents"`), with a bare `srun` loop at the same
+ *   concurrency as the floor of the first;
  * - no-op function tasks per second through the agents.
  *
- * `deno run -A bench/slurm_bench.ts [--steps N] [--tasks N]` prints a report;
- * under `deno bench` the same measurements run as benches (few iterations).
+ * `deno run -A bench/slurm_bench.ts [--steps N] [--execs N] [--tasks N]`
+ * prints a report; under `deno bench` the same measurements run as benches
+ * (few iterations).
  *
  * @module
  */
@@ -53,88 +57,130 @@ async function bareSrun(job: string, count: number, concurrency: number): Promis
   return performance.now() - t0;
 }
 
-async function engineSteps(flow: WorkflowEngine, count: number): Promise<number> {
-  const t = flow.executableTask(() => ["true"]);
+async function engineSteps(
+  flow: WorkflowEngine,
+  count: number,
+  backend?: string,
+): Promise<number> {
+  const t = flow.executableTask(() => ["true"], backend === undefined ? {} : { backend });
   const t0 = performance.now();
   await Promise.all(Array.from({ length: count }, () => t()));
   return performance.now() - t0;
 }
 
-async function engineFunctions(flow: WorkflowEngine, count: number): Promise<number> {
-  const noop = flow.functionTask((i: number) => i);
+async function engineFunctions(
+  flow: WorkflowEngine,
+  count: number,
+  backend?: string,
+): Promise<number> {
+  const noop = flow.functionTask((i: number) => i, backend === undefined ? {} : { backend });
   const t0 = performance.now();
   await Promise.all(Array.from({ length: count }, (_, i) => noop(i)));
   return performance.now() - t0;
 }
 
+/** An allocation of `nodes` whole nodes for the run (released by the caller). */
+async function allocate(nodes: number): Promise<string> {
+  const o = await new Deno.Command("salloc", {
+    args: ["--no-shell", `--nodes=${nodes}`, "--exclusive", "--job-name=asyncflow-bench"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(o.stderr);
+  const job = /Granted job allocation (\d+)/.exec(text)?.[1];
+  if (!o.success || job === undefined) throw new Error(`salloc failed: ${text}`);
+  return job;
+}
+
 const problem = await clusterProblem();
 
 if (import.meta.main) {
-  const args = parseArgs(Deno.args, { string: ["steps", "tasks", "nodes"] });
+  const args = parseArgs(Deno.args, { string: ["steps", "execs", "tasks", "nodes"] });
   if (problem !== undefined) {
     console.log(`Slurm bench skipped: ${problem}`);
     Deno.exit(0);
   }
   const steps = Number(args.steps ?? 96);
+  const execs = Number(args.execs ?? 10_000);
   const tasks = Number(args.tasks ?? 50_000);
-  const backend = new SlurmBackend({ nodes: Number(args.nodes ?? 3) });
-  await using flow = await WorkflowEngine.create({ backend });
-  const slots = backend.nodes.reduce((s, n) => s + n.cpus, 0);
-  console.log(
-    `allocation ${backend.jobId}: ${backend.nodes.map((n) => `${n.name}x${n.cpus}`).join(" ")}`,
-  );
-  await engineSteps(flow, slots); // warm-up
-  await bareSrun(backend.jobId!, slots, slots);
-  // Alternate the two to share the machine's noise fairly.
-  let engineMs = 0;
-  let bareMs = 0;
-  for (let round = 0; round < 2; round++) {
-    engineMs += await engineSteps(flow, steps / 2);
-    bareMs += await bareSrun(backend.jobId!, steps / 2, slots);
+  const job = await allocate(Number(args.nodes ?? 3));
+  try {
+    // two backends in one allocation, used one after the other (each counts
+    // every CPU as its own)
+    const srun = new SlurmBackend({ name: "srun", allocation: job });
+    const agents = new SlurmBackend({ name: "agents", allocation: job, launch: "agents" });
+    await using flow = await WorkflowEngine.create({ backend: [srun, agents] });
+    const slots = srun.nodes.reduce((s, n) => s + n.cpus, 0);
+    console.log(
+      `allocation ${job}: ${srun.nodes.map((n) => `${n.name}x${n.cpus}`).join(" ")}`,
+    );
+    await engineSteps(flow, slots, "srun"); // warm-up
+    await bareSrun(job, slots, slots);
+    // Alternate the two to share the machine's noise fairly.
+    let srunMs = 0;
+    let bareMs = 0;
+    for (let round = 0; round < 2; round++) {
+      srunMs += await engineSteps(flow, steps / 2, "srun");
+      bareMs += await bareSrun(job, steps / 2, slots);
+    }
+    await engineSteps(flow, slots * 4, "agents"); // agents start
+    const agentsMs = await engineSteps(flow, execs, "agents");
+    const srunRate = steps / (srunMs / 1000);
+    const bareRate = steps / (bareMs / 1000);
+    const agentsRate = execs / (agentsMs / 1000);
+    console.log(`\`true\` executables, concurrency ${slots}:`);
+    console.log(`  launch "srun":   ${srunRate.toFixed(1)}/s (${steps} steps)`);
+    console.log(`  bare srun loop:  ${bareRate.toFixed(1)}/s (the floor of one srun per task)`);
+    console.log(
+      `  launch "agents": ${agentsRate.toFixed(0)}/s (${execs} tasks), ${
+        (agentsRate / srunRate).toFixed(1)
+      }x launch "srun"`,
+    );
+    await engineFunctions(flow, 2000, "agents"); // functions load
+    const fnMs = await engineFunctions(flow, tasks, "agents");
+    console.log(
+      `no-op function tasks through agents: ${tasks} in ${fnMs.toFixed(0)} ms = ${
+        (tasks / (fnMs / 1000)).toFixed(0)
+      }/s`,
+    );
+  } finally {
+    await new Deno.Command("scancel", { args: [job] }).output();
   }
-  const engineRate = steps / (engineMs / 1000);
-  const bareRate = steps / (bareMs / 1000);
-  console.log(
-    `true steps, concurrency ${slots}: engine ${engineRate.toFixed(1)}/s, bare srun ${
-      bareRate.toFixed(1)
-    }/s, ratio ${(engineRate / bareRate).toFixed(2)}`,
-  );
-  await engineFunctions(flow, 2000); // agents start, functions load
-  const fnMs = await engineFunctions(flow, tasks);
-  console.log(
-    `no-op function tasks through agents: ${tasks} in ${fnMs.toFixed(0)} ms = ${
-      (tasks / (fnMs / 1000)).toFixed(0)
-    }/s`,
-  );
 } else {
   const ignore = problem !== undefined;
   if (ignore) console.log(`Slurm benches skipped: ${problem}`);
   let flow: WorkflowEngine | undefined;
-  let backend: SlurmBackend | undefined;
+  let job: string | undefined;
   const setup = async () => {
     if (flow === undefined) {
-      backend = new SlurmBackend({ nodes: 3 });
-      flow = await WorkflowEngine.create({ backend });
-      await engineFunctions(flow, 100);
+      job = await allocate(3);
+      flow = await WorkflowEngine.create({
+        backend: [
+          new SlurmBackend({ name: "srun", allocation: job }),
+          new SlurmBackend({ name: "agents", allocation: job, launch: "agents" }),
+        ],
+      });
+      await engineFunctions(flow, 100, "agents");
     }
     return flow;
   };
   Deno.bench({
-    name: "24 `true` steps through the engine",
-    group: "slurm steps",
+    name: "24 `true` executables as steps (launch: srun)",
+    group: "slurm executables",
     ignore,
     n: 3,
     warmup: 1,
     async fn(b) {
       const f = await setup();
       b.start();
-      await engineSteps(f, 24);
+      await engineSteps(f, 24, "srun");
       b.end();
     },
   });
   Deno.bench({
     name: "24 bare `srun true`, 24 at a time",
-    group: "slurm steps",
+    group: "slurm executables",
     baseline: true,
     ignore,
     n: 3,
@@ -142,7 +188,20 @@ if (import.meta.main) {
     async fn(b) {
       await setup();
       b.start();
-      await bareSrun(backend!.jobId!, 24, 24);
+      await bareSrun(job!, 24, 24);
+      b.end();
+    },
+  });
+  Deno.bench({
+    name: "24 `true` executables on the node agents (launch: agents)",
+    group: "slurm executables",
+    ignore,
+    n: 10,
+    warmup: 2,
+    async fn(b) {
+      const f = await setup();
+      b.start();
+      await engineSteps(f, 24, "agents");
       b.end();
     },
   });
@@ -155,7 +214,7 @@ if (import.meta.main) {
     async fn(b) {
       const f = await setup();
       b.start();
-      await engineFunctions(f, 1000);
+      await engineFunctions(f, 1000, "agents");
       b.end();
     },
   });
@@ -167,6 +226,7 @@ if (import.meta.main) {
     warmup: 0,
     async fn() {
       await flow?.shutdown();
+      if (job !== undefined) await new Deno.Command("scancel", { args: [job] }).output();
     },
   });
 }

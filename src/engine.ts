@@ -26,6 +26,7 @@ import type { Summary } from "./summary.ts";
 import { asCompleted, type MapOptions, mapTasks, type SettledFuture } from "./stream.ts";
 import type { TaskFuture } from "./future.ts";
 import { hex8, received } from "./_text.ts";
+import { assertNotLoadingTaskModule } from "./remote/_loading.ts";
 
 export type { Awaitable, TaskArgs, TaskFunction } from "./task_function.ts";
 
@@ -191,8 +192,14 @@ export class WorkflowEngine {
    * @param options see {@link EngineOptions}
    * @returns the engine
    * @throws {TypeError} for a bad option (wrong type, duplicate backend names)
+   * @throws {Error} when called from the top level of a module that a worker,
+   * subprocess or Slurm agent is importing to load a task function (a script
+   * without an `if (import.meta.main)` guard)
    */
   static async create(options: EngineOptions = {}): Promise<WorkflowEngine> {
+    // first, synchronously: a script's top level that a worker, subprocess or
+    // agent is importing for its task functions must not start engines there
+    assertNotLoadingTaskModule("create engine");
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
         `Cannot create engine as 'options' must be an object: ${received(options)}`,
@@ -488,7 +495,7 @@ export class WorkflowEngine {
    * import { assertEquals } from "@std/assert";
    * import { WorkflowEngine } from "../mod.ts";
    * await using flow = await WorkflowEngine.create();
-   * const wait = flow.functionTask((ms: number) => new Promise((r) => setTimeout(() => r(ms), ms)));
+   * const wait = flow.functionTask((ms: number) => new Promise<number>((r) => setTimeout(() => r(ms), ms)));
    * const order: number[] = [];
    * for await (const f of flow.asCompleted([wait(30), wait(10), wait(20)])) order.push(f.result!);
    * assertEquals(order, [10, 20, 30]);

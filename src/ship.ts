@@ -32,6 +32,9 @@
  * @module
  */
 
+import { received } from "./_text.ts";
+import { markLoading, unmarkLoading } from "./remote/_loading.ts";
+
 /** Any function (what task functions are typed as). */
 export type AnyFunction = (...args: never[]) => unknown;
 
@@ -87,7 +90,7 @@ const shippedCache = new WeakMap<
 export function shipFunction(fn: AnyFunction, module: string | undefined): ShippedFunction {
   if (typeof fn !== "function") {
     throw new TypeError(
-      `Cannot ship task function as it is not a function: received ${describe(fn)}`,
+      `Cannot ship task function as it is not a function: ${received(fn)}`,
     );
   }
   const cached = shippedCache.get(fn);
@@ -125,9 +128,7 @@ function shipUncached(fn: AnyFunction, module: string | undefined): ShippedFunct
   if (module !== undefined) {
     if (typeof module !== "string") {
       throw new TypeError(
-        `Cannot ship task function ${label} as 'module' must be a URL string: received ${
-          describe(module)
-        }`,
+        `Cannot ship task function ${label} as 'module' must be a URL string: ${received(module)}`,
       );
     }
     let url: string;
@@ -135,7 +136,9 @@ function shipUncached(fn: AnyFunction, module: string | undefined): ShippedFunct
       url = new URL(module).href;
     } catch {
       throw new TypeError(
-        `Cannot ship task function ${label} as 'module' is not an absolute URL (use import.meta.url): received '${module}'`,
+        `Cannot ship task function ${label} as 'module' is not an absolute URL (use import.meta.url): ${
+          received(module)
+        }`,
       );
     }
     if (!fn.name) {
@@ -216,6 +219,9 @@ async function loadFromModule(
   name: string,
 ): Promise<(...args: unknown[]) => unknown> {
   let ns: Record<string, unknown>;
+  // while it loads, WorkflowEngine.create() called from its top level throws
+  // (an unguarded script would start engines in every runtime, forever)
+  markLoading(url, name);
   try {
     ns = await import(url);
   } catch (error) {
@@ -225,6 +231,8 @@ async function loadFromModule(
       }`,
       { cause: error },
     );
+  } finally {
+    unmarkLoading(url, name);
   }
   if (!(name in ns)) {
     throw new Error(
@@ -234,8 +242,8 @@ async function loadFromModule(
   const fn = ns[name];
   if (typeof fn !== "function") {
     throw new TypeError(
-      `Cannot load task function '${name}' as the export '${name}' of module '${url}' is not a function: received ${
-        describe(fn)
+      `Cannot load task function '${name}' as the export '${name}' of module '${url}' is not a function: ${
+        received(fn)
       }`,
     );
   }
@@ -244,10 +252,29 @@ async function loadFromModule(
 
 function loadFromSource(source: string): Promise<(...args: unknown[]) => unknown> {
   try {
-    return Promise.resolve(compileSource(source)() as (...args: unknown[]) => unknown);
+    return Promise.resolve(loadSourceFunction(source));
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * Recreates a function shipped as source text, at once (a runtime needs no
+ * await for it, unlike a module import).
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { loadSourceFunction } from "./ship.ts";
+ * assert(loadSourceFunction("(a, b) => a * b")(6, 7) === 42);
+ * ```
+ *
+ * @param source the function's source text (`ShippedFunction.source`)
+ * @returns the function
+ * @throws {SyntaxError} when the text is not a function
+ */
+export function loadSourceFunction(source: string): (...args: unknown[]) => unknown {
+  return compileSource(source)() as (...args: unknown[]) => unknown;
 }
 
 /**
@@ -289,12 +316,4 @@ export function explainLoadError(s: ShippedFunction, error: unknown): unknown {
     `Cannot run task function ${fn} in another realm as it closes over outer variable '${variable}'${blocked}: a function shipped as source text cannot use outer variables or imports; pass the \`module\` option (usually import.meta.url) and ${exportIt}`,
     { cause: error },
   );
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return `'${value}'`;
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
-  if (value === null) return "null";
-  if (typeof value === "object") return Array.isArray(value) ? "an array" : "an object";
-  return String(value);
 }

@@ -8,6 +8,7 @@
  */
 import { assert, assertEquals, assertInstanceOf, assertMatch, assertRejects } from "@std/assert";
 import {
+  BackendError,
   CancelledError,
   ExecutableError,
   type ExecutionBackend,
@@ -15,6 +16,14 @@ import {
   TaskTimeoutError,
   WorkflowEngine,
 } from "../mod.ts";
+import {
+  failsFirst,
+  MODULE,
+  square,
+  throwsLibraryError,
+  waitForAbort,
+  whoAmI,
+} from "./fixtures/remote_fns.ts";
 
 /** The shared behaviours. */
 export type Behaviour =
@@ -25,7 +34,10 @@ export type Behaviour =
   | "cancel-running"
   | "timeout"
   | "executables"
-  | "shutdown-in-flight";
+  | "shutdown-in-flight"
+  | "modules"
+  | "context"
+  | "abort";
 
 /** Options of {@link backendConformance}. */
 export interface ConformanceOptions {
@@ -45,6 +57,15 @@ function processGone(pid: number): boolean {
     return stat.split(") ")[1]?.startsWith("Z") ?? true; // a zombie is gone for our purposes
   } catch {
     return true;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -124,18 +145,100 @@ export function backendConformance(
     assertEquals(r, options.dummyResult ?? 15);
   });
 
-  test("errors", "a thrown error arrives with its class and message", async (flow) => {
-    const bad = flow.functionTask(function bad() {
-      throw new RangeError("Simulated failure");
-    });
-    const e = await assertRejects(() => bad(), Error);
-    assertEquals(e.name, "RangeError");
-    assertMatch(e.message, /Simulated failure/);
-    const ok = flow.functionTask(function ok() {
-      return "success";
-    });
-    assertEquals(await ok(), "success");
-  });
+  test(
+    "errors",
+    "a thrown error arrives with its class, message, cause and fields",
+    async (flow) => {
+      const bad = flow.functionTask(function bad() {
+        throw new RangeError("Simulated failure", { cause: new TypeError("the root") });
+      });
+      const e = await assertRejects(() => bad(), RangeError);
+      assertEquals(e.name, "RangeError");
+      assertMatch(e.message, /Simulated failure/);
+      assertInstanceOf(e.cause, TypeError);
+      assertEquals((e.cause as TypeError).message, "the root");
+      const coded = flow.functionTask(function coded() {
+        throw Object.assign(new Error("with a code"), { code: "E42", retry: false });
+      });
+      const c = await assertRejects(() => coded(), Error, "with a code");
+      assertEquals([(c as Error & { code: string }).code, (c as { retry?: boolean }).retry], [
+        "E42",
+        false,
+      ]);
+      // a thrown value that is not an Error keeps its fields
+      const plain = flow.functionTask(function plain() {
+        throw { code: 42, detail: ["x"] };
+      });
+      assertEquals(await plain().then(() => "resolved", (x: unknown) => x), {
+        code: 42,
+        detail: ["x"],
+      });
+      // this library's classes keep their class and fields
+      const lib = flow.functionTask(throwsLibraryError, { module: MODULE });
+      const t = await assertRejects(() => lib("timeout"), TaskTimeoutError);
+      assertEquals(t.timeout, 1234);
+      const b = await assertRejects(() => lib("backend"), BackendError, "made up");
+      assertEquals(b.backend, "elsewhere");
+      assertInstanceOf(b.cause, RangeError);
+      const ok = flow.functionTask(function ok() {
+        return "success";
+      });
+      assertEquals(await ok(), "success");
+    },
+  );
+
+  test(
+    "modules",
+    "a module that imports mod.ts ships its exported functions (the README pattern)",
+    async (flow) => {
+      const sq = flow.functionTask(square, { module: MODULE });
+      assertEquals(
+        await Promise.all([sq(3), sq(4)]),
+        options.dummyResult ? [options.dummyResult, options.dummyResult] : [9, 16],
+      );
+    },
+  );
+
+  test(
+    "context",
+    "taskContext() answers uid, name, attempt, workflowId and signal in a module task",
+    async (flow) => {
+      const who = flow.functionTask(whoAmI, { module: MODULE });
+      const f = who.with({ workflowId: "wf-conformance" })();
+      assertEquals(await f, {
+        uid: f.uid,
+        name: "whoAmI",
+        attempt: 1,
+        workflowId: "wf-conformance",
+        aborted: false,
+      });
+      const retried = flow.functionTask(failsFirst, { module: MODULE, retries: 2 });
+      assertEquals(await retried(), 2);
+    },
+  );
+
+  test(
+    "abort",
+    "cancel and timeout abort taskContext().signal with the CancelledError or TaskTimeoutError",
+    async (flow, tmp) => {
+      const wait = flow.functionTask(waitForAbort, { module: MODULE });
+      const path = `${tmp}/cancelled`;
+      const f = wait(path);
+      await waitFor(() => f.state === "RUNNING", 20_000);
+      f.cancel("not needed");
+      await assertRejects(() => f, CancelledError);
+      assert(await waitFor(() => exists(path), 10_000), "the body never saw its signal abort");
+      assertMatch(Deno.readTextFileSync(path), /^CancelledError CancelledError: .*not needed/);
+      const timed = flow.functionTask(waitForAbort, { module: MODULE, timeout: 300 });
+      const path2 = `${tmp}/timed-out`;
+      await assertRejects(() => timed(path2), TaskTimeoutError);
+      assert(await waitFor(() => exists(path2), 10_000), "the body never saw its signal abort");
+      assertMatch(Deno.readTextFileSync(path2), /^TaskTimeoutError TaskTimeoutError: /);
+      // and the backend serves on
+      const sq = flow.functionTask(square, { module: MODULE });
+      assertEquals(await sq(5), 25);
+    },
+  );
 
   test("running", "RUNNING is reported before the outcome", async (flow) => {
     const seen: string[] = [];

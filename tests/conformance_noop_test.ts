@@ -9,5 +9,7 @@ backendConformance("noop", () => new NoopBackend(), {
     "timeout": "tasks complete at once: nothing can time out",
     "executables": "no command runs (builders do run: covered by engine_test.ts)",
     "shutdown-in-flight": "tasks complete at once: nothing is in flight",
+    "context": "no body runs, so nothing asks for its context",
+    "abort": "tasks complete at once: nothing is running to abort",
   },
 });

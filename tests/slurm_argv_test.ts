@@ -101,7 +101,7 @@ Deno.test("buildSrunArgv() throws at once on input it cannot express", () => {
   assertThrows(
     () => buildSrunArgv(spec({ command: [] })),
     TypeError,
-    "Cannot build srun argv as the command must be a non-empty array of strings: received []",
+    "Cannot build srun argv as the command must be a non-empty array of strings: received an array (length 0)",
   );
   assertThrows(() => buildSrunArgv(spec({ command: "  " })), TypeError, "the command is empty");
   assertThrows(

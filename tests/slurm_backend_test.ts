@@ -18,11 +18,12 @@ import type {
   FunctionTask,
   Resources,
 } from "../src/backend.ts";
-import { BackendError, ExecutableError } from "../src/errors.ts";
+import { BackendError, CancelledError, ExecutableError } from "../src/errors.ts";
 import { SlurmBackend } from "../src/backends/slurm/mod.ts";
 
 import { CPUS, NODES, REQUIRED, sh, skipReason } from "./_slurm_probe.ts";
 import { backendConformance } from "./conformance.ts";
+import { MODULE, waitForAbort } from "./fixtures/remote_fns.ts";
 
 // The shared conformance suite runs in this file, not a file of its own: test
 // files run in parallel, and two files sharing one cluster would take each
@@ -31,6 +32,19 @@ backendConformance("slurm", () => new SlurmBackend(), {
   ...(skipReason !== undefined && !REQUIRED ? { ignore: skipReason } : {}),
   // agents and the allocation's helper live as long as the backend; shutdown stops them
   sanitize: false,
+});
+// executables as child processes of the node agents instead of job steps
+backendConformance("slurm-agents", () => new SlurmBackend({ launch: "agents" }), {
+  ...(skipReason !== undefined && !REQUIRED ? { ignore: skipReason } : {}),
+  sanitize: false,
+  skip: {
+    results: "function tasks run on agents either way: covered by conformance(slurm)",
+    errors: "function tasks run on agents either way: covered by conformance(slurm)",
+    running: "function tasks run on agents either way: covered by conformance(slurm)",
+    modules: "function tasks run on agents either way: covered by conformance(slurm)",
+    context: "function tasks run on agents either way: covered by conformance(slurm)",
+    abort: "function tasks run on agents either way: covered by conformance(slurm)",
+  },
 });
 function slurmTest(name: string, fn: () => Promise<void>): void {
   Deno.test({
@@ -394,15 +408,25 @@ slurmTest(
 );
 
 slurmTest(
-  "SlurmBackend.cancel() of a running function task stops its agent and serves on",
+  "SlurmBackend.cancel() of a function task stuck in synchronous code stops its agent; the others start over",
   async () => {
-    await withBackend({ nodes: 1 }, async (b, host) => {
-      const forever = fnTask(() => new Promise(() => {}), []);
-      const neighbour = fnTask(() => new Promise(() => {}), []);
-      b.submit([forever, neighbour]);
-      await Promise.all([host.started(forever), host.started(neighbour)]);
+    await withBackend({ nodes: 1 }, async (b, host, dir) => {
+      const forever = fnTask(() => {
+        for (;;) { /* never yields: the agent cannot even read the abort */ }
+      }, []);
+      // its neighbour on the same agent counts its runs in a file
+      const neighbour = fnTask(async (path: string) => {
+        Deno.writeTextFileSync(path, "x", { append: true });
+        await new Promise((r) => setTimeout(r, 3000));
+        return Deno.readTextFileSync(path).length;
+      }, [`${dir}/runs`]);
+      b.submit([neighbour]);
+      await host.started(neighbour);
+      b.submit([forever]);
+      await host.started(forever);
       b.cancel(forever, "test");
-      await assertRejects(() => host.outcome(neighbour), BackendError, "was cancelled");
+      // the agent is stopped; the neighbour starts over on a new agent and finishes
+      assertEquals(await host.outcome(neighbour), 2);
       const after = fnTask((x: number) => x * 2, [21]);
       b.submit([after]);
       assertEquals(await host.outcome(after), 42);
@@ -412,6 +436,90 @@ slurmTest(
     });
   },
 );
+
+slurmTest(
+  "SlurmBackend.cancel() of an async function task aborts its signal and keeps its agent",
+  async () => {
+    await withBackend({ nodes: 1 }, async (b, host, dir) => {
+      const waits = fnTask(waitForAbort, [`${dir}/aborted`], { module: MODULE });
+      const pidOf = fnTask(() => Deno.pid, []);
+      b.submit([waits, pidOf]);
+      const pid = await host.outcome(pidOf);
+      await host.started(waits);
+      b.cancel(waits, new CancelledError("enough", waits.uid));
+      assert(
+        await eventually(async () =>
+          (await Deno.readTextFile(`${dir}/aborted`).catch(() => "")).startsWith(
+            "CancelledError",
+          )
+        ),
+      );
+      // the body settled on its signal: the same agent serves on
+      const again = fnTask(() => Deno.pid, []);
+      b.submit([again]);
+      assertEquals(await host.outcome(again), pid);
+    });
+  },
+);
+
+slurmTest(
+  "SlurmBackend with launch: agents runs executables on the node agents, one srun per agent",
+  async () => {
+    await withBackend({ nodes: NODES, launch: "agents" }, async (b, host, dir) => {
+      const n = NODES * CPUS;
+      // as with steps: all 24 run at once (a barrier), the 25th waits for a slot
+      const barrier =
+        `touch ${dir}/m.$$; i=0; while [ $(ls ${dir} | grep -c '^m\\.') -lt ${n} ]; do ` +
+        `i=$((i+1)); [ $i -gt 600 ] && exit 7; sleep 0.1; done; echo $SLURMD_NODENAME; touch ${dir}/d.$$`;
+      const tasks = Array.from({ length: n }, () => exe(barrier));
+      const last = exe(`echo $(ls ${dir} | grep -c '^m\\.') $(ls ${dir} | grep -c '^d\\.')`);
+      b.submit([...tasks, last]);
+      const nodes = await Promise.all(tasks.map((t) => host.outcome(t)));
+      const perNode: Record<string, number> = {};
+      for (const s of nodes) {
+        perNode[(s as string).trim()] = (perNode[(s as string).trim()] ?? 0) + 1;
+      }
+      assertEquals(Object.values(perNode), [CPUS, CPUS, CPUS]);
+      const [marked, finished] = String(await host.outcome(last)).trim().split(" ").map(Number);
+      assertEquals(marked, n);
+      assert(finished! >= 1, `the 25th task ran before any of the 24 had finished: ${finished}`);
+      // no job step per task: only the agents' steps
+      const out = await sh("squeue", ["--noheader", "--steps", `--jobs=${b.jobId}`, "--format=%j"]);
+      const names = out!.stdout.trim().split("\n").filter((l) => l.trim() !== "");
+      assert(names.every((l) => l.startsWith("asyncflow-agent.")), names.join(", "));
+      assert(names.length <= NODES, names.join(", "));
+      // errors keep their class and fields; a multi-rank task is still a step
+      const fails = exe(["sh", "-c", "echo out; echo err >&2; exit 3"]);
+      const wide = exe("echo $SLURM_STEP_ID", { resources: resources({ ranks: 2 }) });
+      b.submit([fails, wide]);
+      const e = await assertRejects(() => host.outcome(fails), ExecutableError);
+      assertEquals([e.exitCode, e.signal, e.stdout, e.stderr], [3, null, "out\n", "err\n"]);
+      assertEquals((await host.outcome(wide) as string).trim().split("\n").length, 2);
+    });
+  },
+);
+
+slurmTest("SlurmBackend starts queued tasks in priority order", async () => {
+  await withBackend({ nodes: 1, launch: "agents" }, async (b, host, dir) => {
+    // one task holds all 8 CPUs; the rest wait for them
+    const hog = exe(`sleep 1`, { resources: resources({ coresPerRank: CPUS }) });
+    b.submit([hog]);
+    await host.started(hog);
+    const order = `${dir}/order`;
+    const tasks = [1, 5, 3, 5, 0].map((p, i) =>
+      exe(`echo ${i} >> ${order}`, {
+        priority: p,
+        seq: i,
+        resources: resources({ coresPerRank: CPUS }),
+      })
+    );
+    b.submit(tasks.slice(0, 2));
+    b.submit(tasks.slice(2));
+    await Promise.all(tasks.map((t) => host.outcome(t)));
+    // priority 5 (1 and 3, in creation order), then 3, 1, 0
+    assertEquals((await Deno.readTextFile(order)).trim().split("\n"), ["1", "3", "2", "0", "4"]);
+  });
+});
 
 /** Kills a node's slurmd and job processes, marks it down; returns how to bring it back. */
 async function failNode(node: string, stepdPid: number): Promise<() => Promise<void>> {

@@ -49,6 +49,8 @@ const SURFACE: Record<string, string> = {
   OpenAIBackendOptions: "interface",
   OutputFile: "class",
   Percentiles: "interface",
+  ProcessBackend: "class",
+  ProcessBackendOptions: "interface",
   PromptOptions: "interface",
   PromptTask: "interface",
   ResolvedResources: "typeAlias",

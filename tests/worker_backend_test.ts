@@ -8,6 +8,7 @@ import {
   assertFalse,
   assertInstanceOf,
   assertMatch,
+  assertRejects,
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
@@ -130,15 +131,30 @@ function fnTask(
 async function withBackend(
   options: WorkerBackendOptions,
   body: (backend: WorkerBackend, host: FakeHost) => Promise<void>,
-): Promise<void> {
+): Promise<string[]> {
   const backend = new WorkerBackend(options);
   const host = new FakeHost();
   await backend.attach({ engineUid: "flow.test", workDir: Deno.cwd(), host });
+  let warned: string[] = [];
   try {
     await body(backend, host);
   } finally {
-    await backend.shutdown();
+    warned = await warnings(() => backend.shutdown());
   }
+  return warned;
+}
+
+/** The console warnings `fn` gives (they are not printed). */
+async function warnings(fn: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => seen.push(args.join(" "));
+  try {
+    await fn();
+  } finally {
+    console.warn = warn;
+  }
+  return seen;
 }
 
 Deno.test("WorkerBackend() throws at once on bad options", () => {
@@ -400,40 +416,50 @@ Deno.test("WorkerBackend fails the in-flight tasks of a worker with an uncaught 
 });
 
 Deno.test("WorkerBackend.cancel() terminates the worker of a busy loop and resubmits the rest", async () => {
-  await withBackend({ workers: 1, concurrency: 1, batchSize: 1 }, async (backend, host) => {
-    const spin = fnTask(spinFor, [3000], { name: "spin" });
-    // With a capacity of 3 per worker, two of these wait inside the worker
-    // and two on the host.
-    const rest = Array.from({ length: 4 }, (_, i) => fnTask((x: number) => x * 10, [i]));
-    backend.submit([spin, ...rest]);
-    await host.started(spin);
-    const [inWorker, inWorker2, onHost, onHost2] = rest as [
-      FunctionTask,
-      FunctionTask,
-      FunctionTask,
-      FunctionTask,
-    ];
-    backend.cancel(inWorker2, "not needed"); // queued in the worker: revoked
-    backend.cancel(onHost2, "not needed"); // queued on the host: dropped
-    backend.cancel(spin, "stop");
-    assertEquals(await host.value(inWorker), 0);
-    assertEquals(await host.value(onHost), 20);
-    assertEquals(backend.liveWorkers, 1);
-    // A timeout is a cancel too.
-    const spin2 = fnTask(spinFor, [3000], { name: "spin2" });
-    const after = fnTask(() => "after");
-    backend.submit([spin2, after]);
-    await host.started(spin2);
-    backend.cancel(spin2, "timeout");
-    assertEquals(await host.value(after), "after");
-    for (const t of [spin, spin2, inWorker2, onHost2]) assertFalse(host.outcomes.has(t));
-    assertFalse(host.log.includes(`running ${onHost2.name}`));
-    assertFalse(host.log.includes(`running ${inWorker2.name}`));
-  });
+  const warned = await withBackend(
+    { workers: 1, concurrency: 1, batchSize: 1 },
+    async (backend, host) => {
+      const spin = fnTask(spinFor, [3000], { name: "spin" });
+      // With a capacity of 3 per worker, two of these wait inside the worker
+      // and two on the host.
+      const rest = Array.from({ length: 4 }, (_, i) => fnTask((x: number) => x * 10, [i]));
+      backend.submit([spin, ...rest]);
+      await host.started(spin);
+      const [inWorker, inWorker2, onHost, onHost2] = rest as [
+        FunctionTask,
+        FunctionTask,
+        FunctionTask,
+        FunctionTask,
+      ];
+      backend.cancel(inWorker2, "not needed"); // queued in the worker: revoked
+      backend.cancel(onHost2, "not needed"); // queued on the host: dropped
+      backend.cancel(spin, "stop");
+      assertEquals(await host.value(inWorker), 0);
+      assertEquals(await host.value(onHost), 20);
+      assertEquals(backend.liveWorkers, 1);
+      // A timeout is a cancel too.
+      const spin2 = fnTask(spinFor, [3000], { name: "spin2" });
+      const after = fnTask(() => "after");
+      backend.submit([spin2, after]);
+      await host.started(spin2);
+      backend.cancel(spin2, "timeout");
+      assertEquals(await host.value(after), "after");
+      for (const t of [spin, spin2, inWorker2, onHost2]) assertFalse(host.outcomes.has(t));
+      assertFalse(host.log.includes(`running ${onHost2.name}`));
+      assertFalse(host.log.includes(`running ${inWorker2.name}`));
+    },
+  );
+  // both workers were still spinning at shutdown: the process cannot exit until they stop
+  assertEquals(warned.length, 1);
+  assertMatch(
+    warned[0]!,
+    /abandoned a worker stuck in synchronous code \(task 'spin' \(task\.\d+\), 'spin2' \(task\.\d+\)\)/,
+  );
+  assertStringIncludes(warned[0]!, "ProcessBackend");
 });
 
 Deno.test("WorkerBackend moves tasks queued behind a long task to an idle worker", async () => {
-  await withBackend({ workers: 2 }, async (backend, host) => {
+  const warned = await withBackend({ workers: 2 }, async (backend, host) => {
     const spin = fnTask(spinFor, [5000], { name: "spin" });
     const shorts = Array.from({ length: 9 }, (_, i) => fnTask((x: number) => x, [i]));
     // Both workers get a share; the spinning one never finishes its share.
@@ -447,6 +473,7 @@ Deno.test("WorkerBackend moves tasks queued behind a long task to an idle worker
     assertFalse(host.outcomes.has(spin));
     backend.cancel(spin, "done with it");
   });
+  assertMatch(warned.join("\n"), /stuck in synchronous code \(task 'spin'/);
 });
 
 Deno.test("WorkerBackend.checkResources() refuses what can never fit the pool", () => {
@@ -571,11 +598,13 @@ console.log(JSON.stringify(r.map((x) => x.status === "rejected" ? x.reason.name 
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-config", `--allow-read=${dir}`, "--allow-import", script],
     stdout: "piped",
-    stderr: "null",
+    stderr: "piped",
     signal: AbortSignal.timeout(30_000),
   }).output();
   await Deno.remove(dir, { recursive: true });
   assertEquals(out.code, 0);
+  // no worker was started: Deno printed nothing (it used to, once per worker)
+  assertEquals(new TextDecoder().decode(out.stderr), "");
   const results = JSON.parse(new TextDecoder().decode(out.stdout)) as string[];
   assertEquals(results.length, 3);
   for (const r of results) {
@@ -583,9 +612,49 @@ console.log(JSON.stringify(r.map((x) => x.status === "rejected" ? x.reason.name 
   }
 });
 
+Deno.test("WorkerBackend: a worker that crashes prints nothing; its task fails with BackendError once", async () => {
+  const dir = await Deno.makeTempDir();
+  const script = `${dir}/main.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { WorkerBackend, WorkflowEngine } from ${
+      JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+    };
+await using flow = await WorkflowEngine.create({ backend: new WorkerBackend({ workers: 1 }) });
+const crash = flow.functionTask(() => new Promise(() => { setTimeout(() => { throw new Error("late boom"); }, 10); }));
+const rejects = flow.functionTask(() => new Promise(() => { Promise.reject(new Error("nobody catches")); }));
+for (const t of [crash, rejects]) {
+  try { await t(); } catch (e) { console.log(e.name + ": " + e.message); }
+}
+const ok = flow.functionTask((x: number) => x + 1);
+console.log(await ok(1));
+`,
+  );
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout).trim().split("\n");
+    assertEquals(new TextDecoder().decode(out.stderr), "");
+    assertEquals(out.code, 0);
+    assertEquals(stdout.length, 3, stdout.join("\n"));
+    assertMatch(
+      stdout[0]!,
+      /^BackendError: Worker \d+ of backend 'workers' died .*uncaught Error: late boom/,
+    );
+    assertMatch(stdout[1]!, /^BackendError: .*unhandled rejection Error: nobody catches/);
+    assertEquals(stdout[2], "2");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("WorkerBackend reports the start of a fast function that hangs once, so its timeout fires", async () => {
   const { WorkflowEngine, TaskTimeoutError } = await import("../mod.ts");
-  await using flow = await WorkflowEngine.create({ backend: new WorkerBackend({ workers: 1 }) });
+  const flow = await WorkflowEngine.create({ backend: new WorkerBackend({ workers: 1 }) });
   const spin = flow.functionTask(function spin(ms: number) {
     const end = Date.now() + ms;
     while (Date.now() < end) { /* busy */ }
@@ -596,6 +665,45 @@ Deno.test("WorkerBackend reports the start of a fast function that hangs once, s
   // ...then one call spins for 1.5 s: it must still be reported RUNNING and time out
   const e = await spin(1500).then(() => undefined, (err: unknown) => err);
   assertInstanceOf(e, TaskTimeoutError);
+  // shut down while it still spins: a warning names it
+  const warned = await warnings(() => flow.shutdown());
+  assertMatch(warned.join("\n"), /stuck in synchronous code \(task 'spin'/);
+});
+
+Deno.test("WorkerBackend.shutdown() warns of nothing when no worker was left spinning", async () => {
+  const { WorkflowEngine, TaskTimeoutError } = await import("../mod.ts");
+  const flow = await WorkflowEngine.create({ backend: new WorkerBackend({ workers: 1 }) });
+  const spin = flow.functionTask(function spin(ms: number) {
+    const end = Date.now() + ms;
+    while (Date.now() < end) { /* busy */ }
+    return ms;
+  }, { timeout: 100 });
+  await assertRejects(() => spin(400), TaskTimeoutError);
+  await new Promise((r) => setTimeout(r, 600)); // the abandoned worker's loop has ended
+  const nap = flow.functionTask(async () => await new Promise(() => {}));
+  const f = nap(); // an async body that ignores its signal is not "stuck"
+  await new Promise((r) => setTimeout(r, 100));
+  f.cancel();
+  assertEquals(await warnings(() => flow.shutdown()), []);
+});
+
+Deno.test("WorkerBackend starts queued tasks in priority order, taking back lower ones it sent", async () => {
+  await withBackend({ workers: 1 }, async (backend, host) => {
+    const hold = fnTask(spinFor, [400], { name: "hold" });
+    backend.submit([hold]);
+    await host.started(hold);
+    // the worker is busy in synchronous code: what it was sent waits in it
+    const mark = (label: string) => label;
+    const tasks = [1, 5, 3, 5, 0].map((p, i) => {
+      const t = fnTask(mark, [`${i}:p${p}`], { name: `m${i}` });
+      return { ...t, priority: p, seq: 100 + i };
+    });
+    backend.submit(tasks.slice(0, 2)); // sent to the busy worker at once
+    backend.submit(tasks.slice(2)); // a higher priority than one sent: it is taken back
+    await Promise.all(tasks.map((t) => host.value(t)));
+    const order = host.log.filter((l) => l.startsWith("done m")).map((l) => l.slice(5));
+    assertEquals(order, ["m1", "m3", "m2", "m0", "m4"]);
+  });
 });
 
 Deno.test("WorkerBackend runs functions defined again by their own text, never a same-named other", async () => {

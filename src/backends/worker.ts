@@ -19,15 +19,25 @@ import {
 import { attachOnce, backendName, positiveInt } from "./_options.ts";
 import { BackendError } from "../errors.ts";
 import { LocalProcesses } from "../exec.ts";
-import { explainLoadError, shipFunction, type ShippedFunction } from "../ship.ts";
+import { explainLoadError, type ShippedFunction } from "../ship.ts";
+import { inPriorityOrder, PriorityQueue } from "../remote/_queue.ts";
 import {
+  ABORT_ACK_MS,
+  ABORT_GRACE_MS,
   Claim,
+  decodeThrown,
+  encodeThrown,
   type FnDef,
-  type FromWorker,
+  type FromRuntime,
+  FunctionIds,
   Status,
+  TASK_STRIDE,
+  taskCtx,
   type Thrown,
-  type ToWorker,
-} from "./worker_entry.ts";
+  type ToRuntime,
+} from "../remote/protocol.ts";
+
+const ENTRY = new URL("./worker_entry.ts", import.meta.url);
 
 /** Options of {@link WorkerBackend}. */
 export interface WorkerBackendOptions {
@@ -80,6 +90,12 @@ class Entry {
   readonly shipped: ShippedFunction;
   /** Cores it reserves (= whole workers when > 1). */
   readonly cores: number;
+  /** Unique in this pool: names the task in an `abort`. */
+  readonly id: number;
+  /** Priority (higher first). */
+  readonly priority: number;
+  /** Creation order (ties between equal priorities). */
+  readonly seq: number;
   /** The worker it was sent to, or undefined while it waits on the host. */
   worker: PoolWorker | undefined = undefined;
   slot = -1;
@@ -87,21 +103,19 @@ class Entry {
   running = false;
   /** Cancelled: report nothing, drop it when met. */
   cancelled = false;
-  /** Submission order. */
-  readonly seq: number;
+  /** After an abort: kills the worker unless it acknowledges / the body settles in time. */
+  abortTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** The worker acknowledged the abort (its event loop is free). */
+  acked = false;
 
-  constructor(
-    task: FunctionTask,
-    fnId: number,
-    shipped: ShippedFunction,
-    cores: number,
-    seq: number,
-  ) {
-    this.seq = seq;
+  constructor(task: FunctionTask, fnId: number, shipped: ShippedFunction, id: number, seq: number) {
     this.task = task;
     this.fnId = fnId;
     this.shipped = shipped;
-    this.cores = cores;
+    this.cores = task.resources.coresPerRank;
+    this.id = id;
+    this.priority = task.priority ?? 0;
+    this.seq = task.seq ?? seq;
   }
 }
 
@@ -124,6 +138,8 @@ class PoolWorker {
   exclusive: Entry | undefined = undefined;
   /** Held idle for the multi-core task running on that worker. */
   reservedFor: PoolWorker | undefined = undefined;
+  /** Cancelled entries it holds, waiting for their abort to be acknowledged or settled. */
+  readonly aborting = new Map<number, Entry>();
   dead = false;
   /** The worker has sent a message (so its module loaded). */
   heard = false;
@@ -147,85 +163,84 @@ class PoolWorker {
   get open(): boolean {
     return !this.dead && this.exclusive === undefined && this.reservedFor === undefined;
   }
+
+  /** Aborts it has not acknowledged. */
+  get unacked(): number {
+    let n = 0;
+    for (const e of this.aborting.values()) if (!e.acked) n++;
+    return n;
+  }
 }
 
-const BUILTIN_ERRORS: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  EvalError,
-  URIError,
-};
-
-/** Rebuilds an error (or thrown value) sent by a worker. */
-function revive(t: Thrown): unknown {
-  if (!t.error) return t.value;
-  const Ctor = BUILTIN_ERRORS[t.name] ?? Error;
-  const error = t.cause === undefined
-    ? new Ctor(t.message)
-    : new Ctor(t.message, { cause: revive(t.cause) });
-  if (error.name !== t.name) {
-    Object.defineProperty(error, "name", {
-      value: t.name,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
+/**
+ * The permission a worker needs to load its entry module, or undefined when
+ * there is nothing to check (a `data:` URL, an unknown scheme).
+ */
+function entryPermission(url: URL): Deno.PermissionDescriptor | undefined {
+  if (url.protocol === "file:") return { name: "read", path: url };
+  if (url.protocol === "http:" || url.protocol === "https:") {
+    return { name: "import", host: url.host } as Deno.PermissionDescriptor;
   }
-  if (t.stack !== undefined) {
-    Object.defineProperty(error, "stack", {
-      value: t.stack,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (t.props !== undefined) Object.assign(error, t.props);
-  return error;
+  return undefined;
 }
 
 /**
  * Runs function tasks on a pool of Deno module Workers, executable tasks as
- * local processes (process groups, as on the inline backend).
+ * local processes (process groups, as on the inline backend). The workers
+ * speak the protocol of `src/remote/protocol.ts`, like `ProcessBackend`'s
+ * subprocesses and `SlurmBackend`'s agents.
  *
  * - **Workers start lazily**: none at construction or attach; one is started
  *   when a function task finds no idle worker, up to `workers`. A worker that
  *   dies or is terminated is replaced the same way, on demand. `shutdown()`
- *   terminates all of them.
+ *   terminates all of them. A worker can only load its entry module with
+ *   read access to it (`--allow-read`, or `--allow-import` for a remote
+ *   URL): without it, function tasks fail with one `BackendError` saying so
+ *   and no worker is started.
  * - **Shipping**: with the task's `module` option the worker imports that URL
  *   and calls the export named `fn.name`; without it the function's source
  *   text is sent (see `src/ship.ts`). A source-shipped function that refers to
- *   an outer variable fails with an error that says to use `module`.
+ *   an outer variable fails with an error that says to use `module`. A
+ *   `module` task's body can call `taskContext()`. Tasks wait for their own
+ *   module only: a module whose top-level await never finishes holds its own
+ *   tasks (whose timeout runs), not the others. A script that creates an
+ *   engine at its top level without an `if (import.meta.main)` guard fails
+ *   its `module` tasks with an error that says to add one.
  * - **Data**: arguments and results cross as structured clones; one that
  *   cannot be cloned fails its task with a `TypeError` naming the task and the
- *   `DataCloneError`. An error thrown by the function arrives with its `name`,
- *   `message`, `stack`, `cause` and primitive own properties; built-in classes
- *   (`TypeError`, `RangeError`, ...) are rebuilt as such, others as `Error`
- *   with the original `name`.
+ *   `DataCloneError`. An error thrown by the function arrives with its class
+ *   (built-in and this library's classes), `message`, `stack`, `cause` and
+ *   own fields; any other thrown value keeps its fields.
  * - **Slots**: a task with `coresPerRank` 1 takes one of its worker's
  *   `concurrency` slots. A task with `coresPerRank` k > 1 takes k whole
  *   workers: it runs alone on one of them while k − 1 others get no task (so
  *   k cores are its own, e.g. for workers it starts itself). Tasks start in
- *   the order they were submitted: a multi-core task at the head waits for
- *   enough workers to drain. `ranks` > 1 cannot run here, nor `coresPerRank`
- *   larger than `workers`: {@link WorkerBackend.checkResources} says so.
- *   `gpusPerRank` and `memoryMB` are not enforced. Executable tasks do not use
- *   worker slots.
- * - **Cancel / timeout** of a queued task drops it; of a running task
- *   terminates its worker; the other tasks of that worker are sent again (they
+ *   priority order (higher `priority` first, then creation order): a
+ *   multi-core task at the head waits for enough workers to drain, and a
+ *   task sent to a worker that has not started it yet is taken back when a
+ *   higher-priority task arrives. `ranks` > 1 cannot run here, nor
+ *   `coresPerRank` larger than `workers`: {@link WorkerBackend.checkResources}
+ *   says so. `gpusPerRank` and `memoryMB` are not enforced. Executable tasks
+ *   do not use worker slots.
+ * - **Cancel / timeout** of a queued task drops it. Of a running task, it
+ *   aborts the body's `taskContext().signal` (with the `CancelledError` or
+ *   `TaskTimeoutError`); a body that settles within 2 s keeps its worker.
+ *   Otherwise the worker is terminated, its other tasks are sent again (they
  *   start over) and a fresh worker replaces it. Caveat (Deno 2.9):
- *   `Worker.terminate()` does not stop a worker stuck in a synchronous JS loop
- *   (denoland/deno#35657): the backend forgets it and goes on, but its thread
- *   keeps a core busy until the process exits. A task that awaits is stopped.
+ *   `Worker.terminate()` does not stop a worker stuck in a synchronous JS
+ *   loop (denoland/deno#35657): the backend forgets it and goes on, but its
+ *   thread keeps a core busy and the process cannot exit until the loop ends;
+ *   `shutdown()` warns, naming the task. Use `ProcessBackend` for tasks that
+ *   may spin: it kills its subprocess.
  * - **Load balance**: tasks are spread over the workers in batches; a worker
  *   that runs dry takes back half of the not-yet-started tasks of the busiest
  *   one (claims in shared memory make that safe while the busy worker is stuck
  *   in a long synchronous task).
  * - **Crash**: a worker that dies (`close()`, `Deno.exit()`, an uncaught error
- *   or unhandled rejection) fails the tasks it had started with
- *   `BackendError`; those it had not started are sent again.
+ *   or unhandled rejection) fails the tasks it had started with one
+ *   `BackendError` each (Deno prints nothing); those it had not started are
+ *   sent again. Out of memory ends the whole process: use `ProcessBackend`
+ *   with `memoryMB` for tasks that may.
  *
  * @example
  * ```ts ignore
@@ -246,24 +261,25 @@ export class WorkerBackend implements ExecutionBackend {
   readonly #local: LocalProcesses;
   #host: BackendHost | undefined = undefined;
   #closed = false;
+  #shutdown: Promise<void> | undefined = undefined;
   /** Live workers. */
   #pool: PoolWorker[] = [];
   #nextWorkerId = 1;
-  /** Waiting on the host; `#head` is the next one. Cancelled entries stay until met. */
-  #queue: Entry[] = [];
-  #head = 0;
-  /** Sent again after a worker went away: these go first. */
-  #again: Entry[] = [];
+  /** Waiting on the host, by priority. Cancelled entries stay until met. */
+  readonly #queue = new PriorityQueue<Entry>();
   /** Function tasks given and not finished. */
   readonly #entries = new Map<BackendTask, Entry>();
-  readonly #fnIds = new WeakMap<
-    (...args: never[]) => unknown,
-    { module: string | undefined; id: number; shipped: ShippedFunction }
-  >();
-  #nextFnId = 1;
-  /** Function ids by what was shipped (module URL + export, or source text). */
-  readonly #idsByShipped = new Map<string, number>();
-  #seq = 0;
+  readonly #fnIds = new FunctionIds();
+  #nextEntryId = 1;
+  /** Lowest priority among entries sent since the pool last ran dry. */
+  #minSentPriority = Infinity;
+  /** Why no worker can load its entry module (checked before the first start). */
+  #entryProblem: string | undefined | null = null;
+  /** Tasks whose worker was abandoned while stuck in synchronous code, with their claim cell. */
+  readonly #abandoned: { label: string; claims: Int32Array<SharedArrayBuffer>; slot: number }[] =
+    [];
+  /** Resolves shutdown's wait for acknowledgements. */
+  #ackWaiter: (() => void) | undefined = undefined;
   /** Reports are being handled or tasks placed: submit() only queues. */
   #busy = false;
   /** submit() queued tasks while busy. */
@@ -349,7 +365,8 @@ export class WorkerBackend implements ExecutionBackend {
     if (host === undefined) {
       throw new Error(`Cannot submit tasks to backend '${this.name}' as it is not attached`);
     }
-    for (const task of tasks) {
+    let top = -Infinity;
+    for (const task of inPriorityOrder(tasks)) {
       if (this.#closed) {
         host.failed(
           task,
@@ -360,67 +377,49 @@ export class WorkerBackend implements ExecutionBackend {
         );
         continue;
       }
-      if (task.kind === "executable") {
-        this.#local.submit(task, host);
-        continue;
-      }
-      if (task.kind === "prompt") {
-        host.failed(task, refuseKind(this.name, task));
-        continue;
-      }
-      if (task.kind !== "function") {
-        host.failed(task, unsupportedKind(this.name, task));
-        continue;
+      switch (task.kind) {
+        case "function":
+          break;
+        case "executable":
+          this.#local.submit(task, host);
+          continue;
+        case "prompt":
+          host.failed(task, refuseKind(this.name, task));
+          continue;
+        default:
+          host.failed(task, unsupportedKind(this.name, task));
+          continue;
       }
       const misfit = this.checkResources(task.resources);
       if (misfit !== undefined) {
         host.failed(task, new RangeError(misfit));
         continue;
       }
-      let info = this.#fnIds.get(task.fn);
-      if (info === undefined || info.module !== task.module) {
-        let shipped: ShippedFunction;
-        try {
-          shipped = shipFunction(task.fn, task.module);
-        } catch (error) {
-          host.failed(task, error);
-          continue;
-        }
-        // A function defined again (a closure made per call, a task function
-        // defined in a loop) ships the same text: reuse its id, so workers keep
-        // the function they loaded and compiled instead of loading a new one.
-        const key = shipped.kind === "module"
-          ? `m ${shipped.url}#${shipped.name}`
-          : `s ${shipped.source}`;
-        let id = this.#idsByShipped.get(key);
-        if (id === undefined) {
-          id = this.#nextFnId++;
-          this.#idsByShipped.set(key, id);
-        }
-        info = { module: task.module, id, shipped };
-        this.#fnIds.set(task.fn, info);
+      let def;
+      try {
+        def = this.#fnIds.define(task.fn, task.module);
+      } catch (error) {
+        host.failed(task, error);
+        continue;
       }
-      const entry = new Entry(
-        task,
-        info.id,
-        info.shipped,
-        task.resources.coresPerRank,
-        this.#seq++,
-      );
+      const id = this.#nextEntryId++;
+      const entry = new Entry(task, def.id, def.shipped, id, id);
       this.#entries.set(task, entry);
-      this.#queue.push(entry);
+      this.#queue.push(entry, entry.priority);
+      if (entry.priority > top) top = entry.priority;
     }
+    if (top > this.#minSentPriority) this.#preempt(top);
     this.#dispatch();
   }
 
   /**
-   * Stops a task: drops it when it waits, terminates its worker when it runs.
-   * Never throws.
+   * Stops a task: drops it when it waits; when it runs, aborts its signal and
+   * terminates its worker unless the body settles in time. Never throws.
    *
    * @param task a task given to {@link submit}
-   * @param _reason why (unused: the engine settles the future)
+   * @param reason the engine's `CancelledError` or `TaskTimeoutError`
    */
-  cancel(task: BackendTask, _reason: unknown): void {
+  cancel(task: BackendTask, reason: unknown): void {
     if (task.kind === "executable") {
       this.#local.cancel(task);
       return;
@@ -434,60 +433,173 @@ export class WorkerBackend implements ExecutionBackend {
     const was = Atomics.compareExchange(w.claims, entry.slot, Claim.QUEUED, Claim.REVOKED);
     // QUEUED: the worker will skip it and acknowledge (that frees the slot).
     // FINISHED: its result is on the way and will be ignored.
-    if (was !== Claim.STARTED) return;
-    this.#retire(w, undefined);
+    if (was !== Claim.STARTED && was !== Claim.PARKED) return;
+    this.#abort(w, entry, reason);
+  }
+
+  /**
+   * Terminates every worker (after the bodies just aborted had a moment to
+   * see their signal) and stops local processes; idempotent. Warns when a
+   * worker stuck in synchronous code was abandoned (the process cannot exit
+   * until that code returns).
+   */
+  shutdown(): Promise<void> {
+    return this.#shutdown ??= this.#doShutdown();
+  }
+
+  async #doShutdown(): Promise<void> {
+    this.#closed = true;
+    // the engine aborted every running task just before: wait (a little) for
+    // the workers to acknowledge, so abort listeners run before the end
+    if (this.#pool.some((w) => !w.dead && w.unacked > 0)) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ABORT_ACK_MS);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#ackWaiter = done;
+      });
+      this.#ackWaiter = undefined;
+    }
+    for (const w of this.#pool) {
+      if (w.unacked > 0) this.#abandon(w);
+      for (const e of w.aborting.values()) clearTimeout(e.abortTimer);
+      this.#terminate(w);
+    }
+    this.#pool = [];
+    this.#queue.clear();
+    this.#entries.clear();
+    await this.#local.shutdown();
+    // a body that has returned since marked its cell: that thread is free again
+    const stuck = this.#abandoned.filter((a) => Atomics.load(a.claims, a.slot) === Claim.STARTED);
+    if (stuck.length > 0) {
+      console.warn(
+        `Warning: WorkerBackend '${this.name}' abandoned a worker stuck in synchronous code (task ${
+          stuck.map((a) => a.label).join(", ")
+        }). Deno cannot stop a Web Worker that never yields (denoland/deno#35657): its thread runs on and this process cannot exit until that code returns (Deno.exit() still ends it). Run such tasks on ProcessBackend, which kills its subprocess.`,
+      );
+    }
+  }
+
+  // ── aborts ──────────────────────────────────────────────────────────────
+
+  /** Aborts a cancelled entry the worker holds; arms the timer that kills the worker. */
+  #abort(w: PoolWorker, e: Entry, reason: unknown): void {
+    w.aborting.set(e.id, e);
+    e.abortTimer = setTimeout(() => this.#abortOverdue(w, e), ABORT_ACK_MS);
+    let encoded: Thrown;
+    try {
+      encoded = encodeThrown(reason);
+    } catch {
+      encoded = { e: 0, value: "cancelled" };
+    }
+    try {
+      w.worker.postMessage({ t: "abort", id: e.id, reason: encoded } satisfies ToRuntime);
+    } catch {
+      // the worker is gone: the timer retires it
+    }
+  }
+
+  /** The worker did not acknowledge in time (stuck), or the body did not settle. */
+  #abortOverdue(w: PoolWorker, e: Entry): void {
+    e.abortTimer = undefined;
+    if (w.dead || w.slots[e.slot] !== e) return;
+    if (!e.acked) this.#abandon(w);
+    this.#busy = true;
+    try {
+      this.#retire(w, undefined);
+    } finally {
+      this.#busy = false;
+    }
     this.#dispatch();
   }
 
-  /** Terminates every worker and stops local processes; idempotent. */
-  async shutdown(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      for (const w of this.#pool) this.#terminate(w);
-      this.#pool = [];
-      this.#queue = [];
-      this.#head = 0;
-      this.#again = [];
-      this.#entries.clear();
+  /** Notes the tasks of a worker about to be terminated while stuck in synchronous code. */
+  #abandon(w: PoolWorker): void {
+    for (const e of w.slots) {
+      if (e && Atomics.load(w.claims, e.slot) === Claim.STARTED) {
+        this.#abandoned.push({
+          label: `'${e.task.name}' (${e.task.uid})`,
+          claims: w.claims,
+          slot: e.slot,
+        });
+      }
     }
-    await this.#local.shutdown();
+  }
+
+  #onAborted(w: PoolWorker, ids: number[]): void {
+    for (const id of ids) {
+      const e = w.aborting.get(id);
+      if (e === undefined || e.acked) continue;
+      e.acked = true;
+      clearTimeout(e.abortTimer);
+      if (w.slots[e.slot] === e) {
+        // responsive: the body has a while to settle (it may stop on its signal)
+        e.abortTimer = setTimeout(() => this.#abortOverdue(w, e), ABORT_GRACE_MS);
+      } else {
+        w.aborting.delete(id);
+      }
+    }
+    if (this.#ackWaiter !== undefined && this.#pool.every((p) => p.dead || p.unacked === 0)) {
+      this.#ackWaiter();
+    }
   }
 
   // ── dispatch ────────────────────────────────────────────────────────────
 
   /** Takes the next entry to place (skipping cancelled ones) without removing it. */
   #peek(): Entry | undefined {
-    while (this.#again.length > 0) {
-      const e = this.#again[0]!;
-      if (!e.cancelled) return e;
-      this.#again.shift();
+    for (;;) {
+      const e = this.#queue.peek();
+      if (e === undefined || !e.cancelled) return e;
+      this.#queue.shift();
     }
-    const q = this.#queue;
-    while (this.#head < q.length) {
-      const e = q[this.#head]!;
-      if (!e.cancelled) return e;
-      q[this.#head++] = undefined as unknown as Entry;
-    }
-    return undefined;
   }
 
   #pop(): void {
-    if (this.#again.length > 0) {
-      this.#again.shift();
-      return;
-    }
-    this.#queue[this.#head++] = undefined as unknown as Entry;
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
+    this.#queue.shift();
   }
 
   #waiting(): number {
-    return this.#again.length + this.#queue.length - this.#head;
+    return this.#queue.size;
+  }
+
+  /** Sends an entry back to the host queue, ahead of its priority's others. */
+  #requeue(e: Entry): void {
+    e.worker = undefined;
+    e.slot = -1;
+    this.#queue.unshift(e, e.priority);
+  }
+
+  /**
+   * A task of priority `top` arrived: take back the tasks of lower priority
+   * that workers hold but have not started, so that it goes first.
+   */
+  #preempt(top: number): void {
+    let min = Infinity;
+    for (const w of this.#pool) {
+      const back: Entry[] = [];
+      for (const e of w.slots) {
+        if (!e) continue;
+        if (e.priority >= top) {
+          if (e.priority < min) min = e.priority;
+          continue;
+        }
+        if (
+          Atomics.compareExchange(w.claims, e.slot, Claim.QUEUED, Claim.REVOKED) !== Claim.QUEUED
+        ) {
+          if (e.priority < min) min = e.priority;
+          continue;
+        }
+        w.slots[e.slot] = null;
+        w.tombs++;
+        back.push(e);
+      }
+      back.sort((x, y) => y.seq - x.seq);
+      for (const e of back) this.#requeue(e);
+    }
+    this.#minSentPriority = min;
   }
 
   #spawn(): PoolWorker {
@@ -497,7 +609,7 @@ export class WorkerBackend implements ExecutionBackend {
       name: `${this.name}-${id}`,
     });
     const w = new PoolWorker(id, worker, this.#capacity);
-    worker.onmessage = (event: MessageEvent<FromWorker>) => this.#onMessage(w, event.data);
+    worker.onmessage = (event: MessageEvent<FromRuntime>) => this.#onMessage(w, event.data);
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
       this.#onError(w, event.message);
@@ -505,10 +617,40 @@ export class WorkerBackend implements ExecutionBackend {
     worker.onmessageerror = () => {
       this.#onError(w, "a message from the worker could not be deserialized");
     };
-    const init: ToWorker = { type: "init", claims: w.claims, concurrency: this.#concurrency };
+    const init: ToRuntime = {
+      t: "init",
+      claims: w.claims,
+      concurrency: this.#concurrency,
+      where: "a worker",
+    };
     worker.postMessage(init);
     this.#pool.push(w);
     return w;
+  }
+
+  /**
+   * Why no worker can start (no permission to load the entry module), asked
+   * once: a prompt, if any, comes once, not once per worker.
+   */
+  #cannotStart(): string | undefined {
+    if (this.#entryProblem !== null) return this.#entryProblem;
+    const desc = entryPermission(ENTRY);
+    let problem: string | undefined;
+    if (desc !== undefined) {
+      try {
+        let state = Deno.permissions.querySync(desc).state;
+        if (state === "prompt") state = Deno.permissions.requestSync(desc).state;
+        if (state !== "granted") {
+          const flag = desc.name === "read" ? "--allow-read" : `--allow-import=${ENTRY.host}`;
+          problem =
+            `Cannot start a worker for backend '${this.name}': a worker needs ${desc.name} access to its entry module ${ENTRY.href} (run with ${flag})`;
+        }
+      } catch {
+        // a permission this Deno does not know: try the worker
+      }
+    }
+    this.#entryProblem = problem;
+    return problem;
   }
 
   #dispatch(): void {
@@ -529,8 +671,18 @@ export class WorkerBackend implements ExecutionBackend {
   }
 
   #place(): void {
+    if (this.#pool.length === 0 && this.#peek() !== undefined) {
+      const problem = this.#cannotStart();
+      if (problem !== undefined) {
+        this.#failWaiting(problem);
+        return;
+      }
+    }
     do this.#placeQueued(); while (this.#steal());
     for (const w of this.#pool) if (w.out.length > 0) this.#post(w);
+    if (this.#pool.every((w) => w.live === 0) && this.#waiting() === 0) {
+      this.#minSentPriority = Infinity;
+    }
   }
 
   #placeQueued(): void {
@@ -589,8 +741,8 @@ export class WorkerBackend implements ExecutionBackend {
     for (const e of victim.slots) {
       if (e && Atomics.load(victim.claims, e.slot) === Claim.QUEUED) queued.push(e);
     }
-    queued.sort((x, y) => x.seq - y.seq);
-    let stolen = 0;
+    queued.sort((x, y) => byPriorityOf(x, y));
+    const taken: Entry[] = [];
     for (const e of queued.slice(Math.floor(queued.length / 2))) {
       if (
         Atomics.compareExchange(victim.claims, e.slot, Claim.QUEUED, Claim.REVOKED) !==
@@ -598,12 +750,10 @@ export class WorkerBackend implements ExecutionBackend {
       ) continue;
       victim.slots[e.slot] = null;
       victim.tombs++;
-      e.worker = undefined;
-      e.slot = -1;
-      this.#again.push(e);
-      stolen++;
+      taken.push(e);
     }
-    return stolen > 0;
+    for (let i = taken.length - 1; i >= 0; i--) this.#requeue(taken[i]!);
+    return taken.length > 0;
   }
 
   /** Places a multi-core entry when enough workers are idle (or can be started). */
@@ -627,6 +777,7 @@ export class WorkerBackend implements ExecutionBackend {
     e.slot = slot;
     Atomics.store(w.claims, slot, Claim.QUEUED);
     w.out.push(e);
+    if (e.priority < this.#minSentPriority) this.#minSentPriority = e.priority;
   }
 
   /** Sends the assigned entries of `w` in one message. */
@@ -634,19 +785,22 @@ export class WorkerBackend implements ExecutionBackend {
     const out = w.out;
     w.out = [];
     const defs: FnDef[] = [];
-    const tasks: unknown[] = new Array(out.length * 3);
+    const tasks: unknown[] = new Array(out.length * TASK_STRIDE);
     let i = 0;
     for (const e of out) {
       if (!w.known.has(e.fnId)) {
         w.known.add(e.fnId);
         defs.push([e.fnId, e.shipped]);
       }
+      const t = e.task;
       tasks[i++] = e.slot;
+      tasks[i++] = e.id;
       // ~fnId: report the start even if the function is fast (the timeout starts then)
-      tasks[i++] = e.task.timeout === undefined ? e.fnId : ~e.fnId;
-      tasks[i++] = e.task.args;
+      tasks[i++] = t.timeout === undefined ? e.fnId : ~e.fnId;
+      tasks[i++] = t.args;
+      tasks[i++] = t.module === undefined ? undefined : taskCtx(t);
     }
-    const msg: ToWorker = { type: "run", defs, tasks };
+    const msg: ToRuntime = { t: "run", defs, tasks };
     try {
       w.worker.postMessage(msg);
     } catch (error) {
@@ -700,26 +854,36 @@ export class WorkerBackend implements ExecutionBackend {
   #release(w: PoolWorker, e: Entry): void {
     if (w.slots[e.slot] === e) {
       w.slots[e.slot] = undefined;
-      Atomics.store(w.claims, e.slot, Claim.IDLE);
+      // a terminated worker's cells are left as they are: a STARTED one tells
+      // shutdown() whether that worker is still stuck in the task's code
+      if (!w.dead) Atomics.store(w.claims, e.slot, Claim.IDLE);
       w.free.push(e.slot);
     }
     if (w.exclusive === e) {
       w.exclusive = undefined;
       for (const other of this.#pool) if (other.reservedFor === w) other.reservedFor = undefined;
     }
+    if (e.abortTimer !== undefined) {
+      clearTimeout(e.abortTimer);
+      e.abortTimer = undefined;
+    }
+    if (w.aborting.size !== 0) w.aborting.delete(e.id);
     e.worker = undefined;
     e.slot = -1;
   }
 
   // ── reports ─────────────────────────────────────────────────────────────
 
-  #onMessage(w: PoolWorker, msg: FromWorker): void {
+  #onMessage(w: PoolWorker, msg: FromRuntime): void {
     if (w.dead) return;
     w.heard = true;
     this.#busy = true;
     try {
-      if (msg.type === "dying") this.#retire(w, msg.reason);
-      else this.#onReport(w, msg.started, msg.results);
+      if (msg.t === "dying") this.#retire(w, msg.reason);
+      else if (msg.t === "report") {
+        this.#onReport(w, msg.started, msg.results);
+        if (msg.aborted !== undefined) this.#onAborted(w, msg.aborted);
+      }
     } finally {
       this.#busy = false;
     }
@@ -752,7 +916,7 @@ export class WorkerBackend implements ExecutionBackend {
       this.#release(w, e);
       if (e.cancelled) continue;
       if (status === Status.SKIPPED) {
-        this.#again.push(e); // Revoked without a cancel: send it again.
+        this.#requeue(e); // Revoked without a cancel: send it again.
         continue;
       }
       this.#entries.delete(e.task);
@@ -764,7 +928,7 @@ export class WorkerBackend implements ExecutionBackend {
       if (status === Status.OK) {
         host.done(e.task, payload);
       } else if (status === Status.THREW) {
-        host.failed(e.task, explainLoadError(e.shipped, revive(payload as Thrown)));
+        host.failed(e.task, explainLoadError(e.shipped, decodeThrown(payload as Thrown)));
       } else {
         host.failed(
           e.task,
@@ -839,8 +1003,11 @@ export class WorkerBackend implements ExecutionBackend {
         again.push(e);
       }
     }
+    for (const e of w.aborting.values()) clearTimeout(e.abortTimer);
+    w.aborting.clear();
     w.out = [];
-    this.#again.push(...again);
+    again.sort(byPriorityOf);
+    for (let i = again.length - 1; i >= 0; i--) this.#requeue(again[i]!);
     if (noStart) this.#failWaiting(`Cannot start a worker for backend '${this.name}': ${died}`);
   }
 
@@ -853,4 +1020,9 @@ export class WorkerBackend implements ExecutionBackend {
       host.failed(e.task, new BackendError(this.name, message));
     }
   }
+}
+
+/** Entries in queue order: higher priority first, then creation order. */
+function byPriorityOf(a: Entry, b: Entry): number {
+  return b.priority - a.priority || a.seq - b.seq;
 }

@@ -1,36 +1,52 @@
 /**
- * Function tasks of a `SlurmBackend` on long-lived Deno agents
- * ({@link ./agent.ts}): the host side. On the first function task the
- * backend listens on TCP and starts `agentsPerNode` agents per node with
- * `srun --overlap`; an agent says hello with a random token, then takes many
- * tasks per frame and reports them RUNNING and done. Cancelling a running
- * function task stops its agent: the other tasks on that agent fail with
- * `BackendError`, and a new agent starts when needed.
+ * Tasks of a `SlurmBackend` on long-lived Deno agents ({@link ./agent.ts}):
+ * the host side. On the first task that needs one, the backend listens on TCP
+ * and starts up to `agentsPerNode` agents per node with `srun --overlap`; an
+ * agent says hello with a random token, then takes many tasks per frame and
+ * reports them started and done, in the protocol of `src/remote/protocol.ts`
+ * (the one workers and `ProcessBackend`'s subprocesses speak). Function tasks
+ * always run on agents; single-rank executables do with `launch: "agents"`.
+ *
+ * A cancel or timeout of a task an agent holds is sent to it as an abort: a
+ * function task's `taskContext().signal` aborts, an executable's process tree
+ * is killed. An agent that does not acknowledge the abort (stuck in
+ * synchronous code), or a function body that does not settle within the
+ * grace time, gets its agent stopped: its other tasks are sent again and a
+ * new agent starts when needed.
  *
  * @module
  */
 
-import type { FunctionTask } from "../../backend.ts";
+import type { ExecutableTask, FunctionTask } from "../../backend.ts";
 import { BackendError } from "../../errors.ts";
-import { shipFunction, type ShippedFunction } from "../../ship.ts";
+import { explainLoadError, type ShippedFunction } from "../../ship.ts";
+import { encodeFrame, FrameReader, unserialisable } from "../../remote/frames.ts";
+import {
+  ABORT_ACK_MS,
+  ABORT_GRACE_MS,
+  decodeThrown,
+  encodeThrown,
+  type ExecSpec,
+  type FnDef,
+  type FromRuntime,
+  FunctionIds,
+  Status,
+  taskCtx,
+  type Thrown,
+  type ToRuntime,
+} from "../../remote/protocol.ts";
 import type { SlurmAllocation } from "./_allocation.ts";
 import { message, readLines, type SlurmShared, tryClose, tryKill } from "./_shared.ts";
 import type { SlotScheduler } from "./_slots.ts";
-import type { Agent, FnRun, Share, SlotNode } from "./_types.ts";
-import {
-  encodeFrame,
-  FrameReader,
-  type FromAgent,
-  fromThrownValue,
-  ResultStatus,
-  type ThrownValue,
-} from "./agent.ts";
+import type { Agent, AgentRun, Share, SlotNode } from "./_types.ts";
 import { buildSrunArgv } from "./argv.ts";
 import { parseSrunLine } from "./parse.ts";
 
 const AGENT_URL = new URL("./agent.ts", import.meta.url).href;
+/** An agent is across a network: it gets longer than a local runtime to acknowledge. */
+const AGENT_ACK_MS = Math.max(ABORT_ACK_MS, 1000);
 
-/** The agents of one backend, their listener, and the function tasks they run. */
+/** The agents of one backend, their listener, and the tasks they run. */
 export class SlurmAgents {
   readonly #shared: SlurmShared;
   readonly #allocation: SlurmAllocation;
@@ -40,12 +56,13 @@ export class SlurmAgents {
   #token = "";
   #agentSeq = 0;
   #runSeq = 0;
+  #nextNode = 0;
   readonly #agents = new Map<number, Agent>();
-  readonly #fnIds = new WeakMap<object, Map<string, { fnId: number; shipped: ShippedFunction }>>();
+  readonly #fnIds = new FunctionIds();
   readonly #shippedById = new Map<number, ShippedFunction>();
-  #fnSeq = 0;
+  #ackWaiter: (() => void) | undefined = undefined;
 
-  /** No agents yet; they start with the first function task. */
+  /** No agents yet; they start with the first task that needs one. */
   constructor(
     shared: SlurmShared,
     allocation: SlurmAllocation,
@@ -73,6 +90,31 @@ export class SlurmAgents {
     await Promise.allSettled([...this.#agents.values()].map((a) => a.exited));
   }
 
+  /**
+   * Resolves when every abort sent has been acknowledged, or after a while:
+   * the bodies just aborted see their signal before the agents stop.
+   */
+  async acknowledged(): Promise<void> {
+    if (!this.#unacked()) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, AGENT_ACK_MS);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#ackWaiter = done;
+    });
+    this.#ackWaiter = undefined;
+  }
+
+  #unacked(): boolean {
+    for (const a of this.#agents.values()) {
+      if (a.state === "dead") continue;
+      for (const r of a.runs.values()) if (r.cancelled && !r.acked) return true;
+    }
+    return false;
+  }
+
   /** Stops listening for agents. */
   closeListener(): void {
     try {
@@ -82,37 +124,64 @@ export class SlurmAgents {
     }
   }
 
-  /** Cancels a function task: drops it when not sent yet, else stops its agent. */
-  cancel(run: FnRun): void {
+  /**
+   * Cancels a task on an agent: drops it when not sent yet, else aborts it
+   * there (and stops the agent if that does not end it in time).
+   */
+  cancel(run: AgentRun, reason: unknown): void {
     const agent = run.agent;
     const i = agent.outRuns.indexOf(run);
     if (i >= 0) {
       // Not sent yet: drop it.
       agent.outRuns.splice(i, 1);
-      agent.outbox.splice(i * 3, 3);
       agent.runs.delete(run.id);
       this.#shared.runs.delete(run.task);
       this.#slots.free(run.shares);
       this.#slots.pump();
       return;
     }
-    // Running JavaScript cannot be interrupted: stop the agent.
-    this.#killAgent(agent, `task '${run.task.name}' on it was cancelled`);
+    let encoded: Thrown;
+    try {
+      encoded = encodeThrown(reason);
+    } catch {
+      encoded = { e: 0, value: "cancelled" };
+    }
+    run.abortTimer = setTimeout(() => this.#abortOverdue(run), AGENT_ACK_MS);
+    this.#write(agent, { t: "abort", id: run.id, reason: encoded });
+  }
+
+  #abortOverdue(run: AgentRun): void {
+    run.abortTimer = undefined;
+    const agent = run.agent;
+    if (agent.state === "dead" || agent.runs.get(run.id) !== run) return;
+    agent.resend = true;
+    this.#killAgent(
+      agent,
+      run.acked
+        ? `task '${run.task.name}' on it did not stop within ${ABORT_GRACE_MS} ms of its cancel`
+        : `task '${run.task.name}' on it was cancelled while the agent was stuck in synchronous code`,
+    );
   }
 
   /** Gives `task` to an agent of the node of `shares`, whose slots are already taken. */
-  start(task: FunctionTask, shares: Share[]): void {
+  start(task: FunctionTask | ExecutableTask, shares: Share[]): void {
     const host = this.#shared.host!;
-    let def: { fnId: number; shipped: ShippedFunction };
-    try {
-      def = this.#define(task);
-    } catch (error) {
-      this.#slots.free(shares);
-      host.failed(task, error);
-      this.#slots.pump();
-      return;
+    let fnId = 0;
+    if (task.kind === "function") {
+      try {
+        const def = this.#fnIds.define(task.fn, task.module);
+        fnId = def.id;
+        this.#shippedById.set(fnId, def.shipped);
+      } catch (error) {
+        this.#slots.free(shares);
+        host.failed(task, error);
+        this.#slots.pump();
+        return;
+      }
     }
-    const node = shares[0]?.node ?? this.#slots.live()[0];
+    const live = this.#slots.live();
+    // oversubscribed tasks hold no share: spread them over the nodes
+    const node = shares[0]?.node ?? live[this.#nextNode++ % Math.max(1, live.length)];
     if (node === undefined) {
       this.#slots.free(shares);
       host.failed(
@@ -137,46 +206,27 @@ export class SlurmAgents {
       );
       return;
     }
-    const run: FnRun = {
-      kind: "fn",
+    const run: AgentRun = {
+      kind: "agent",
       task,
       shares,
       id: ++this.#runSeq,
-      fnId: def.fnId,
+      fnId,
       agent,
       started: false,
       cancelled: false,
+      abortTimer: undefined,
+      acked: false,
     };
     this.#shared.runs.set(task, run);
     agent.runs.set(run.id, run);
-    agent.outbox.push(run.id, def.fnId, task.args);
     agent.outRuns.push(run);
     if (agent.state === "ready") this.#queueFlush(agent);
   }
 
-  #define(task: FunctionTask): { fnId: number; shipped: ShippedFunction } {
-    const key = task.module ?? "";
-    let byModule = this.#fnIds.get(task.fn);
-    if (byModule === undefined) {
-      byModule = new Map();
-      this.#fnIds.set(task.fn, byModule);
-    }
-    let def = byModule.get(key);
-    if (def === undefined) {
-      const shipped = shipFunction(task.fn as (...args: unknown[]) => unknown, task.module);
-      def = { fnId: ++this.#fnSeq, shipped };
-      byModule.set(key, def);
-      this.#shippedById.set(def.fnId, shipped);
-    }
-    return def;
-  }
-
   #agentFor(node: SlotNode): Agent {
     const live = node.agents.filter((a) => a.state !== "dead");
-    if (live.length < this.#agentsPerNode) {
-      const started = this.#startAgent(node);
-      return started;
-    }
+    if (live.length < this.#agentsPerNode) return this.#startAgent(node);
     let best = live[0]!;
     for (const a of live) if (a.runs.size < best.runs.size) best = a;
     return best;
@@ -207,12 +257,12 @@ export class SlurmAgents {
     const timer = setTimeout(() => {
       if (agent === undefined) tryClose(conn);
     }, 10_000);
-    const reader = new FrameReader((message) => {
-      const m = message as FromAgent;
+    const reader = new FrameReader((m) => {
+      const msg = m as FromRuntime;
       if (agent === undefined) {
         clearTimeout(timer);
-        const candidate = m.t === "hello" && m.token === this.#token
-          ? this.#agents.get(m.agent)
+        const candidate = msg.t === "hello" && msg.token === this.#token
+          ? this.#agents.get(msg.agent)
           : undefined;
         if (candidate === undefined || candidate.state !== "starting") {
           tryClose(conn);
@@ -222,7 +272,12 @@ export class SlurmAgents {
         this.#agentReady(agent, conn);
         return;
       }
-      if (m.t === "report") this.#onReport(agent, m.started, m.results);
+      if (msg.t === "report") {
+        this.#onReport(agent, msg.started, msg.results);
+        if (msg.aborted !== undefined) this.#onAborted(agent, msg.aborted);
+      } else if (msg.t === "dying") {
+        agent.deathReason ??= msg.reason;
+      }
     });
     this.#shared.chore((async () => {
       try {
@@ -247,13 +302,13 @@ export class SlurmAgents {
       conn: undefined,
       writes: Promise.resolve(),
       runs: new Map(),
-      outbox: [],
       outRuns: [],
       defined: new Set(),
       flushQueued: false,
       stderrTail: [],
       nodeFailure: false,
       deathReason: undefined,
+      resend: false,
       startTimer: undefined,
       killTimer: undefined,
       exited: Promise.resolve(),
@@ -272,6 +327,8 @@ export class SlurmAgents {
         address,
         String(port),
         String(id),
+        this.#shared.name,
+        String(this.#shared.killGraceMs),
       ],
     }, {
       ...(this.#shared.options.srun !== undefined ? { srun: this.#shared.options.srun } : {}),
@@ -328,7 +385,33 @@ export class SlurmAgents {
     } catch {
       // Not a TCP connection option everywhere.
     }
-    if (agent.outbox.length > 0) this.#queueFlush(agent);
+    // agents run whatever the slot accounting gives them at once
+    this.#write(agent, {
+      t: "init",
+      concurrency: Number.MAX_SAFE_INTEGER,
+      claims: undefined,
+      where: "a Slurm agent",
+    });
+    if (agent.outRuns.length > 0) this.#queueFlush(agent);
+  }
+
+  #write(agent: Agent, msg: ToRuntime): void {
+    if (agent.state !== "ready") return;
+    let frame: Uint8Array;
+    try {
+      frame = encodeFrame(msg);
+    } catch {
+      return; // what reaches here always encodes (init, abort)
+    }
+    this.#writeFrame(agent, frame);
+  }
+
+  #writeFrame(agent: Agent, frame: Uint8Array): void {
+    const conn = agent.conn!;
+    agent.writes = agent.writes.then(async () => {
+      let at = 0;
+      while (at < frame.length) at += await conn.write(frame.subarray(at));
+    }).catch(() => this.#killAgent(agent, "writing to it failed"));
   }
 
   #queueFlush(agent: Agent): void {
@@ -341,56 +424,94 @@ export class SlurmAgents {
   }
 
   #flush(agent: Agent): void {
-    if (agent.state !== "ready" || agent.outbox.length === 0) return;
-    let tasks = agent.outbox;
+    if (agent.state !== "ready" || agent.outRuns.length === 0) return;
     let runs = agent.outRuns;
-    agent.outbox = [];
     agent.outRuns = [];
-    const defs: [number, ShippedFunction][] = [];
-    for (const run of runs) {
-      if (!agent.defined.has(run.fnId)) {
-        agent.defined.add(run.fnId);
-        defs.push([run.fnId, this.#shippedById.get(run.fnId)!]);
+    const build = (
+      list: AgentRun[],
+    ): { fns: ToRuntime | undefined; execs: ToRuntime | undefined } => {
+      const defs: FnDef[] = [];
+      const tasks: unknown[] = [];
+      const specs: ExecSpec[] = [];
+      for (const run of list) {
+        const t = run.task;
+        if (t.kind === "executable") {
+          specs.push({
+            id: run.id,
+            uid: t.uid,
+            name: t.name,
+            command: t.command,
+            env: t.env,
+            cwd: t.cwd,
+            stdoutPath: t.stdoutPath,
+            stderrPath: t.stderrPath,
+          });
+          continue;
+        }
+        if (!agent.defined.has(run.fnId)) {
+          agent.defined.add(run.fnId);
+          defs.push([run.fnId, this.#shippedById.get(run.fnId)!]);
+        }
+        tasks.push(
+          run.id,
+          run.id,
+          t.timeout === undefined ? run.fnId : ~run.fnId,
+          t.args,
+          t.module === undefined ? undefined : taskCtx(t),
+        );
       }
-    }
-    let frame: Uint8Array;
+      return {
+        fns: tasks.length > 0 || defs.length > 0 ? { t: "run", defs, tasks } : undefined,
+        execs: specs.length > 0 ? { t: "exec", tasks: specs } : undefined,
+      };
+    };
+    const defined = new Set(agent.defined);
+    let msgs = build(runs);
+    let frames: Uint8Array[];
     try {
-      frame = encodeFrame({ t: "run", defs, tasks });
+      frames = [msgs.fns, msgs.execs].filter((m) => m !== undefined).map(encodeFrame);
     } catch {
       // Some arguments cannot be serialised: fail those tasks, send the rest.
-      const keepTasks: unknown[] = [];
-      const keepRuns: FnRun[] = [];
-      for (let i = 0; i < runs.length; i++) {
-        const run = runs[i]!;
-        try {
-          encodeFrame(tasks[i * 3 + 2]);
-          keepTasks.push(run.id, run.fnId, tasks[i * 3 + 2]);
-          keepRuns.push(run);
-        } catch (error) {
-          agent.runs.delete(run.id);
-          this.#shared.runs.delete(run.task);
-          this.#slots.free(run.shares);
-          this.#shared.host?.failed(
-            run.task,
-            new TypeError(
-              `Cannot send the arguments of task '${run.task.name}' to a Slurm agent as they cannot be serialised: ${
-                message(error)
-              }`,
-            ),
-          );
+      agent.defined.clear();
+      for (const id of defined) agent.defined.add(id);
+      const keep: AgentRun[] = [];
+      for (const run of runs) {
+        const error = run.task.kind === "function" ? unserialisable(run.task.args) : undefined;
+        if (error === undefined) {
+          keep.push(run);
+          continue;
         }
+        agent.runs.delete(run.id);
+        this.#shared.runs.delete(run.task);
+        this.#slots.free(run.shares);
+        this.#shared.host?.failed(
+          run.task,
+          new TypeError(
+            `Cannot send the arguments of task '${run.task.name}' to a Slurm agent as they cannot be serialised: ${
+              message(error)
+            }`,
+          ),
+        );
       }
-      tasks = keepTasks;
-      runs = keepRuns;
+      runs = keep;
       this.#slots.pump();
-      if (runs.length === 0 && defs.length === 0) return;
-      frame = encodeFrame({ t: "run", defs, tasks });
+      if (runs.length === 0) return;
+      msgs = build(runs);
+      frames = [msgs.fns, msgs.execs].filter((m) => m !== undefined).map(encodeFrame);
     }
-    const conn = agent.conn!;
-    agent.writes = agent.writes.then(async () => {
-      let at = 0;
-      while (at < frame.length) at += await conn.write(frame.subarray(at));
-    }).catch(() => this.#killAgent(agent, "writing to it failed"));
+    for (const frame of frames) this.#writeFrame(agent, frame);
+  }
+
+  #onAborted(agent: Agent, ids: number[]): void {
+    for (const id of ids) {
+      const run = agent.runs.get(id);
+      if (run === undefined || run.acked) continue;
+      run.acked = true;
+      clearTimeout(run.abortTimer);
+      // responsive: a function body has a while to settle on its signal
+      run.abortTimer = setTimeout(() => this.#abortOverdue(run), ABORT_GRACE_MS);
+    }
+    if (this.#ackWaiter !== undefined && !this.#unacked()) this.#ackWaiter();
   }
 
   #onReport(agent: Agent, started: number[], results: unknown[]): void {
@@ -408,16 +529,23 @@ export class SlurmAgents {
       const run = agent.runs.get(id);
       if (run === undefined) continue;
       agent.runs.delete(id);
+      clearTimeout(run.abortTimer);
       this.#shared.runs.delete(run.task);
       this.#slots.free(run.shares);
       if (run.cancelled) continue;
+      if (status === Status.SKIPPED) {
+        this.#slots.enqueue(run.task, true); // dropped without a cancel: place it again
+        continue;
+      }
       if (!run.started) {
         run.started = true;
         host.running(run.task);
       }
-      if (status === ResultStatus.OK) host.done(run.task, payload);
-      else if (status === ResultStatus.THREW) {
-        host.failed(run.task, fromThrownValue(payload as ThrownValue));
+      if (status === Status.OK) host.done(run.task, payload);
+      else if (status === Status.THREW) {
+        const shipped = this.#shippedById.get(run.fnId);
+        const error = decodeThrown(payload as Thrown);
+        host.failed(run.task, shipped === undefined ? error : explainLoadError(shipped, error));
       } else {
         host.failed(
           run.task,
@@ -456,9 +584,15 @@ export class SlurmAgents {
     if (at >= 0) list.splice(at, 1);
     const tail = agent.stderrTail.slice(-5).join("\n");
     for (const run of agent.runs.values()) {
+      clearTimeout(run.abortTimer);
       this.#shared.runs.delete(run.task);
       this.#slots.free(run.shares);
       if (run.cancelled) continue;
+      if (agent.resend && !this.#slots.closed) {
+        // stopped for another task's cancel: this one starts over elsewhere
+        this.#slots.enqueue(run.task, true);
+        continue;
+      }
       this.#shared.host?.failed(
         run.task,
         new BackendError(
@@ -470,7 +604,6 @@ export class SlurmAgents {
       );
     }
     agent.runs.clear();
-    agent.outbox = [];
     agent.outRuns = [];
     this.#slots.pump();
   }

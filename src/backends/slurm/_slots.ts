@@ -3,8 +3,9 @@
  * of the allocation, and the queue of tasks waiting for them.
  *
  * A task starts only when its ranks fit (one node when they fit on one, best
- * fit; else spread over nodes in order); the rest wait in a FIFO queue from
- * which smaller tasks backfill. With `oversubscribe: true` no slot is counted.
+ * fit; else spread over nodes in order); the rest wait in a queue ordered by
+ * priority (higher first, then arrival) from which smaller tasks backfill.
+ * With `oversubscribe: true` no slot is counted.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import type { Share, SlotNode } from "./_types.ts";
 /** A queued task. */
 interface Pending {
   readonly task: BackendTask;
+  readonly priority: number;
   /** Set when the entry was started or cancelled. */
   gone: boolean;
 }
@@ -103,11 +105,33 @@ export class SlotScheduler {
     return undefined;
   }
 
-  /** Queues `task`; call {@link SlotScheduler.pump} to start what fits. */
-  enqueue(task: BackendTask): void {
-    const pending: Pending = { task, gone: false };
-    this.#queue.push(pending);
+  /**
+   * Queues `task` behind the others of its priority (ahead of them with
+   * `front`: a task sent back); {@link SlotScheduler.pump} starts what fits.
+   */
+  enqueue(task: BackendTask, front = false): void {
+    const priority = task.priority ?? 0;
+    const pending: Pending = { task, priority, gone: false };
+    const q = this.#queue;
+    const last = q[q.length - 1];
+    if (
+      !front && (last === undefined || q.length === this.#queueHead || last.priority >= priority)
+    ) {
+      q.push(pending); // the common case: equal priorities, arrival order
+    } else {
+      // before the first entry of lower priority (of lower or equal with `front`)
+      let lo = this.#queueHead;
+      let hi = q.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const p = q[mid]!.priority;
+        if (p > priority || (!front && p === priority)) lo = mid + 1;
+        else hi = mid;
+      }
+      q.splice(lo, 0, pending);
+    }
     this.#pendingByTask.set(task, pending);
+    this.pump();
   }
 
   /** Drops `task` from the queue; false when it is not queued. */

@@ -51,18 +51,31 @@ export interface SlurmBackendOptions {
   killGraceMs?: number;
   /** Milliseconds an agent may take to start and say hello. @default {60000} */
   agentStartTimeoutMs?: number;
+  /**
+   * How single-rank executables start: `"srun"`, one job step each; or
+   * `"agents"`, as child processes of the node agents (one `srun` per agent
+   * for the whole run). Tasks with `ranks` > 1 or GPUs always use `srun`.
+   * @default {"srun"}
+   */
+  launch?: "srun" | "agents";
 }
 
-/** A function task given to an agent. */
-export interface FnRun {
-  readonly kind: "fn";
-  readonly task: FunctionTask;
+/** A task given to an agent: a function task, or an executable (`launch: "agents"`). */
+export interface AgentRun {
+  readonly kind: "agent";
+  readonly task: FunctionTask | ExecutableTask;
   readonly shares: Share[];
+  /** Unique per backend: names it in results and aborts. */
   readonly id: number;
+  /** The function's id (0 for an executable). */
   readonly fnId: number;
   readonly agent: Agent;
   started: boolean;
   cancelled: boolean;
+  /** After an abort: kills the agent unless it acknowledges / the task settles in time. */
+  abortTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The agent acknowledged the abort. */
+  acked: boolean;
 }
 
 /** A Deno agent process on one node. */
@@ -74,15 +87,16 @@ export interface Agent {
   conn: Deno.Conn | undefined;
   writes: Promise<void>;
   /** Runs sent or waiting to be sent, by id. */
-  readonly runs: Map<number, FnRun>;
-  /** Flat [id, fnId, args] of runs not yet sent. */
-  outbox: unknown[];
-  outRuns: FnRun[];
+  readonly runs: Map<number, AgentRun>;
+  /** Runs not yet sent. */
+  outRuns: AgentRun[];
   readonly defined: Set<number>;
   flushQueued: boolean;
   readonly stderrTail: string[];
   nodeFailure: boolean;
   deathReason: string | undefined;
+  /** Killed by the host after a cancel: its other runs are sent again, not failed. */
+  resend: boolean;
   startTimer: ReturnType<typeof setTimeout> | undefined;
   killTimer: ReturnType<typeof setTimeout> | undefined;
   exited: Promise<void>;
@@ -119,5 +133,5 @@ export interface StepRun {
   finished: Promise<void>;
 }
 
-/** A started task: an executable step or a function task on an agent. */
-export type Run = StepRun | FnRun;
+/** A started task: an executable step, or a task on an agent. */
+export type Run = StepRun | AgentRun;

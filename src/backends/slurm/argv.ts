@@ -11,6 +11,7 @@
  * @module
  */
 
+import { received } from "../../_text.ts";
 import type { ExecutableTask, ResolvedResources } from "../../backend.ts";
 
 /** What {@link buildSrunArgv} needs of a task (an {@link ExecutableTask} fits). */
@@ -114,23 +115,23 @@ export function buildSrunArgv(
   if (typeof command === "string") {
     if (command.trim() === "") {
       throw new TypeError(
-        `Cannot build srun argv as the command is empty: received ${JSON.stringify(command)}`,
+        `Cannot build srun argv as the command is empty: ${received(command)}`,
       );
     }
   } else if (
     !Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== "string")
   ) {
     throw new TypeError(
-      `Cannot build srun argv as the command must be a non-empty array of strings: received ${
-        JSON.stringify(command)
+      `Cannot build srun argv as the command must be a non-empty array of strings: ${
+        received(command)
       }`,
     );
   }
   const nodes = options.nodes;
   if (nodes !== undefined && (nodes.length === 0 || nodes.length > ranks)) {
     throw new RangeError(
-      `Cannot build srun argv as 'nodes' must hold 1 to ${ranks} node names (one rank at least per node): received ${
-        JSON.stringify(nodes)
+      `Cannot build srun argv as 'nodes' must hold 1 to ${ranks} node names (one rank at least per node): ${
+        received(nodes)
       }`,
     );
   }
@@ -159,15 +160,13 @@ export function buildSrunArgv(
     for (const [name, value] of Object.entries(env)) {
       if (!ENV_NAME.test(name)) {
         throw new TypeError(
-          `Cannot build srun argv as an env name must be a shell variable name: received ${
-            JSON.stringify(name)
-          }`,
+          `Cannot build srun argv as an env name must be a shell variable name: ${received(name)}`,
         );
       }
       if (typeof value !== "string" || value.includes("\0")) {
         throw new TypeError(
-          `Cannot build srun argv as the value of env '${name}' must be a string without NUL: received ${
-            JSON.stringify(value)
+          `Cannot build srun argv as the value of env '${name}' must be a string without NUL: ${
+            received(value)
           }`,
         );
       }
@@ -230,7 +229,7 @@ export function cleanSlurmEnvironment(
 function checkInteger(name: string, value: number, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) {
     throw new RangeError(
-      `Cannot build srun argv as '${name}' must be an integer >= ${min}: received ${String(value)}`,
+      `Cannot build srun argv as '${name}' must be an integer >= ${min}: ${received(value)}`,
     );
   }
 }
@@ -238,8 +237,8 @@ function checkInteger(name: string, value: number, min: number): void {
 function outputPattern(name: string, path: string): string {
   if (path.includes("\\")) {
     throw new TypeError(
-      `Cannot build srun argv as '${name}' must not contain a backslash (Slurm removes it): received ${
-        JSON.stringify(path)
+      `Cannot build srun argv as '${name}' must not contain a backslash (Slurm removes it): ${
+        received(path)
       }`,
     );
   }

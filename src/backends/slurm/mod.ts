@@ -48,15 +48,31 @@
  * On the first function task the backend listens on TCP and starts
  * `agentsPerNode` agents ({@link ./agent.ts}) per node with
  * `srun --overlap` (its own CPU accounting covers them). Tasks go to the
- * agent of the node they are placed on, many per frame; the function crosses
- * as its `module` URL and name or as self-contained source (as with
- * `WorkerBackend`); arguments and results cross in the structured-clone
- * format of `node:v8` (no functions, symbols or class prototypes). An agent
- * reports a batch RUNNING before it calls it. Tasks on one agent share its
- * event loop: async tasks overlap; CPU-bound synchronous ones run one after
- * the other (raise `agentsPerNode` for those). Cancelling a running function
- * task stops its agent: the other tasks on that agent fail with
- * `BackendError`, and a new agent starts when needed.
+ * agent of the node they are placed on, many per frame, in the protocol every
+ * out-of-process runtime speaks (`src/remote/protocol.ts`, shared with
+ * `WorkerBackend` and `ProcessBackend`): the function crosses as its `module`
+ * URL and name or as self-contained source; arguments and results cross in
+ * the structured-clone format of `node:v8` (no functions, symbols or class
+ * prototypes); errors arrive with their class, message, stack, `cause` and
+ * fields; `taskContext()` answers in `module` tasks. An agent reports a task
+ * RUNNING before it calls it. Tasks on one agent share its event loop: async
+ * tasks overlap; CPU-bound synchronous ones run one after the other (raise
+ * `agentsPerNode` for those). A cancel or timeout of a running function task
+ * aborts its signal; if the body does not settle within 2 s, or the agent is
+ * stuck in synchronous code, the agent is stopped, its other tasks start
+ * over on another agent, and a new agent starts when needed.
+ *
+ * ## Executables on agents
+ *
+ * With `launch: "agents"`, single-rank executables without GPUs run as child
+ * processes of the node agents, placed by the same slot accounting: one
+ * `srun` per agent for the whole run instead of one per task. They stay in
+ * their agent's step (Slurm ends them with it); a cancel or timeout kills the
+ * task's process tree on its node (SIGTERM, then SIGKILL after
+ * `killGraceMs`). Their environment is the agent's (the allocation's, not a
+ * step's) with the task's `env` over it; `extraSrunArgs`, `--mem` and CPU
+ * binding do not apply. Cancel and timeout kill the task's process tree on
+ * its node. Tasks with `ranks` > 1 or GPUs still run as steps.
  *
  * @module
  */
@@ -64,6 +80,7 @@
 import {
   type AttachContext,
   type BackendTask,
+  type ExecutableTask,
   type ExecutionBackend,
   refuseKind,
   type ResolvedResources,
@@ -73,6 +90,7 @@ import {
 import { BackendError } from "../../errors.ts";
 import { backendName, positiveInt } from "../_options.ts";
 import { received } from "../../_text.ts";
+import { inPriorityOrder } from "../../remote/_queue.ts";
 import { SlurmAgents } from "./_agents.ts";
 import { SlurmAllocation } from "./_allocation.ts";
 import { SlurmShared } from "./_shared.ts";
@@ -107,6 +125,7 @@ const OPTION_NAMES: readonly string[] = [
   "agentDenoArgs",
   "killGraceMs",
   "agentStartTimeoutMs",
+  "launch",
 ];
 
 /**
@@ -131,6 +150,7 @@ export class SlurmBackend implements ExecutionBackend {
   readonly #slots: SlotScheduler;
   readonly #steps: SlurmSteps;
   readonly #agents: SlurmAgents;
+  readonly #launch: "srun" | "agents";
   #shutdown: Promise<void> | undefined;
 
   /**
@@ -183,6 +203,14 @@ export class SlurmBackend implements ExecutionBackend {
         }`,
       );
     }
+    if (options.launch !== undefined && options.launch !== "srun" && options.launch !== "agents") {
+      throw new TypeError(
+        `Cannot create SlurmBackend as 'launch' must be "srun" or "agents": ${
+          received(options.launch)
+        }`,
+      );
+    }
+    this.#launch = options.launch ?? "srun";
     const grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     if (typeof grace !== "number" || !Number.isFinite(grace) || grace < 0) {
       throw new RangeError(
@@ -195,8 +223,10 @@ export class SlurmBackend implements ExecutionBackend {
     this.#allocation = new SlurmAllocation(this.#shared);
     this.#slots = new SlotScheduler(this.#shared, this.#allocation, {
       start: (task, shares) => {
-        if (task.kind === "executable") this.#steps.start(task, shares);
-        else if (task.kind === "function") this.#agents.start(task, shares);
+        if (task.kind === "function") this.#agents.start(task, shares);
+        else if (task.kind !== "executable") return;
+        else if (this.#onAgent(task)) this.#agents.start(task, shares);
+        else this.#steps.start(task, shares);
       },
       nodeLost: (node) => this.#agents.nodeLost(node),
     });
@@ -207,6 +237,15 @@ export class SlurmBackend implements ExecutionBackend {
       this.#slots,
       options.agentsPerNode ?? 1,
     );
+  }
+
+  /**
+   * Whether an executable runs on a node agent: with `launch: "agents"`, a
+   * single-rank task without GPUs (Slurm binds GPUs only to steps).
+   */
+  #onAgent(task: ExecutableTask): boolean {
+    return this.#launch === "agents" && task.resources.ranks === 1 &&
+      task.resources.gpusPerRank === 0;
   }
 
   /** The allocation's job id, once attached. */
@@ -259,7 +298,7 @@ export class SlurmBackend implements ExecutionBackend {
   submit(tasks: readonly BackendTask[]): void {
     const host = this.#shared.host;
     if (host === undefined) return;
-    for (const task of tasks) {
+    for (const task of inPriorityOrder(tasks)) {
       if (this.#slots.closed) {
         host.failed(
           task,
@@ -296,17 +335,20 @@ export class SlurmBackend implements ExecutionBackend {
       }
       this.#slots.enqueue(task);
     }
-    this.#slots.pump();
   }
 
-  /** Stops a queued or running task; frees its slots once it is gone. Never throws. */
-  cancel(task: BackendTask, _reason: unknown): void {
+  /**
+   * Stops a queued or running task; frees its slots once it is gone. A task
+   * on an agent gets an abort (its `taskContext().signal` aborts with
+   * `reason`; an executable's process tree is killed). Never throws.
+   */
+  cancel(task: BackendTask, reason: unknown): void {
     if (this.#slots.dequeue(task)) return;
     const run = this.#shared.runs.get(task);
     if (run === undefined || run.cancelled) return;
     run.cancelled = true;
     if (run.kind === "step") this.#steps.stop(run);
-    else this.#agents.cancel(run);
+    else this.#agents.cancel(run, reason);
   }
 
   /**
@@ -336,6 +378,9 @@ export class SlurmBackend implements ExecutionBackend {
       host?.cancelled(run.task, "backend shut down");
       if (run.kind === "step") this.#steps.stop(run);
     }
+    // the engine aborted every running task just before: let the agents say
+    // they passed it on (abort listeners run), then stop them
+    await this.#agents.acknowledged();
     this.#agents.stopAll("the backend shut down");
     await this.#steps.settled();
     await this.#agents.settled();

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { received } from "../../_text.ts";
+
 /** One node of an allocation as `scontrol show job -d` describes it. */
 export interface AllocatedNode {
   /** The node name. */
@@ -99,7 +101,7 @@ function expandItem(item: string, whole: string): string[] {
 
 function badHostlist(expression: string, detail: string): SyntaxError {
   return new SyntaxError(
-    `Cannot expand hostlist as it has ${detail}: received ${JSON.stringify(expression)}`,
+    `Cannot expand hostlist as it has ${detail}: ${received(expression)}`,
   );
 }
 
@@ -123,9 +125,7 @@ export function expandCounts(expression: string): number[] {
     const m = /^(\d+)(?:\(x(\d+)\))?$/.exec(item.trim());
     if (m === null) {
       throw new SyntaxError(
-        `Cannot expand per-node counts as '${item}' is not N or N(xM): received ${
-          JSON.stringify(expression)
-        }`,
+        `Cannot expand per-node counts as '${item}' is not N or N(xM): ${received(expression)}`,
       );
     }
     const repeat = Number(m[2] ?? "1");
@@ -192,9 +192,7 @@ export function parseJobInfo(text: string): JobInfo {
   const state = field("JobState");
   if (jobId === undefined || state === undefined) {
     throw new SyntaxError(
-      `Cannot parse the job record as it has no JobId or JobState: received ${
-        JSON.stringify(text.slice(0, 200))
-      }`,
+      `Cannot parse the job record as it has no JobId or JobState: ${received(text.slice(0, 200))}`,
     );
   }
   const nodes: AllocatedNode[] = [];
