@@ -22,9 +22,12 @@
  * Memory stays bounded however long the run: see `dashboard/_model.ts` for
  * the aggregates and their caps. A client that does not read fast enough is
  * never allowed to grow the server's memory without bound: each stream has a
- * buffer of `clientBufferBytes`; a page stream that is full skips updates and
- * gets the whole state once it drained, an `events` stream that is full is
- * closed (its client may reconnect and gets the history or a snapshot).
+ * buffer of `clientBufferBytes` (64 MiB); a page stream that is full skips
+ * updates and gets the whole state once it drained, an `events` stream that
+ * is full is closed (its client may reconnect and gets the history or a
+ * snapshot). At close, clients get what was sent to them for up to a second,
+ * then the server drops their connections: one that stopped reading never
+ * holds the engine's shutdown.
  *
  * @module
  */
@@ -68,7 +71,7 @@ export interface DashboardOptions {
    * it they get a snapshot message instead. @default {8388608}
    */
   historyBytes?: number;
-  /** Most bytes buffered per stream for a client that reads slowly. @default {16777216} */
+  /** Most bytes buffered per stream for a client that reads slowly. @default {67108864} */
   clientBufferBytes?: number;
 }
 
@@ -173,7 +176,7 @@ export function checkDashboardOptions(
     maxFailures: int("maxFailures", 200, 4, 100_000),
     maxMarks: int("maxMarks", 300, 0, 100_000),
     historyBytes: int("historyBytes", 8 * 1024 * 1024, 0, 2 ** 31),
-    clientBufferBytes: int("clientBufferBytes", 16 * 1024 * 1024, 1024, 2 ** 31),
+    clientBufferBytes: int("clientBufferBytes", 64 * 1024 * 1024, 1024, 2 ** 31),
   };
 }
 

@@ -274,7 +274,7 @@ function schedule(){
 setInterval(function(){if(S.live&&!S.ended&&(S.counts.running||0)+(S.counts.pending||0)>0)schedule();},500);
 window.addEventListener("scroll",function(){
   if(scrollPending)return;scrollPending=true;
-  requestAnimationFrame(function(){scrollPending=false;renderGantt();});
+  requestAnimationFrame(function(){scrollPending=false;var t=performance.now();renderGantt();stats.scrollMs=Math.round((performance.now()-t)*10)/10;});
 },{passive:true});
 window.addEventListener("resize",function(){schedule();});
 
