@@ -55,6 +55,12 @@ export type {
   TaskEventType,
 } from "./src/events.ts";
 export { InputFile, OutputFile } from "./src/data.ts";
+export {
+  type Dashboard,
+  type DashboardOptions,
+  type DashboardSource,
+  startDashboard,
+} from "./src/dashboard.ts";
 export { type TaskContext, taskContext } from "./src/context.ts";
 export {
   type AttachContext,

@@ -106,7 +106,7 @@ if (import.meta.main) {
   const page = "composite_blocks.timeline.html";
   await main(console.log, events);
   const { parseEventLog } = await import("../src/event_log.ts");
-  const { renderTimeline } = await import("../tools/timeline_render.ts");
+  const { renderTimeline } = await import("../src/timeline.ts");
   const html = renderTimeline(parseEventLog(await Deno.readTextFile(events)), {
     title: "Composite workflows",
   });

@@ -13,6 +13,12 @@ import { NoopBackend } from "./backends/noop.ts";
 import { createCore } from "./core/mod.ts";
 import { EventLog } from "./event_log.ts";
 import { otelListener } from "./otel.ts";
+import {
+  checkDashboardOptions,
+  type Dashboard,
+  ENGINE_DASHBOARD_OPTIONS,
+  openDashboard,
+} from "./dashboard.ts";
 import { Engine } from "./_engine.ts";
 import {
   blockKind,
@@ -181,6 +187,7 @@ function checkBackend(b: unknown, i: number): ExecutionBackend {
  */
 export class WorkflowEngine {
   readonly #e: Engine;
+  #dashboard: Promise<Dashboard> | undefined;
 
   private constructor(e: Engine) {
     this.#e = e;
@@ -543,6 +550,51 @@ export class WorkflowEngine {
     options?: MapOptions,
   ): AsyncIterable<SettledFuture<F>> {
     return mapTasks(taskFn, inputs, options);
+  }
+
+  /**
+   * Serve a live page of this engine: a Gantt timeline that grows while
+   * tasks run, counts by state, throughput, per-backend running and waiting
+   * tasks, failures with their errors, custom events. It updates by itself
+   * (Server-Sent Events); `<url>events` streams every {@link FlowEvent} as
+   * JSON, a late client getting the events so far (or a `DashboardSnapshot`
+   * message) first. The page is self-contained: nothing is fetched from
+   * another host. It shows the events from the first call on (call it before
+   * the work starts), keeps bounded memory however many tasks run, and
+   * closes at shutdown. One dashboard per engine: later calls return the
+   * same handle.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { WorkflowEngine } from "../mod.ts";
+   * await using flow = await WorkflowEngine.create();
+   * const { url } = await flow.dashboard();
+   * await flow.functionTask((x: number) => x * 2)(21);
+   * const state = await (await fetch(`${url}state`)).json();
+   * assertEquals(state.counts.done, 1);
+   * ```
+   *
+   * @param options `port` (0 picks a free one) and `hostname` (default `"127.0.0.1"`)
+   * @returns the page's `url` (ending with `/`) and `close()`
+   * @throws {TypeError} for a bad option
+   * @throws {RangeError} for a port out of range
+   * @throws {Error} when the engine is shut down (and had no dashboard)
+   */
+  dashboard(options: { port?: number; hostname?: string } = {}): Promise<Dashboard> {
+    const o = checkDashboardOptions(options, ENGINE_DASHBOARD_OPTIONS);
+    if (this.#dashboard !== undefined) return this.#dashboard;
+    const e = this.#e;
+    if (e.closed) throw new Error("Cannot start dashboard as the engine is shut down");
+    let d: Dashboard;
+    try {
+      d = openDashboard({ title: e.uid, subscribe: (l) => e.subscribe(l) }, o);
+    } catch (err) {
+      // not remembered: a later call may try another port
+      return Promise.reject(err);
+    }
+    e.onShutdown(() => d.close());
+    return this.#dashboard = Promise.resolve(d);
   }
 
   /** Task counts by state. */

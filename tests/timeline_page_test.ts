@@ -12,7 +12,7 @@ import { assert, assertEquals, assertMatch } from "@std/assert";
 import { chromium } from "playwright-core";
 import { parseEventLog } from "../src/event_log.ts";
 import { main as compositeBlocks } from "../examples/composite_blocks.ts";
-import { renderTimeline } from "../tools/timeline_render.ts";
+import { renderTimeline } from "../src/timeline.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const required = Deno.env.get("ASYNCFLOW_REQUIRE_CHROMIUM") === "1";

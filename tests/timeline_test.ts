@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "@std/assert";
 import { DependencyFailureError, type FlowEvent, WorkflowEngine } from "../mod.ts";
 import { EventLog, parseEventLog, serializeError } from "../src/event_log.ts";
-import { escapeHtml, renderTimeline } from "../tools/timeline_render.ts";
+import { escapeHtml, renderTimeline } from "../src/timeline.ts";
 import { main as timelineMain } from "../tools/timeline.ts";
 
 const T0 = 1_700_000_000_000;
@@ -144,6 +144,38 @@ Deno.test("renderTimeline() escapes names, uids and errors from users", () => {
     escapeHtml(`<a href="x">'&'</a>`),
     "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;",
   );
+});
+
+Deno.test("renderTimeline() draws custom events as markers and survives retries and cache hits", () => {
+  const events = [
+    ev("TaskCreated", "task.000001", "flaky", 0),
+    ev("TaskStarted", "task.000001", "flaky", 1),
+    ev("TaskRetrying", "task.000001", "flaky", 100, {
+      attempt: 2,
+      delay: 50,
+      error: { name: "Error", message: "try again" },
+    }),
+    ev("TaskStarted", "task.000001", "flaky", 150),
+    ev("TaskCompleted", "task.000001", "flaky", 300),
+    ev("TaskCreated", "task.000002", "memo", 10),
+    ev("TaskCached", "task.000002", "memo", 11, { cached: true }),
+    ev("TaskCompleted", "task.000002", "memo", 11, { cached: true }),
+    {
+      type: "myapp.Checkpoint",
+      time: T0 + 200,
+      attrs: { step: "<b>1</b>" },
+    } as unknown as FlowEvent,
+  ];
+  const html = renderTimeline(events);
+  assertEquals(bars(html).sort(), [
+    ["task.000001", "DONE", "task"],
+    ["task.000002", "DONE", "task"],
+  ]);
+  assertEquals(html.match(/<g class="mark" data-type="myapp.Checkpoint">/g)?.length, 1);
+  assert(html.includes("&lt;b&gt;1&lt;/b&gt;"), "attrs are escaped");
+  assert(!html.includes("<b>1</b>"));
+  assertMatch(html, /"cached":true/);
+  assertMatch(html, /"attempts":2/);
 });
 
 Deno.test("renderTimeline() gives a page that says so for an empty log", () => {

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "@std/cli/parse-args";
 import { parseEventLog } from "../src/event_log.ts";
-import { renderTimeline, type TimelineOptions } from "./timeline_render.ts";
+import { renderTimeline, type TimelineOptions } from "../src/timeline.ts";
 
 const USAGE = `Usage: deno task timeline <events.jsonl> <out.html> [options]
 
