@@ -32,6 +32,7 @@ async function record(
   more: { uid?: string; state?: "DONE" | "FAILED"; cached?: boolean } = {},
 ): Promise<string> {
   const { key, parts } = await taskKey(def, input);
+  const source = more.cached ? journal.lookup(key)?.id : undefined;
   journal.stage(run, {
     key,
     parts,
@@ -42,6 +43,7 @@ async function record(
     value: "v",
     error: more.state === "FAILED" ? new Error("it broke") : undefined,
     cached: more.cached,
+    source,
   });
   journal.commit();
   return key;
@@ -196,14 +198,14 @@ Deno.test("explainTask() says why a task with an unchanged key ran again, or tha
     const r3 = journal.beginRun("flow.3");
     await record(journal, r3, square, "square", { args: [5] }, { cached: true });
     assertEquals(explainTask(journal, "square").sentences, [
-      "'square' completed from the journal (record 2, run 2): it did not run",
+      "'square' completed from the journal (record 2): it did not run",
     ]);
-    // a cached record borrows the parts of the record it hit: explained against older keys
+    const hit = explainTask(journal, "square").task!;
+    assertEquals([hit.cached, hit.run, hit.state, hit.hasValue], [true, 3, "DONE", false]);
+    // a later run that changed the argument is explained against the latest record that ran
     const r4 = journal.beginRun("flow.4");
     await record(journal, r4, square, "square", { args: [6] });
-    await record(journal, journal.beginRun("flow.5"), square, "square", { args: [5] }, {
-      cached: true,
-    });
+    await record(journal, journal.beginRun("flow.5"), square, "square", { args: [7] });
     assertEquals(explainTask(journal, "square").sentences, ["argument 1 changed"]);
     assertEquals(listRuns(journal).length, 5);
     assertEquals(listTasks(journal, { state: "FAILED" }).length, 1);

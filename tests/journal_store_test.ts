@@ -236,7 +236,7 @@ Deno.test("Journal.lookup() hits only committed DONE records with a value", asyn
     journal.commit();
     assertEquals(journal.lookup(k1!)?.value, "one again");
     // a hit record has no value of its own and is never the hit
-    journal.stage(run, done(k1!, undefined, { cached: true }));
+    journal.stage(run, done(k1!, undefined, { cached: true, source: journal.lookup(k1!)!.id }));
     journal.commit();
     assertEquals(journal.lookup(k1!)?.value, "one again");
     journal.close();
@@ -594,7 +594,8 @@ Deno.test("Journal.runs() lists runs with their counts, counting runs that did n
     journal.commit();
     journal.endRun(r1, { done: 1, failed: 1, cancelled: 0, cached: 0 });
     const r2 = journal.beginRun("flow.two");
-    journal.stage(r2, done(keyOf("r", 1), undefined, { cached: true }));
+    const hit = journal.lookup(keyOf("r", 1))!;
+    journal.stage(r2, done(keyOf("r", 1), undefined, { cached: true, source: hit.id }));
     journal.stage(r2, {
       ...done(undefined as unknown as string, 1),
       key: undefined,
@@ -608,10 +609,13 @@ Deno.test("Journal.runs() lists runs with their counts, counting runs that did n
     assertEquals(runs[1]!.ended, undefined);
     assertEquals(runs[1]!.counts, { done: 1, failed: 0, cancelled: 1, cached: 1 });
     assertEquals(runs[1]!.pid, Deno.pid);
-    assertEquals(journal.tasks({ run: r2 }).map((t) => [t.state, t.cached, t.key]), [
-      ["CANCELLED", false, undefined],
-      ["DONE", true, keyOf("r", 1)],
-    ]);
+    assertEquals(
+      journal.tasks({ run: r2 }).map((t) => [t.state, t.cached, t.key, t.uid]).sort(),
+      [
+        ["CANCELLED", false, undefined, "task.000001"],
+        ["DONE", true, keyOf("r", 1), "task.000001"],
+      ],
+    );
     assertEquals(journal.tasks({ state: "FAILED" }).length, 1);
     assertThrows(
       () => journal.tasks({ state: "LOST" as "DONE" }),
@@ -619,5 +623,68 @@ Deno.test("Journal.runs() lists runs with their counts, counting runs that did n
       "Cannot list tasks as 'state' must be DONE, FAILED or CANCELLED",
     );
     journal.close();
+  });
+});
+
+Deno.test("Journal.lookupMany() answers like lookup() for each key, in one query", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/run.db`;
+    const writer = Journal.open(path);
+    const run = writer.beginRun("flow.1");
+    for (let i = 0; i < 100; i++) {
+      writer.stage(run, done(keyOf("m", i), i % 3 === 0 ? { n: i } : `v${i}`));
+    }
+    writer.stage(run, { ...done(keyOf("m", 100), undefined), state: "FAILED" });
+    writer.stage(run, done(keyOf("m", 5), "newer"));
+    writer.commit();
+    const outputs = [{ name: "o.txt", sha256: "a".repeat(64), size: 1 }];
+    writer.stage(run, done(keyOf("m", 7), "with outputs", { outputs }));
+    writer.commit();
+    writer.close();
+    await Promise.resolve();
+    for (const journal of [Journal.open(path), Journal.open(path)]) {
+      const keys = [
+        ...Array.from({ length: 101 }, (_, i) => keyOf("m", i)),
+        keyOf("none", 1),
+        keyOf("m", 5), // asked twice
+      ];
+      const many = journal.lookupMany(keys);
+      assertEquals(many.length, keys.length);
+      keys.forEach((k, i) => assertEquals(many[i], journal.lookup(k), `key ${i}`));
+      assertEquals(many[5]?.value, "newer");
+      assertEquals(many[102]?.value, "newer");
+      assert(many[5]!.value !== undefined && many[102] !== many[5]);
+      assertEquals(many[7]?.outputs, outputs);
+      assertEquals(many[100], undefined);
+      assertEquals(many[101], undefined);
+      assertEquals(journal.lookupMany([]), []);
+      journal.close();
+    }
+  });
+});
+
+Deno.test("Journal.lookup() of a fresh journal asks SQLite only for its own keys, and sees other connections' records", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/fresh.db`;
+    const a = Journal.open(path);
+    const ra = a.beginRun("flow.a");
+    assertEquals(a.lookup(keyOf("f", 1)), undefined);
+    a.stage(ra, done(keyOf("f", 1), "mine"));
+    a.commit();
+    assertEquals(a.lookup(keyOf("f", 1))?.value, "mine"); // its own commit
+    await Promise.resolve();
+    // another connection commits: a must see it
+    const b = Journal.open(path);
+    const rb = b.beginRun("flow.b");
+    b.stage(rb, done(keyOf("f", 2), "theirs"));
+    b.commit();
+    await Promise.resolve();
+    assertEquals(a.lookup(keyOf("f", 2))?.value, "theirs");
+    assertEquals(a.lookupMany([keyOf("f", 2), keyOf("f", 1)]).map((h) => h?.value), [
+      "theirs",
+      "mine",
+    ]);
+    a.close();
+    b.close();
   });
 });

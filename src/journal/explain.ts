@@ -147,6 +147,16 @@ export function explainTask(
       ],
     };
   }
+  if (found.cached) {
+    return {
+      task: found,
+      previous: undefined,
+      changes: [],
+      sentences: [
+        `'${found.name}' completed from the journal (record ${found.id}): it did not run`,
+      ],
+    };
+  }
   const previous = journal.tasks({
     name: found.name,
     before: found.id,
@@ -166,14 +176,6 @@ export function explainTask(
 /** Why a task whose key did not change ran again (or that it did not). */
 function sameKey(journal: Journal, task: TaskInfo): string[] {
   const earlier = journal.tasks({ key: task.key, before: task.id, limit: 1 })[0];
-  if (task.cached) {
-    const source = journal.tasks({ key: task.key, limit: 50 }).find((t) => t.hasValue);
-    return [
-      `'${task.name}' completed from the journal${
-        source !== undefined ? ` (record ${source.id}, run ${source.run})` : ""
-      }: it did not run`,
-    ];
-  }
   if (earlier === undefined) {
     const other = journal.tasks({ name: task.name, before: task.id, limit: 1 })[0];
     return other === undefined

@@ -222,7 +222,12 @@ export function keyDefinition(input: KeyDefinitionInput): KeyDefinition {
     input.cwd ?? null,
     prompt,
   ]);
-  const h = new Sha256().update(PREFIX).update(e.buf, 0, e.pos);
+  // zeros to the end of a 64-byte block: a task's own bytes (a few for a no-op) then
+  // start a block, and most keys cost one compression (the encoding is prefix-free,
+  // so the padding cannot make two definitions alike)
+  const head = PREFIX.length + e.pos;
+  const h = new Sha256().update(PREFIX).update(e.buf, 0, e.pos)
+    .update(new Uint8Array((64 - (head % 64)) % 64));
   return new KeyDefinition(Object.freeze(parts), h.save());
 }
 

@@ -6,8 +6,8 @@
  * ## How the engine uses it
  *
  * ```
- * open ─► beginRun ─► ( lookup(key) ─► hit: restoreOutputs, complete
- *                      │              └► miss: run the task
+ * open ─► beginRun ─► ( lookup(key) / lookupMany(keys) ─► hit: restoreOutputs, stage({ cached, source }), complete
+ *                      │                                 └► miss: run the task
  *                      └ on an outcome: [storeOutputs] ─► stage(record) )*
  *                      commit() once per flush, before the futures of that flush settle
  *         endRun ─► close
@@ -17,6 +17,13 @@
  * cannot: the engine then shuts down with that error instead of pretending
  * the outcomes are durable. A process killed at any moment leaves the
  * database readable (SQLite's WAL) with every committed record in it.
+ * (`synchronous = NORMAL`: a commit survives the process being killed; a
+ * power cut may lose the last commits, never the file.)
+ *
+ * Lookups in one synchronous stretch share one read transaction. A journal
+ * that held no record with a value when it was opened asks SQLite only for
+ * keys it committed itself (a Bloom filter) until another connection
+ * commits: the first run of a fresh journal pays nothing for its lookups.
  *
  * ## The file
  *
@@ -24,16 +31,20 @@
  * meta   (k, v)                          format name and version
  * runs   (id, engine, started, ended, done, failed, cancelled, cached, pid, host)
  * defs   (id, parts)                     one row per task definition: KeyParts.def as JSON
- * tasks  (id, run, k, key, uid, name, kind, def, state, cached, time, vt, value, outputs, note, parts)
+ * tasks  (id, run, k, key, name, state, vt, value, meta, extra)
  *        index tasks_hit on (k) where vt > 0: only records that can be hits
+ * hits   (id, run, time, data)           the hits of one commit: "uid<TAB>record id" lines
  * ```
  *
- * `key` is the 32-byte key, `k` its first 48 bits (a small integer index);
- * `vt` says how `value` is stored (0: no value — failed, cancelled, a hit,
- * or not serialisable; primitives natively; anything else as `node:v8`
- * bytes). `parts` holds the per-task {@link KeyParts} (arguments, command,
- * inputs) as JSON; the per-definition parts live in `defs`.
- * The SQLite header carries `application_id` 0x41464a4c ("AFJL") and
+ * One row per outcome, kept narrow (binding a column costs more than
+ * joining a string): `key` is the hex key, `k` its first 48 bits (a small
+ * integer index); `vt` says how `value` is stored (0: no value — failed,
+ * cancelled, or not serialisable; primitives natively; anything else as
+ * `node:v8` bytes); `meta` is `uid<TAB>kind<TAB>def<TAB>time`; `extra` is
+ * JSON `{ parts?, outputs?, note? }` when any is set (the per-task
+ * {@link KeyParts}, the stored outputs, an error or why no value). Hits
+ * (tasks completed from the journal) cost one row per commit, not one per
+ * task. The SQLite header carries `application_id` 0x41464a4c ("AFJL") and
  * `user_version` = the format version: a file without them is not a journal.
  *
  * @module
@@ -86,10 +97,12 @@ const VT = {
 
 /** Most characters of an error's message (or another note) a record keeps. */
 export const MAX_NOTE = 2000;
+/** Keys per query in `lookupMany()`. */
+const LOOKUP_BATCH = 1000;
 /** Records per multi-row INSERT in `commit()`. */
 const ROWS_PER_INSERT = 32;
 /** Columns of one task row as `stage()` binds them. */
-const COLS = 15;
+const COLS = 9;
 
 /** An `OutputFile` in the content store. */
 export interface StoredOutput {
@@ -123,15 +136,21 @@ export interface TaskRecord {
   readonly outputs?: readonly StoredOutput[] | undefined;
   /** What the key was computed from (see `taskKey`). */
   readonly parts?: KeyParts | undefined;
-  /** The task completed from the journal (a hit): it has no value of its own. */
+  /**
+   * The task completed from the journal (a hit): give the hit's record id
+   * (`Hit.id`) as `source`. Only `uid` and `source` are kept (the rest is
+   * the source record's), in one row per commit.
+   */
   readonly cached?: boolean | undefined;
+  /** For a hit: the id of the record it hit. */
+  readonly source?: number | undefined;
   /** When it became final (ms since the epoch). @default {Date.now()} */
   readonly time?: number | undefined;
 }
 
 /** What {@link Journal.lookup} returns for a hit. */
 export interface Hit {
-  /** The record's id. */
+  /** The record's id (give it as `source` when staging the hit). */
   readonly id: number;
   /** The recorded value (a fresh copy). */
   readonly value: unknown;
@@ -171,7 +190,10 @@ export interface RunInfo {
 
 /** A recorded task outcome. */
 export interface TaskInfo {
-  /** The record's id (increasing in the order outcomes were committed). */
+  /**
+   * The record's id (increasing in the order outcomes were committed); for
+   * a hit, the id of the record it hit.
+   */
   readonly id: number;
   /** The run it belongs to. */
   readonly run: number;
@@ -228,6 +250,8 @@ export interface JournalOptions {
   readonly busyTimeout?: number | undefined;
 }
 
+// No NOT NULL on tasks: with a constraint, SQLite (3.53) takes a slow path for the
+// multi-row INSERT commit() uses — about 3x the time per row, measured.
 const SCHEMA = `
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE runs (
@@ -242,27 +266,21 @@ CREATE TABLE runs (
 CREATE TABLE defs (id INTEGER PRIMARY KEY, parts TEXT NOT NULL UNIQUE);
 CREATE TABLE tasks (
   id INTEGER PRIMARY KEY,
-  run INTEGER NOT NULL,
+  run INTEGER,
   k INTEGER,
-  key BLOB,
-  uid TEXT NOT NULL,
-  name TEXT NOT NULL,
-  kind INTEGER NOT NULL,
-  def INTEGER,
-  state INTEGER NOT NULL,
-  cached INTEGER NOT NULL,
-  time REAL NOT NULL,
-  vt INTEGER NOT NULL,
+  key TEXT,
+  name TEXT,
+  state INTEGER,
+  vt INTEGER,
   value,
-  outputs TEXT,
-  note TEXT,
-  parts TEXT
+  meta TEXT,
+  extra TEXT
 );
 CREATE INDEX tasks_hit ON tasks (k) WHERE vt > 0;
+CREATE TABLE hits (id INTEGER PRIMARY KEY, run INTEGER NOT NULL, time REAL NOT NULL, data TEXT NOT NULL);
 `;
 
-const TASK_COLUMNS =
-  "run, k, key, uid, name, kind, def, state, cached, time, vt, value, outputs, note, parts";
+const TASK_COLUMNS = "run, k, key, name, state, vt, value, meta, extra";
 const ROW = "(" + new Array(COLS).fill("?").join(",") + ")";
 
 /**
@@ -276,23 +294,86 @@ export class Journal {
   readonly filesDir: string;
   readonly #db: DatabaseSync;
   readonly #lookup: StatementSync;
+  readonly #lookupRow: (k: number, key: string) => SQLInputValue[] | undefined;
+  readonly #lookupManyRows: (ks: string) => SQLInputValue[][];
   readonly #insertOne: StatementSync;
   readonly #insertMany: StatementSync;
-  /** Staged rows, flat: COLS values per record. */
-  #staged: SQLInputValue[] = [];
+  readonly #insertHits: StatementSync;
+  /**
+   * Staged rows in chunks of ROWS_PER_INSERT (COLS values per row, flat): each
+   * full chunk is the parameter list of one multi-row INSERT as it is, and no
+   * array grows with the number staged.
+   */
+  #chunks: SQLInputValue[][] = [];
+  #chunk: SQLInputValue[] = [];
+  #nStaged = 0;
+  /** Staged hits by run: "uid<TAB>record id" lines. */
+  #hits = new Map<number, string[]>();
+  #nHits = 0;
   #defIds = new WeakMap<DefinitionParts, number>();
   #reading = false;
   #closed = false;
+  /**
+   * Whether a lookup can hit a record this connection did not write: false
+   * while the journal held no record with a value when opened and no other
+   * connection has committed since (`PRAGMA data_version`). While false, a
+   * lookup asks SQLite only for keys in {@link Journal.#own} — a fresh
+   * journal's first run pays no lookups.
+   */
+  #foreign = true;
+  #dataVersion = 0;
+  readonly #version: StatementSync;
+  /** A Bloom filter of the keys this connection committed with a value (while `#foreign` is false). */
+  #own: Uint32Array | undefined;
   readonly #endRead = () => this.#finishRead();
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
     this.filesDir = path + ".files";
     this.#db = db;
+    this.#version = db.prepare("PRAGMA data_version");
+    this.#dataVersion = (this.#version.get() as { data_version: number }).data_version;
+    if (db.prepare("SELECT 1 FROM tasks WHERE vt > 0 LIMIT 1").get() === undefined) {
+      this.#foreign = false;
+      this.#own = new Uint32Array(BLOOM_WORDS);
+    }
     this.#lookup = db.prepare(
-      "SELECT id, vt, value, outputs FROM tasks WHERE k = ? AND key = ? AND vt > 0 ORDER BY id DESC LIMIT 1",
+      // `extra` begins with the outputs when there are any: only then is it read
+      `SELECT id, vt, value, CASE WHEN extra LIKE '{"outputs":%' THEN extra END AS x
+       FROM tasks WHERE k = ? AND key = ? AND vt > 0 ORDER BY id DESC LIMIT 1`,
     );
+    const many = db.prepare(
+      `SELECT j.key AS i, t.id, t.key, t.vt, t.value,
+         CASE WHEN t.extra LIKE '{"outputs":%' THEN t.extra END AS x
+       FROM json_each(?) AS j JOIN tasks AS t ON t.k = j.value WHERE t.vt > 0`,
+    );
+    // rows as arrays where the runtime can (no object with named fields per lookup)
+    const arrays = (st: StatementSync) => {
+      const x = st as unknown as { setReturnArrays?: (on: boolean) => void };
+      if (typeof x.setReturnArrays !== "function") return false;
+      x.setReturnArrays(true);
+      return true;
+    };
+    if (arrays(this.#lookup) && arrays(many)) {
+      this.#lookupRow = (k, key) => this.#lookup.get(k, key) as unknown as SQLInputValue[];
+      this.#lookupManyRows = (ks) => many.all(ks) as unknown as SQLInputValue[][];
+    } else {
+      this.#lookupRow = (k, key) => {
+        const r = this.#lookup.get(k, key) as Record<string, SQLInputValue> | undefined;
+        return r === undefined ? undefined : [r.id!, r.vt!, r.value ?? null, r.x ?? null];
+      };
+      this.#lookupManyRows = (ks) =>
+        (many.all(ks) as Record<string, SQLInputValue>[]).map((r) => [
+          r.i!,
+          r.id!,
+          r.key!,
+          r.vt!,
+          r.value ?? null,
+          r.x ?? null,
+        ]);
+    }
     this.#insertOne = db.prepare(`INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${ROW}`);
+    this.#insertHits = db.prepare("INSERT INTO hits (run, time, data) VALUES (?, ?, ?)");
     this.#insertMany = db.prepare(
       `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${
         new Array(ROWS_PER_INSERT).fill(ROW).join(",")
@@ -462,21 +543,68 @@ export class Journal {
    */
   lookup(key: string): Hit | undefined {
     if (!this.#reading) this.#beginRead();
-    let row: Record<string, SQLInputValue> | undefined;
+    if (!this.#foreign && !bloomHas(this.#own!, key)) return undefined;
+    let row: SQLInputValue[] | undefined;
     try {
-      row = this.#lookup.get(k48(key), bytesOf(key)) as Record<string, SQLInputValue> | undefined;
+      row = this.#lookupRow(k48(key), key);
     } catch (e) {
       throw this.#error("read", e);
     }
-    if (row === undefined) return undefined;
-    const outputs = row.outputs === null ? undefined : JSON.parse(row.outputs as string);
-    let value: unknown;
-    try {
-      value = decodeValue(row.vt as number, row.value ?? null);
-    } catch {
-      return undefined; // a value this runtime cannot read back: run the task
+    return row === undefined ? undefined : hitOf(row[0], row[1], row[2], row[3]);
+  }
+
+  /**
+   * {@link Journal.lookup} for many keys in one query: a batch of tasks that
+   * became ready together pays one round trip into SQLite instead of one
+   * each (about half the cost per key).
+   *
+   * @param keys task keys (64 hex characters each)
+   * @returns the hit or undefined for each key, in order
+   * @throws {Error} when the journal cannot be read; the message names the path
+   */
+  lookupMany(keys: readonly string[]): (Hit | undefined)[] {
+    const n = keys.length;
+    const out: (Hit | undefined)[] = new Array(n).fill(undefined);
+    if (n === 0) return out;
+    if (!this.#reading) this.#beginRead();
+    const own = this.#foreign ? undefined : this.#own;
+    // json_each gives each k back with its index in the array: the rows say which key they answer
+    const ks: (number | null)[] = new Array(Math.min(n, LOOKUP_BATCH));
+    const best: (SQLInputValue[] | undefined)[] = [];
+    for (let from = 0; from < n; from += LOOKUP_BATCH) {
+      const to = Math.min(n, from + LOOKUP_BATCH);
+      ks.length = to - from;
+      let any = false;
+      for (let i = from; i < to; i++) {
+        const key = keys[i]!;
+        if (own !== undefined && !bloomHas(own, key)) ks[i - from] = null;
+        else {
+          ks[i - from] = k48(key);
+          any = true;
+        }
+      }
+      if (!any) continue;
+      let rows: SQLInputValue[][];
+      try {
+        rows = this.#lookupManyRows(JSON.stringify(ks));
+      } catch (e) {
+        throw this.#error("read", e);
+      }
+      // the newest row that matches a key is its hit
+      best.length = to - from;
+      best.fill(undefined);
+      for (const row of rows) {
+        const at = row[0] as number;
+        if (row[2] !== keys[from + at]) continue; // another key with the same 48 bits
+        const b = best[at];
+        if (b === undefined || (b[1] as number) < (row[1] as number)) best[at] = row;
+      }
+      for (let i = 0; i < best.length; i++) {
+        const row = best[i];
+        if (row !== undefined) out[from + i] = hitOf(row[1], row[3], row[4], row[5]);
+      }
     }
-    return { id: row.id as number, value, outputs };
+    return out;
   }
 
   #beginRead(): void {
@@ -489,6 +617,21 @@ export class Journal {
     }
     this.#reading = true;
     queueMicrotask(this.#endRead);
+    if (!this.#foreign) this.#checkForeign();
+  }
+
+  /** Another connection committed since we last looked: its records may be hits. */
+  #checkForeign(): void {
+    let v: number;
+    try {
+      v = (this.#version.get() as { data_version: number }).data_version;
+    } catch (e) {
+      throw this.#error("read", e);
+    }
+    if (v !== this.#dataVersion) {
+      this.#foreign = true;
+      this.#own = undefined;
+    }
   }
 
   #finishRead(): void {
@@ -525,52 +668,77 @@ export class Journal {
         } / ${capText(safeString(record.kind), 40)}`,
       );
     }
+    if (record.cached && state === 1) {
+      let lines = this.#hits.get(run);
+      if (lines === undefined) this.#hits.set(run, lines = []);
+      lines.push(`${record.uid}\t${record.source ?? 0}`);
+      this.#nHits++;
+      return;
+    }
     const key = record.key;
     let vt: number = VT.NONE;
     let value: SQLInputValue = null;
-    let note: string | null = null;
-    if (state === 1 && !record.cached) {
+    let note: string | undefined;
+    if (state === 1) {
       if (record.noValue !== undefined) note = capText(record.noValue, MAX_NOTE);
       else if (key === undefined) note = "no key";
       else {
         try {
-          [vt, value] = encodeValue(record.value);
+          const v = record.value;
+          // the common cases inline: no array per record
+          if (v === undefined) vt = VT.UNDEFINED;
+          else if (typeof v === "string" && v.isWellFormed()) {
+            vt = VT.STRING;
+            value = v;
+          } else [vt, value] = encodeValue(v);
         } catch (e) {
           vt = VT.NONE;
           value = null;
           note = capText(`value not recorded: ${errorText(e)}`, MAX_NOTE);
         }
       }
-    } else if (state !== 1) {
+    } else {
       note = capText(errorText(record.error), MAX_NOTE);
     }
     const parts = record.parts;
-    const def = parts === undefined ? null : this.#defId(parts.def);
-    const s = this.#staged;
-    s.push(
+    const def = parts === undefined ? "" : this.#defId(parts.def);
+    const outputs = record.outputs;
+    let extra: string | null = null;
+    const own = parts === undefined ? undefined : taskParts(parts);
+    if (own !== undefined || note !== undefined || (outputs !== undefined && outputs.length)) {
+      // the outputs first: lookup() reads `extra` only when it starts with them
+      extra = "{";
+      if (outputs !== undefined && outputs.length !== 0) {
+        extra += `"outputs":${JSON.stringify(outputs)}`;
+      }
+      if (own !== undefined) extra += `${extra.length > 1 ? "," : ""}"parts":${own}`;
+      if (note !== undefined) {
+        extra += `${extra.length > 1 ? "," : ""}"note":${JSON.stringify(note)}`;
+      }
+      extra += "}";
+    }
+    let c = this.#chunk;
+    if (c.length === COLS * ROWS_PER_INSERT) {
+      this.#chunks.push(c);
+      c = this.#chunk = [];
+    }
+    c.push(
       run,
       key === undefined ? null : k48(key),
-      key === undefined ? null : bytesOf(key),
-      record.uid,
+      key ?? null,
       record.name,
-      kind,
-      def,
       state,
-      record.cached ? 1 : 0,
-      record.time ?? Date.now(),
       vt,
       value,
-      record.outputs === undefined || record.outputs.length === 0
-        ? null
-        : JSON.stringify(record.outputs),
-      note,
-      parts === undefined ? null : taskPartsJson(parts),
+      `${record.uid}\t${kind}\t${def}\t${record.time ?? Date.now()}`,
+      extra,
     );
+    this.#nStaged++;
   }
 
-  /** Records staged and not yet committed. */
+  /** Records staged and not yet committed (hits included). */
   get staged(): number {
-    return this.#staged.length / COLS;
+    return this.#nStaged + this.#nHits;
   }
 
   /**
@@ -582,19 +750,36 @@ export class Journal {
    * busy past the timeout…); the message names the path
    */
   commit(): void {
-    const s = this.#staged;
-    if (s.length === 0) return;
-    this.#staged = [];
+    if (this.#nStaged === 0 && this.#nHits === 0) return;
+    const chunks = this.#chunks, last = this.#chunk;
+    const hits = this.#hits;
+    this.#chunks = [];
+    this.#chunk = [];
+    this.#nStaged = 0;
+    this.#hits = new Map();
+    this.#nHits = 0;
     this.#finishRead();
     this.#write("commit outcomes", () => {
       const db = this.#db;
       db.exec("BEGIN IMMEDIATE");
       try {
-        const many = COLS * ROWS_PER_INSERT;
-        let i = 0;
-        for (; i + many <= s.length; i += many) this.#insertMany.run(...s.slice(i, i + many));
-        for (; i < s.length; i += COLS) this.#insertOne.run(...s.slice(i, i + COLS));
+        for (const c of chunks) this.#insertMany.run(...c);
+        if (last.length === COLS * ROWS_PER_INSERT) this.#insertMany.run(...last);
+        else {for (let i = 0; i < last.length; i += COLS) {
+            this.#insertOne.run(...last.slice(i, i + COLS));
+          }}
+        if (hits.size !== 0) {
+          const now = Date.now();
+          for (const [run, lines] of hits) this.#insertHits.run(run, now, lines.join("\n"));
+        }
+        // our own commit does not change data_version; another's in the meantime does
+        if (!this.#foreign) this.#checkForeign();
         db.exec("COMMIT");
+        const own = this.#own;
+        if (own !== undefined) {
+          for (const c of chunks) bloomAdd(own, c);
+          bloomAdd(own, last);
+        }
       } catch (e) {
         if (db.isTransaction) {
           try {
@@ -757,21 +942,30 @@ export class Journal {
     let counted: Map<number, { done: number; failed: number; cancelled: number; cached: number }>;
     const count = (run: number) => {
       if (counted === undefined) {
-        counted = new Map();
+        const c = counted = new Map();
+        const get = (r: number) => {
+          let x = c.get(r);
+          if (x === undefined) c.set(r, x = { done: 0, failed: 0, cancelled: 0, cached: 0 });
+          return x;
+        };
         const all = this.#read(() =>
-          this.#db.prepare(
-            "SELECT run, state, cached, count(*) AS n FROM tasks GROUP BY run, state, cached",
-          ).all()
-        ) as { run: number; state: number; cached: number; n: number }[];
+          this.#db.prepare("SELECT run, state, count(*) AS n FROM tasks GROUP BY run, state").all()
+        ) as { run: number; state: number; n: number }[];
         for (const r of all) {
-          let c = counted.get(r.run);
-          if (c === undefined) {
-            counted.set(r.run, c = { done: 0, failed: 0, cancelled: 0, cached: 0 });
-          }
-          if (r.state === 1) c.done += r.n;
-          else if (r.state === 2) c.failed += r.n;
-          else c.cancelled += r.n;
-          if (r.cached === 1) c.cached += r.n;
+          const x = get(r.run);
+          if (r.state === 1) x.done += r.n;
+          else if (r.state === 2) x.failed += r.n;
+          else x.cancelled += r.n;
+        }
+        const hits = this.#read(() =>
+          this.#db.prepare(
+            "SELECT run, sum(length(data) - length(replace(data, char(10), '')) + 1) AS n FROM hits GROUP BY run",
+          ).all()
+        ) as { run: number; n: number }[];
+        for (const r of hits) {
+          const x = get(r.run);
+          x.done += r.n;
+          x.cached += r.n;
         }
       }
       return counted.get(run) ?? { done: 0, failed: 0, cancelled: 0, cached: 0 };
@@ -793,43 +987,102 @@ export class Journal {
   }
 
   /**
-   * Recorded task outcomes, newest first.
+   * Recorded task outcomes, newest first (by the time they became final);
+   * hits (tasks completed from the journal) are listed with `cached: true`
+   * unless `before` or `otherKey` is given.
    *
    * @param filter which ones
    * @returns the records
    */
   tasks(filter: TaskFilter = {}): TaskInfo[] {
-    return this.#taskRows(filter).map((r) => taskInfo(r));
+    this.#finishRead();
+    const limit = Math.max(0, Math.floor(filter.limit ?? 1000));
+    const own = this.#taskRows(filter, limit).map(taskInfo);
+    if (
+      filter.before !== undefined || filter.otherKey !== undefined ||
+      (filter.state !== undefined && filter.state !== "DONE")
+    ) return own;
+    const hits = this.#hitInfos(filter);
+    if (hits.length === 0) return own;
+    const all = own.concat(hits);
+    all.sort((a, b) => b.time - a.time || b.id - a.id);
+    return all.slice(0, limit);
+  }
+
+  /** Hit entries as records: the source record's, with the hit's run, uid and time. */
+  #hitInfos(filter: TaskFilter): TaskInfo[] {
+    const rows = this.#read(() =>
+      filter.run === undefined
+        ? this.#db.prepare("SELECT run, time, data FROM hits").all()
+        : this.#db.prepare("SELECT run, time, data FROM hits WHERE run = ?").all(filter.run)
+    ) as { run: number; time: number; data: string }[];
+    if (rows.length === 0) return [];
+    const entries: { run: number; time: number; uid: string; source: number }[] = [];
+    for (const r of rows) {
+      for (const line of r.data.split("\n")) {
+        const tab = line.indexOf("\t");
+        const uid = line.slice(0, tab);
+        if (filter.uid !== undefined && uid !== filter.uid) continue;
+        entries.push({ run: r.run, time: r.time, uid, source: Number(line.slice(tab + 1)) });
+      }
+    }
+    const sources = new Map<number, TaskInfo>();
+    const ids = [...new Set(entries.map((e) => e.source))];
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const found = this.#read(() =>
+        this.#db.prepare(
+          `SELECT id, run, key, name, state, vt, meta, extra FROM tasks WHERE id IN (${
+            chunk.map(() => "?").join(",")
+          })`,
+        ).all(...chunk)
+      ) as Record<string, SQLInputValue>[];
+      for (const f of found) sources.set(f.id as number, taskInfo(f));
+    }
+    const out: TaskInfo[] = [];
+    for (const e of entries) {
+      const src = sources.get(e.source);
+      if (src === undefined) continue;
+      if (filter.name !== undefined && src.name !== filter.name) continue;
+      if (filter.key !== undefined && src.key !== filter.key) continue;
+      out.push({
+        ...src,
+        run: e.run,
+        uid: e.uid,
+        time: e.time,
+        cached: true,
+        hasValue: false,
+        note: undefined,
+      });
+    }
+    return out;
   }
 
   /**
-   * The key parts of a record (its own, or — for a hit, which has none —
-   * those of the record it hit), if known.
+   * The key parts a record was computed from, if recorded (for a hit: those
+   * of the record it hit).
    *
    * @param task a record
    * @returns its parts
    */
   partsOf(task: TaskInfo): KeyParts | undefined {
     this.#finishRead();
-    const sql =
-      "SELECT t.parts, d.parts AS defparts FROM tasks t JOIN defs d ON d.id = t.def WHERE ";
-    let row = this.#read(() => this.#db.prepare(sql + "t.id = ?").get(task.id)) as
-      | Record<string, SQLInputValue>
-      | undefined;
-    if (row === undefined && task.key !== undefined) {
-      row = this.#read(() =>
-        this.#db.prepare(sql + "t.k = ? AND t.key = ? ORDER BY t.id DESC LIMIT 1")
-          .get(k48(task.key!), bytesOf(task.key!))
-      ) as Record<string, SQLInputValue> | undefined;
-    }
-    if (row === undefined) return undefined;
-    const def = JSON.parse(row.defparts as string) as DefinitionParts;
-    const own = row.parts === null ? {} : JSON.parse(row.parts as string);
-    return { args: [], ...own, def } as KeyParts;
+    const row = this.#read(() =>
+      this.#db.prepare("SELECT meta, extra FROM tasks WHERE id = ?").get(task.id)
+    ) as { meta: string; extra: string | null } | undefined;
+    const defId = row?.meta.split("\t")[2];
+    if (row === undefined || !defId) return undefined;
+    const def = this.#read(() =>
+      this.#db.prepare("SELECT parts FROM defs WHERE id = ?").get(Number(defId))
+    ) as { parts: string } | undefined;
+    if (def === undefined) return undefined;
+    const own = row.extra === null
+      ? undefined
+      : (JSON.parse(row.extra) as { parts?: object }).parts;
+    return { args: [], ...own, def: JSON.parse(def.parts) as DefinitionParts } as KeyParts;
   }
 
-  #taskRows(filter: TaskFilter): Record<string, SQLInputValue>[] {
-    this.#finishRead();
+  #taskRows(filter: TaskFilter, limit: number): Record<string, SQLInputValue>[] {
     const where: string[] = [];
     const params: SQLInputValue[] = [];
     if (filter.run !== undefined) {
@@ -853,26 +1106,26 @@ export class Journal {
       params.push(filter.name);
     }
     if (filter.uid !== undefined) {
-      where.push("uid = ?");
-      params.push(filter.uid);
+      // meta starts with the uid and a tab
+      where.push("substr(meta, 1, ?) = ?");
+      params.push(filter.uid.length + 1, filter.uid + "\t");
     }
     if (filter.key !== undefined) {
       if (!/^[0-9a-f]{64}$/.test(filter.key)) return [];
       where.push("k = ? AND key = ?");
-      params.push(k48(filter.key), bytesOf(filter.key));
+      params.push(k48(filter.key), filter.key);
     }
     if (filter.otherKey !== undefined) {
       where.push("key IS NOT NULL AND key != ?");
-      params.push(bytesOf(filter.otherKey));
+      params.push(filter.otherKey);
     }
     if (filter.before !== undefined) {
       where.push("id < ?");
       params.push(filter.before);
     }
-    const limit = filter.limit ?? 1000;
-    const sql = `SELECT id, run, key, uid, name, kind, state, cached, time, vt, note, outputs
+    const sql = `SELECT id, run, key, name, state, vt, meta, extra
       FROM tasks ${where.length === 0 ? "" : "WHERE " + where.join(" AND ")}
-      ORDER BY id DESC LIMIT ${Math.max(0, Math.floor(limit))}`;
+      ORDER BY id DESC LIMIT ${limit}`;
     return this.#read(() => this.#db.prepare(sql).all(...params)) as Record<
       string,
       SQLInputValue
@@ -896,7 +1149,11 @@ export class Journal {
     if (this.#closed) return;
     this.#finishRead();
     this.#closed = true;
-    this.#staged = [];
+    this.#chunks = [];
+    this.#chunk = [];
+    this.#nStaged = 0;
+    this.#hits = new Map();
+    this.#nHits = 0;
     try {
       this.#db.close();
     } catch {
@@ -1005,32 +1262,48 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
+/** Words of the Bloom filter of own keys (1 MiB: about 3% false positives at a million keys). */
+const BLOOM_WORDS = 1 << 18;
+const BLOOM_MASK = BLOOM_WORDS * 32 - 1;
+
+/** Three bit positions from characters 12–29 of a hex key (its first 48 bits are `k`). */
+function bloomBits(key: string, at: number): number {
+  let n = 0;
+  for (let i = at; i < at + 6; i++) {
+    const c = key.charCodeAt(i);
+    n = (n << 4) | (c <= 57 ? c - 48 : (c | 32) - 87);
+  }
+  return n & BLOOM_MASK;
+}
+
+function bloomHas(bits: Uint32Array, key: string): boolean {
+  for (let at = 12; at < 30; at += 6) {
+    const b = bloomBits(key, at);
+    if ((bits[b >>> 5]! & (1 << (b & 31))) === 0) return false;
+  }
+  return true;
+}
+
+/** Adds the keys of the rows in `chunk` that have a value. */
+function bloomAdd(bits: Uint32Array, chunk: readonly SQLInputValue[]): void {
+  for (let i = 0; i < chunk.length; i += COLS) {
+    const key = chunk[i + 2];
+    if (typeof key !== "string" || (chunk[i + 5] as number) === 0) continue;
+    for (let at = 12; at < 30; at += 6) {
+      const b = bloomBits(key, at);
+      bits[b >>> 5]! |= 1 << (b & 31);
+    }
+  }
+}
 
 /** The first 48 bits of a hex key, as a number (the hit index). */
 function k48(key: string): number {
-  return parseInt(key.slice(0, 12), 16) || 0;
-}
-
-function hexVal(c: number): number {
-  return c <= 57 ? c - 48 : (c | 32) - 87;
-}
-
-/** A hex key as 32 bytes. */
-function bytesOf(key: string): Uint8Array {
-  const n = key.length >>> 1;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = (hexVal(key.charCodeAt(2 * i)) << 4) | hexVal(key.charCodeAt(2 * i + 1));
+  let n = 0;
+  for (let i = 0; i < 12; i++) {
+    const c = key.charCodeAt(i);
+    n = n * 16 + (c <= 57 ? c - 48 : (c | 32) - 87);
   }
-  return out;
-}
-
-function hexOf(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!]!;
-  return s;
+  return n === n ? n : 0;
 }
 
 function encodeValue(v: unknown): [number, SQLInputValue] {
@@ -1050,6 +1323,20 @@ function encodeValue(v: unknown): [number, SQLInputValue] {
       break;
   }
   return [VT.V8, serialize(v)];
+}
+
+/** A hit from a row's id, value type, value and outputs (`extra` when it starts with them). */
+function hitOf(id: unknown, vt: unknown, value: unknown, extra: unknown): Hit | undefined {
+  let v: unknown;
+  try {
+    v = decodeValue(vt as number, (value ?? null) as SQLInputValue);
+  } catch {
+    return undefined; // a value this runtime cannot read back: run the task
+  }
+  const outputs = extra === null || extra === undefined
+    ? undefined
+    : (JSON.parse(extra as string) as { outputs?: StoredOutput[] }).outputs;
+  return { id: id as number, value: v, outputs };
 }
 
 function decodeValue(vt: number, value: SQLInputValue): unknown {
@@ -1079,31 +1366,37 @@ function errorText(e: unknown): string {
   return capText(safeString(e), MAX_NOTE);
 }
 
-/** The per-task parts as stored (the definition's parts live in `defs`). */
-function taskPartsJson(parts: KeyParts): string | null {
-  const { def: _def, args, ...rest } = parts;
-  let extra = false;
-  for (const _ in rest) {
-    extra = true;
-    break;
+/** The per-task parts as JSON (the definition's parts live in `defs`), or undefined when empty. */
+function taskParts(parts: KeyParts): string | undefined {
+  const args = parts.args;
+  if (
+    parts.deps === undefined && parts.command === undefined && parts.messages === undefined &&
+    parts.inputs === undefined
+  ) {
+    // the common case, by hand: digests are hex, nothing to escape
+    return args.length === 0 ? undefined : `{"args":["${args.join('","')}"]}`;
   }
-  if (args.length === 0 && !extra) return null;
-  return JSON.stringify(extra ? { args, ...rest } : { args });
+  const { def: _def, ...own } = parts;
+  return JSON.stringify(own);
 }
 
 function taskInfo(r: Record<string, SQLInputValue>): TaskInfo {
+  const [uid = "", kind = "1", , time = "0"] = (r.meta as string).split("\t");
+  const extra = r.extra === null
+    ? undefined
+    : JSON.parse(r.extra as string) as { outputs?: StoredOutput[]; note?: string };
   return {
     id: r.id as number,
     run: r.run as number,
-    key: r.key === null ? undefined : hexOf(r.key as Uint8Array),
-    uid: r.uid as string,
+    key: (r.key ?? undefined) as string | undefined,
+    uid,
     name: r.name as string,
-    kind: KIND_NAME[r.kind as number] ?? "function",
+    kind: KIND_NAME[Number(kind)] ?? "function",
     state: STATE_NAME[r.state as number] ?? "DONE",
-    cached: r.cached === 1,
-    time: r.time as number,
+    cached: false,
+    time: Number(time),
     hasValue: (r.vt as number) > 0,
-    note: (r.note ?? undefined) as string | undefined,
-    outputs: r.outputs === null ? undefined : JSON.parse(r.outputs as string),
+    note: extra?.note,
+    outputs: extra?.outputs,
   };
 }
