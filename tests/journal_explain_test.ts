@@ -208,6 +208,10 @@ Deno.test("explainTask() says why a task with an unchanged key ran again, or tha
     await record(journal, journal.beginRun("flow.5"), square, "square", { args: [7] });
     assertEquals(explainTask(journal, "square").sentences, ["argument 1 changed"]);
     assertEquals(listRuns(journal).length, 5);
+    assertEquals(listRuns(journal.path).length, 5); // by path: opened and closed for the call
+    assertEquals(explainTask(new URL(`file://${journal.path}`), "square").sentences, [
+      "argument 1 changed",
+    ]);
     assertEquals(listTasks(journal, { state: "FAILED" }).length, 1);
     assertEquals(listTasks(journal, { name: "square", run: r2 }).length, 1);
   });

@@ -40,11 +40,21 @@ export const MAX_CANONICAL_DEPTH = 2000;
 
 /** What a {@link Resolver} returns for a value that came from a dependency with a key. */
 export class DependencyRef {
+  /** The dependency's key (hex SHA-256). */
+  readonly key: string;
+  /** The dependency's task name (for explanations). */
+  readonly name: string;
+
   /**
+   * Stands for a dependency's value in a canonical form.
+   *
    * @param key the dependency's key (hex SHA-256)
    * @param name the dependency's task name (for explanations)
    */
-  constructor(readonly key: string, readonly name: string) {}
+  constructor(key: string, name: string) {
+    this.key = key;
+    this.name = name;
+  }
 }
 
 /**

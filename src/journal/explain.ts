@@ -8,7 +8,20 @@
  * @module
  */
 import type { DefinitionParts, InputPart, KeyParts } from "./key.ts";
-import type { Journal, RunInfo, TaskFilter, TaskInfo } from "./store.ts";
+import { Journal, type RunInfo, type TaskFilter, type TaskInfo } from "./store.ts";
+
+/** An open journal, or the path of one (opened for the call, never created). */
+export type JournalSource = Journal | string | URL;
+
+function using<T>(source: JournalSource, fn: (journal: Journal) => T): T {
+  if (source instanceof Journal) return fn(source);
+  const journal = Journal.open(source, { create: false });
+  try {
+    return fn(journal);
+  } finally {
+    journal.close();
+  }
+}
 
 /** Which component of a key a {@link Change} is about. */
 export type ChangedPart =
@@ -65,22 +78,24 @@ export interface ExplainOptions {
 /**
  * The runs a journal recorded, oldest first.
  *
- * @param journal an open journal
+ * @param journal an open journal, or its path
  * @returns its runs
+ * @throws {Error} when the path is not a journal (the message names it)
  */
-export function listRuns(journal: Journal): RunInfo[] {
-  return journal.runs();
+export function listRuns(journal: JournalSource): RunInfo[] {
+  return using(journal, (j) => j.runs());
 }
 
 /**
  * Task records, newest first, filtered by run, state, name, uid or key.
  *
- * @param journal an open journal
+ * @param journal an open journal, or its path
  * @param filter which ones (at most `limit`, default 1000)
  * @returns the records
+ * @throws {Error} when the path is not a journal (the message names it)
  */
-export function listTasks(journal: Journal, filter: TaskFilter = {}): TaskInfo[] {
-  return journal.tasks(filter);
+export function listTasks(journal: JournalSource, filter: TaskFilter = {}): TaskInfo[] {
+  return using(journal, (j) => j.tasks(filter));
 }
 
 const KEY = /^[0-9a-f]{64}$/;
@@ -111,16 +126,21 @@ const UID = /^(task|block)\.\d+$/;
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
- * @param journal an open journal
+ * @param journal an open journal, or its path
  * @param task a key (64 hex characters), a uid (`task.000012`) or a task name
  * @param options see {@link ExplainOptions}
  * @returns the explanation
+ * @throws {Error} when the path is not a journal (the message names it)
  */
 export function explainTask(
-  journal: Journal,
+  journal: JournalSource,
   task: string,
   options: ExplainOptions = {},
 ): Explanation {
+  return using(journal, (j) => explain(j, task, options));
+}
+
+function explain(journal: Journal, task: string, options: ExplainOptions): Explanation {
   const filter: TaskFilter = KEY.test(task)
     ? { key: task }
     : UID.test(task)

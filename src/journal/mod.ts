@@ -30,13 +30,7 @@
  *
  * @module
  */
-export {
-  canonicalBytes,
-  CanonicalEncoder,
-  DependencyRef,
-  MAX_CANONICAL_DEPTH,
-  type Resolver,
-} from "./canonical.ts";
+export { canonicalBytes, DependencyRef, MAX_CANONICAL_DEPTH, type Resolver } from "./canonical.ts";
 export {
   type DefinitionParts,
   type DependencyPart,
@@ -76,6 +70,7 @@ export {
   type ExplainOptions,
   explainTask,
   type Explanation,
+  type JournalSource,
   listRuns,
   listTasks,
 } from "./explain.ts";
