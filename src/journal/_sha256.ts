@@ -142,17 +142,18 @@ function compress(h: Int32Array, buf: Uint8Array, from: number, blocks: number):
   h[7] = h7;
 }
 
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
+const DIGITS = "0123456789abcdef";
+const CODES: number[] = new Array(64).fill(0);
 
-/** `h` as 64 hex characters. */
+/** `h` as 64 hex characters: one flat string (no chain of concatenations to collect). */
 function hexOf(h: Int32Array): string {
-  let s = "";
+  const c = CODES;
+  let p = 0;
   for (let i = 0; i < 8; i++) {
     const v = h[i]!;
-    s += HEX[(v >>> 24) & 255]! + HEX[(v >>> 16) & 255]! + HEX[(v >>> 8) & 255]! + HEX[v & 255]!;
+    for (let shift = 28; shift >= 0; shift -= 4) c[p++] = DIGITS.charCodeAt((v >>> shift) & 15);
   }
-  return s;
+  return String.fromCharCode.apply(null, c);
 }
 
 /**

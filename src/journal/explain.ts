@@ -173,7 +173,9 @@ function explain(journal: Journal, task: string, options: ExplainOptions): Expla
       previous: undefined,
       changes: [],
       sentences: [
-        `'${found.name}' completed from the journal (record ${found.id}): it did not run`,
+        `'${found.name}' completed from the journal (record ${
+          found.source ?? "unknown"
+        }): it did not run`,
       ],
     };
   }

@@ -252,13 +252,15 @@ function hash53(buf: Uint8Array, from: number, to: number): string {
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  const c = CODES;
   const hi = h2 & 0x1fffff;
-  return HEX[hi >>> 16]! + HEX[(hi >>> 8) & 255]! + HEX[hi & 255]! + HEX[h1 >>> 24]! +
-    HEX[(h1 >>> 16) & 255]! + HEX[(h1 >>> 8) & 255]! + HEX[h1 & 255]!;
+  for (let i = 0; i < 6; i++) c[i] = DIGITS.charCodeAt((hi >>> (20 - 4 * i)) & 15);
+  for (let i = 0; i < 8; i++) c[6 + i] = DIGITS.charCodeAt((h1 >>> (28 - 4 * i)) & 15);
+  return String.fromCharCode.apply(null, c);
 }
 
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
+const DIGITS = "0123456789abcdef";
+const CODES: number[] = new Array(14).fill(0);
 
 /** Tags of the sections after the arguments (kept apart from the canonical tags). */
 const SECTION = { COMMAND: 0xf0, MESSAGES: 0xf1, INPUTS: 0xf2 } as const;

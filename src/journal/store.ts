@@ -21,34 +21,48 @@
  * power cut may lose the last commits, never the file.)
  *
  * Lookups in one synchronous stretch share one read transaction. A journal
- * that held no record with a value when it was opened asks SQLite only for
- * keys it committed itself (a Bloom filter) until another connection
- * commits: the first run of a fresh journal pays nothing for its lookups.
+ * that held no hit when it was opened asks SQLite only for keys it committed
+ * itself (a Bloom filter) until another connection commits: the first run
+ * of a fresh journal pays nothing for its lookups.
  *
  * ## The file
  *
  * ```
- * meta   (k, v)                          format name and version
- * runs   (id, engine, started, ended, done, failed, cancelled, cached, pid, host)
- * defs   (id, parts)                     one row per task definition: KeyParts.def as JSON
- * tasks  (id, run, k, key, name, state, vt, value, meta, extra)
- *        index tasks_hit on (k) where vt > 0: only records that can be hits
- * hits   (id, run, time, data)           the hits of one commit: "uid<TAB>record id" lines
+ * meta    (k, v)                        format name and version
+ * runs    (id, engine, started, ended, done, failed, cancelled, cached, pid, host)
+ * defs    (id, parts)                   one row per task definition: KeyParts.def as JSON
+ * batches (id, run, time, n, recs, vals) the outcomes of one commit (at most 4096)
+ * hits    (k INTEGER PRIMARY KEY, rec)   key (first 52 bits) → the record that can be its hit
  * ```
  *
- * One row per outcome, kept narrow (binding a column costs more than
- * joining a string): `key` is the hex key, `k` its first 48 bits (a small
- * integer index); `vt` says how `value` is stored (0: no value — failed,
- * cancelled, or not serialisable; primitives natively; anything else as
- * `node:v8` bytes); `meta` is `uid<TAB>kind<TAB>def<TAB>time`; `extra` is
- * JSON `{ parts?, outputs?, note? }` when any is set (the per-task
- * {@link KeyParts}, the stored outputs, an error or why no value). Hits
- * (tasks completed from the journal) cost one row per commit, not one per
- * task. The SQLite header carries `application_id` 0x41464a4c ("AFJL") and
+ * SQLite costs about as much per row as per kilobyte, so a commit writes
+ * its outcomes as one `batches` row — `recs` is one line per record, fields
+ * separated by tabs — and one small `hits` row per `DONE` record with a
+ * value. Records are numbered 1, 2, 3… in commit order: a batch's id is
+ * the number of its first record, so record `r` is line `r - id` of the
+ * batch with the greatest `id <= r`. A line holds:
+ *
+ * ```
+ * key  uid  name  kind  state  def  Δtime  vt  value  args  extra  source
+ * ```
+ *
+ * `kind`, `state` and `vt` are small integers; `def` is the `defs` id (set
+ * when the key's parts are recorded); `Δtime` is ms after the batch's
+ * `time`; `vt` says how the value is kept (0: none — failed, cancelled, a
+ * hit, or not serialisable; undefined/null/booleans by `vt` alone; numbers
+ * and short strings in `value`; anything else as `node:v8` bytes in `vals`,
+ * `value` then being `offset:length`); `args` is the arguments' digests,
+ * comma-separated; `extra` is JSON `{ outputs?, parts?, note? }` (the
+ * stored outputs, the parts other than arguments, an error or why no
+ * value); `source` is, for a hit, the id of the record it hit. Tabs,
+ * newlines and backslashes in text are escaped with a backslash.
+ *
+ * The SQLite header carries `application_id` 0x41464a4c ("AFJL") and
  * `user_version` = the format version: a file without them is not a journal.
  *
  * @module
  */
+
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { deserialize, serialize } from "node:v8";
 import { createHash } from "node:crypto";
@@ -83,7 +97,7 @@ const KIND_NAME: readonly (RecordKind | undefined)[] = [
   "block",
 ];
 
-/** How a value is stored (`tasks.vt`). */
+/** How a value is kept (a line's `vt`). */
 const VT = {
   NONE: 0,
   UNDEFINED: 1,
@@ -99,10 +113,29 @@ const VT = {
 export const MAX_NOTE = 2000;
 /** Keys per query in `lookupMany()`. */
 const LOOKUP_BATCH = 1000;
-/** Records per multi-row INSERT in `commit()`. */
-const ROWS_PER_INSERT = 32;
-/** Columns of one task row as `stage()` binds them. */
-const COLS = 9;
+/** Most records in one `batches` row. */
+const MAX_BATCH = 4096;
+/** `hits` rows per multi-row INSERT in `commit()`. */
+const HITS_PER_INSERT = 32;
+/** Longest string value kept in a line (longer ones go to `vals`). */
+const MAX_INLINE = 256;
+/** Batches whose decoded lines are kept for lookups (hits of one run come in order). */
+const BATCH_CACHE = 32;
+/** Line fields. */
+const F = {
+  KEY: 0,
+  UID: 1,
+  NAME: 2,
+  KIND: 3,
+  STATE: 4,
+  DEF: 5,
+  TIME: 6,
+  VT: 7,
+  VALUE: 8,
+  ARGS: 9,
+  EXTRA: 10,
+  SOURCE: 11,
+} as const;
 
 /** An `OutputFile` in the content store. */
 export interface StoredOutput {
@@ -138,8 +171,7 @@ export interface TaskRecord {
   readonly parts?: KeyParts | undefined;
   /**
    * The task completed from the journal (a hit): give the hit's record id
-   * (`Hit.id`) as `source`. Only `uid` and `source` are kept (the rest is
-   * the source record's), in one row per commit.
+   * (`Hit.id`) as `source`. No value is kept (it is the source's).
    */
   readonly cached?: boolean | undefined;
   /** For a hit: the id of the record it hit. */
@@ -190,10 +222,7 @@ export interface RunInfo {
 
 /** A recorded task outcome. */
 export interface TaskInfo {
-  /**
-   * The record's id (increasing in the order outcomes were committed); for
-   * a hit, the id of the record it hit.
-   */
+  /** The record's id (increasing in the order outcomes were committed). */
   readonly id: number;
   /** The run it belongs to. */
   readonly run: number;
@@ -209,6 +238,8 @@ export interface TaskInfo {
   readonly state: RecordState;
   /** Completed from the journal. */
   readonly cached: boolean;
+  /** For a hit: the id of the record it hit. */
+  readonly source: number | undefined;
   /** When it became final (ms since the epoch). */
   readonly time: number;
   /** Whether a value is recorded (a later task with the same key can hit it). */
@@ -250,8 +281,8 @@ export interface JournalOptions {
   readonly busyTimeout?: number | undefined;
 }
 
-// No NOT NULL on tasks: with a constraint, SQLite (3.53) takes a slow path for the
-// multi-row INSERT commit() uses — about 3x the time per row, measured.
+// No NOT NULL on the tables written per commit: with a constraint, SQLite
+// (3.53) takes a slow path for multi-row INSERTs — about 3x the time per row.
 const SCHEMA = `
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE runs (
@@ -264,24 +295,34 @@ CREATE TABLE runs (
   host TEXT NOT NULL
 );
 CREATE TABLE defs (id INTEGER PRIMARY KEY, parts TEXT NOT NULL UNIQUE);
-CREATE TABLE tasks (
-  id INTEGER PRIMARY KEY,
-  run INTEGER,
-  k INTEGER,
-  key TEXT,
-  name TEXT,
-  state INTEGER,
-  vt INTEGER,
-  value,
-  meta TEXT,
-  extra TEXT
-);
-CREATE INDEX tasks_hit ON tasks (k) WHERE vt > 0;
-CREATE TABLE hits (id INTEGER PRIMARY KEY, run INTEGER NOT NULL, time REAL NOT NULL, data TEXT NOT NULL);
+CREATE TABLE batches (id INTEGER PRIMARY KEY, run INTEGER, time REAL, n INTEGER, recs TEXT, vals BLOB);
+CREATE INDEX batches_run ON batches (run);
+CREATE TABLE hits (k INTEGER PRIMARY KEY, rec INTEGER);
 `;
 
-const TASK_COLUMNS = "run, k, key, name, state, vt, value, meta, extra";
-const ROW = "(" + new Array(COLS).fill("?").join(",") + ")";
+/** The records of one run being staged, up to MAX_BATCH (one `batches` row). */
+interface Chunk {
+  readonly run: number;
+  /** When the first record was staged: lines keep their time relative to it. */
+  readonly t0: number;
+  readonly lines: string[];
+  /** Keys of the lines that can be hits, and their line numbers. */
+  readonly hitKeys: string[];
+  readonly hitLines: number[];
+  /** v8 bytes of values that are not kept in their line. */
+  readonly vals: Uint8Array[];
+  valBytes: number;
+}
+
+/** A batch's lines and value bytes, decoded for lookups. */
+interface Batch {
+  /** The number of its first record. */
+  readonly id: number;
+  readonly lines: string[];
+  readonly vals: Uint8Array | null;
+  readonly time: number;
+  readonly run: number;
+}
 
 /**
  * A journal file, open. One per engine (several may share a file: each
@@ -293,37 +334,32 @@ export class Journal {
   /** The content store's directory (`<path>.files`). */
   readonly filesDir: string;
   readonly #db: DatabaseSync;
-  readonly #lookup: StatementSync;
-  readonly #lookupRow: (k: number, key: string) => SQLInputValue[] | undefined;
-  readonly #lookupManyRows: (ks: string) => SQLInputValue[][];
-  readonly #insertOne: StatementSync;
-  readonly #insertMany: StatementSync;
-  readonly #insertHits: StatementSync;
-  /**
-   * Staged rows in chunks of ROWS_PER_INSERT (COLS values per row, flat): each
-   * full chunk is the parameter list of one multi-row INSERT as it is, and no
-   * array grows with the number staged.
-   */
-  #chunks: SQLInputValue[][] = [];
-  #chunk: SQLInputValue[] = [];
+  readonly #hitOne: (k: number) => number | undefined;
+  readonly #hitMany: (ks: string) => SQLInputValue[][];
+  readonly #insertBatch: StatementSync;
+  readonly #insertHitsMany: StatementSync;
+  readonly #insertHitsOne: StatementSync;
+  readonly #getBatch: StatementSync;
+  readonly #nextId: StatementSync;
+  /** Chunks being staged, by run (the last of each run is open). */
+  #staging = new Map<number, Chunk>();
+  #full: Chunk[] = [];
   #nStaged = 0;
-  /** Staged hits by run: "uid<TAB>record id" lines. */
-  #hits = new Map<number, string[]>();
-  #nHits = 0;
-  #defIds = new WeakMap<DefinitionParts, number>();
+  #batches = new Map<number, Batch>();
+  /** `defs` ids (as text, as lines hold them) of the definitions seen. */
+  #defIds = new WeakMap<DefinitionParts, string>();
   #reading = false;
   #closed = false;
   /**
    * Whether a lookup can hit a record this connection did not write: false
-   * while the journal held no record with a value when opened and no other
-   * connection has committed since (`PRAGMA data_version`). While false, a
-   * lookup asks SQLite only for keys in {@link Journal.#own} — a fresh
-   * journal's first run pays no lookups.
+   * while the journal held no hit when opened and no other connection has
+   * committed since (`PRAGMA data_version`). While false, a lookup asks
+   * SQLite only for keys in {@link Journal.#own}.
    */
   #foreign = true;
   #dataVersion = 0;
   readonly #version: StatementSync;
-  /** A Bloom filter of the keys this connection committed with a value (while `#foreign` is false). */
+  /** A Bloom filter of the keys this connection committed as hits (while `#foreign` is false). */
   #own: Uint32Array | undefined;
   readonly #endRead = () => this.#finishRead();
 
@@ -333,80 +369,39 @@ export class Journal {
     this.#db = db;
     this.#version = db.prepare("PRAGMA data_version");
     this.#dataVersion = (this.#version.get() as { data_version: number }).data_version;
-    if (db.prepare("SELECT 1 FROM tasks WHERE vt > 0 LIMIT 1").get() === undefined) {
+    if (db.prepare("SELECT 1 FROM hits LIMIT 1").get() === undefined) {
       this.#foreign = false;
       this.#own = new Uint32Array(BLOOM_WORDS);
     }
-    this.#lookup = db.prepare(
-      // `extra` begins with the outputs when there are any: only then is it read
-      `SELECT id, vt, value, CASE WHEN extra LIKE '{"outputs":%' THEN extra END AS x
-       FROM tasks WHERE k = ? AND key = ? AND vt > 0 ORDER BY id DESC LIMIT 1`,
-    );
+    const one = db.prepare("SELECT rec FROM hits WHERE k = ?");
+    this.#hitOne = (k) => (one.get(k) as { rec: number } | undefined)?.rec;
     const many = db.prepare(
-      `SELECT j.key AS i, t.id, t.key, t.vt, t.value,
-         CASE WHEN t.extra LIKE '{"outputs":%' THEN t.extra END AS x
-       FROM json_each(?) AS j JOIN tasks AS t ON t.k = j.value WHERE t.vt > 0`,
+      "SELECT j.key, h.rec FROM json_each(?) AS j JOIN hits AS h ON h.k = j.value",
     );
-    // rows as arrays where the runtime can (no object with named fields per lookup)
-    const arrays = (st: StatementSync) => {
-      const x = st as unknown as { setReturnArrays?: (on: boolean) => void };
-      if (typeof x.setReturnArrays !== "function") return false;
-      x.setReturnArrays(true);
-      return true;
-    };
-    if (arrays(this.#lookup) && arrays(many)) {
-      this.#lookupRow = (k, key) => this.#lookup.get(k, key) as unknown as SQLInputValue[];
-      this.#lookupManyRows = (ks) => many.all(ks) as unknown as SQLInputValue[][];
+    // rows as arrays where the runtime can (no object with named fields per row)
+    const m = many as unknown as { setReturnArrays?: (on: boolean) => void };
+    if (typeof m.setReturnArrays === "function") {
+      m.setReturnArrays(true);
+      this.#hitMany = (ks) => many.all(ks) as unknown as SQLInputValue[][];
     } else {
-      this.#lookupRow = (k, key) => {
-        const r = this.#lookup.get(k, key) as Record<string, SQLInputValue> | undefined;
-        return r === undefined ? undefined : [r.id!, r.vt!, r.value ?? null, r.x ?? null];
-      };
-      this.#lookupManyRows = (ks) =>
-        (many.all(ks) as Record<string, SQLInputValue>[]).map((r) => [
-          r.i!,
-          r.id!,
-          r.key!,
-          r.vt!,
-          r.value ?? null,
-          r.x ?? null,
-        ]);
+      this.#hitMany = (ks) =>
+        (many.all(ks) as Record<string, SQLInputValue>[]).map((r) => [r.key!, r.rec!]);
     }
-    this.#insertOne = db.prepare(`INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${ROW}`);
-    this.#insertHits = db.prepare("INSERT INTO hits (run, time, data) VALUES (?, ?, ?)");
-    this.#insertMany = db.prepare(
-      `INSERT INTO tasks (${TASK_COLUMNS}) VALUES ${
-        new Array(ROWS_PER_INSERT).fill(ROW).join(",")
+    this.#insertBatch = db.prepare(
+      "INSERT INTO batches (id, run, time, n, recs, vals) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    this.#insertHitsOne = db.prepare("INSERT OR REPLACE INTO hits (k, rec) VALUES (?, ?)");
+    this.#insertHitsMany = db.prepare(
+      `INSERT OR REPLACE INTO hits (k, rec) VALUES ${
+        new Array(HITS_PER_INSERT).fill("(?, ?)").join(", ")
       }`,
     );
+    this.#getBatch = db.prepare(
+      "SELECT id, run, time, recs, vals FROM batches WHERE id <= ? ORDER BY id DESC LIMIT 1",
+    );
+    this.#nextId = db.prepare("SELECT id + n AS next FROM batches ORDER BY id DESC LIMIT 1");
   }
 
-  /**
-   * Opens (or creates) a journal. Refuses, naming the path and leaving the
-   * file as it is: a path whose directory does not exist, a directory, a file
-   * that is not a journal (not SQLite, or another application's database), a
-   * journal of a newer format, and a file that cannot be opened for writing.
-   *
-   * @example
-   * ```ts
-   * import { assertEquals } from "@std/assert";
-   * import { Journal } from "./store.ts";
-   * const dir = await Deno.makeTempDir();
-   * const journal = Journal.open(`${dir}/run.db`);
-   * const run = journal.beginRun("flow.1234abcd");
-   * journal.stage(run, { key: "ab".repeat(32), uid: "task.000001", name: "f", kind: "function", state: "DONE", value: 42 });
-   * journal.commit();
-   * assertEquals(journal.lookup("ab".repeat(32))?.value, 42);
-   * journal.close();
-   * await Deno.remove(dir, { recursive: true });
-   * ```
-   *
-   * @param path a file path or `file:` URL
-   * @param options see {@link JournalOptions}
-   * @returns the open journal
-   * @throws {TypeError} when `path` is not a non-empty string or a `file:` URL
-   * @throws {Error} when the file cannot be used as a journal; the message names the path
-   */
   static open(path: string | URL, options: JournalOptions = {}): Journal {
     const abs = absolutePath(path);
     const create = options.create ?? true;
@@ -474,8 +469,11 @@ export class Journal {
       if (mode?.journal_mode !== "wal") {
         refuse(`its file system does not support SQLite's WAL mode (got '${mode?.journal_mode}')`);
       }
+      // NORMAL: a commit survives the process being killed (the WAL is written, not
+      // synced); checkpoints (which sync) every 64 MiB of WAL, not SQLite's 4 MiB — on
+      // this project's machines they were most of the cost of small commits
       db.exec(
-        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA journal_size_limit = 67108864",
+        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864",
       );
       if (appId !== APPLICATION_ID) initialise(db);
       return new Journal(abs, db);
@@ -544,19 +542,19 @@ export class Journal {
   lookup(key: string): Hit | undefined {
     if (!this.#reading) this.#beginRead();
     if (!this.#foreign && !bloomHas(this.#own!, key)) return undefined;
-    let row: SQLInputValue[] | undefined;
+    let rec: number | undefined;
     try {
-      row = this.#lookupRow(k48(key), key);
+      rec = this.#hitOne(k52(key));
     } catch (e) {
       throw this.#error("read", e);
     }
-    return row === undefined ? undefined : hitOf(row[0], row[1], row[2], row[3]);
+    return rec === undefined ? undefined : this.#hitAt(rec, key);
   }
 
   /**
    * {@link Journal.lookup} for many keys in one query: a batch of tasks that
    * became ready together pays one round trip into SQLite instead of one
-   * each (about half the cost per key).
+   * each.
    *
    * @param keys task keys (64 hex characters each)
    * @returns the hit or undefined for each key, in order
@@ -570,7 +568,6 @@ export class Journal {
     const own = this.#foreign ? undefined : this.#own;
     // json_each gives each k back with its index in the array: the rows say which key they answer
     const ks: (number | null)[] = new Array(Math.min(n, LOOKUP_BATCH));
-    const best: (SQLInputValue[] | undefined)[] = [];
     for (let from = 0; from < n; from += LOOKUP_BATCH) {
       const to = Math.min(n, from + LOOKUP_BATCH);
       ks.length = to - from;
@@ -579,32 +576,66 @@ export class Journal {
         const key = keys[i]!;
         if (own !== undefined && !bloomHas(own, key)) ks[i - from] = null;
         else {
-          ks[i - from] = k48(key);
+          ks[i - from] = k52(key);
           any = true;
         }
       }
       if (!any) continue;
       let rows: SQLInputValue[][];
       try {
-        rows = this.#lookupManyRows(JSON.stringify(ks));
+        rows = this.#hitMany(JSON.stringify(ks));
       } catch (e) {
         throw this.#error("read", e);
       }
-      // the newest row that matches a key is its hit
-      best.length = to - from;
-      best.fill(undefined);
       for (const row of rows) {
-        const at = row[0] as number;
-        if (row[2] !== keys[from + at]) continue; // another key with the same 48 bits
-        const b = best[at];
-        if (b === undefined || (b[1] as number) < (row[1] as number)) best[at] = row;
-      }
-      for (let i = 0; i < best.length; i++) {
-        const row = best[i];
-        if (row !== undefined) out[from + i] = hitOf(row[1], row[3], row[4], row[5]);
+        const at = from + (row[0] as number);
+        out[at] = this.#hitAt(row[1] as number, keys[at]!);
       }
     }
     return out;
+  }
+
+  /** The hit in record `rec` if it is `key`'s (a 52-bit prefix is shared by chance). */
+  #hitAt(rec: number, key: string): Hit | undefined {
+    const batch = this.#batch(rec);
+    const line = batch?.lines[rec - batch.id];
+    if (line === undefined || !line.startsWith(key) || line.charCodeAt(64) !== 9) return undefined;
+    // only the fields a hit needs (vt, value, extra): no array of twelve strings per hit
+    let at = 64;
+    for (let i = 1; i < F.VT; i++) at = line.indexOf("\t", at + 1);
+    const vt = line.charCodeAt(at + 1) - 48;
+    const valueEnd = line.indexOf("\t", at + 3);
+    const argsEnd = line.indexOf("\t", valueEnd + 1);
+    const extraEnd = line.indexOf("\t", argsEnd + 1);
+    let value: unknown;
+    try {
+      value = vt === VT.UNDEFINED
+        ? undefined
+        : decodeValue(vt, line.slice(at + 3, valueEnd), batch!.vals);
+    } catch {
+      return undefined; // a value this runtime cannot read back: run the task
+    }
+    const outputs = extraEnd === argsEnd + 1
+      ? undefined
+      : (JSON.parse(line.slice(argsEnd + 1, extraEnd)) as { outputs?: StoredOutput[] }).outputs;
+    return { id: rec, value, outputs };
+  }
+
+  /** The committed batch that holds record `rec`, decoded (cached: batches never change). */
+  #batch(rec: number): Batch | undefined {
+    const cache = this.#batches;
+    for (const b of cache.values()) if (b.id <= rec && rec < b.id + b.lines.length) return b;
+    let row: Row | undefined;
+    try {
+      row = this.#getBatch.get(rec) as Row | undefined;
+    } catch (e) {
+      throw this.#error("read", e);
+    }
+    if (row === undefined) return undefined;
+    const batch = batchOf(row);
+    if (cache.size >= BATCH_CACHE) cache.delete(cache.keys().next().value!);
+    cache.set(batch.id, batch);
+    return batch;
   }
 
   #beginRead(): void {
@@ -618,6 +649,18 @@ export class Journal {
     this.#reading = true;
     queueMicrotask(this.#endRead);
     if (!this.#foreign) this.#checkForeign();
+  }
+
+  #finishRead(): void {
+    if (!this.#reading) return;
+    this.#reading = false;
+    if (this.#db.isTransaction) {
+      try {
+        this.#db.exec("COMMIT");
+      } catch {
+        // ending a read transaction cannot lose anything
+      }
+    }
   }
 
   /** Another connection committed since we last looked: its records may be hits. */
@@ -634,18 +677,6 @@ export class Journal {
     }
   }
 
-  #finishRead(): void {
-    if (!this.#reading) return;
-    this.#reading = false;
-    if (this.#db.isTransaction) {
-      try {
-        this.#db.exec("COMMIT");
-      } catch {
-        // ending a read transaction cannot lose anything
-      }
-    }
-  }
-
   // ------------------------------------------------------------------ writes
 
   /**
@@ -656,6 +687,7 @@ export class Journal {
    *
    * @param run the run's id (from {@link Journal.beginRun})
    * @param record the outcome
+   * @throws {TypeError} when `state` or `kind` is unknown
    * @throws {Error} when a new task definition cannot be written
    */
   stage(run: number, record: TaskRecord): void {
@@ -668,77 +700,92 @@ export class Journal {
         } / ${capText(safeString(record.kind), 40)}`,
       );
     }
+    let c = this.#staging.get(run);
+    const time = record.time ?? Date.now();
+    if (c === undefined || c.lines.length === MAX_BATCH) {
+      if (c !== undefined) this.#full.push(c);
+      c = { run, t0: time, lines: [], hitKeys: [], hitLines: [], vals: [], valBytes: 0 };
+      this.#staging.set(run, c);
+    }
+    const key = record.key ?? "";
+    const name = escape(record.name);
+    const dt = time - c.t0;
+    this.#nStaged++;
     if (record.cached && state === 1) {
-      let lines = this.#hits.get(run);
-      if (lines === undefined) this.#hits.set(run, lines = []);
-      lines.push(`${record.uid}\t${record.source ?? 0}`);
-      this.#nHits++;
+      c.lines.push(
+        `${key}\t${record.uid}\t${name}\t${kind}\t1\t\t${dt}\t0\t\t\t\t${record.source ?? ""}`,
+      );
       return;
     }
-    const key = record.key;
     let vt: number = VT.NONE;
-    let value: SQLInputValue = null;
+    let value = "";
     let note: string | undefined;
     if (state === 1) {
       if (record.noValue !== undefined) note = capText(record.noValue, MAX_NOTE);
-      else if (key === undefined) note = "no key";
+      else if (key === "") note = "no key";
       else {
-        try {
-          const v = record.value;
-          // the common cases inline: no array per record
-          if (v === undefined) vt = VT.UNDEFINED;
-          else if (typeof v === "string" && v.isWellFormed()) {
-            vt = VT.STRING;
-            value = v;
-          } else [vt, value] = encodeValue(v);
-        } catch (e) {
-          vt = VT.NONE;
-          value = null;
-          note = capText(`value not recorded: ${errorText(e)}`, MAX_NOTE);
+        const v = record.value;
+        if (v === undefined) vt = VT.UNDEFINED;
+        else if (v === null) vt = VT.NULL;
+        else if (v === true) vt = VT.TRUE;
+        else if (v === false) vt = VT.FALSE;
+        else if (typeof v === "number" && Number.isFinite(v) && !Object.is(v, -0)) {
+          vt = VT.NUMBER;
+          value = String(v);
+        } else if (typeof v === "string" && v.length <= MAX_INLINE && v.isWellFormed()) {
+          vt = VT.STRING;
+          value = escape(v);
+        } else {
+          try {
+            const bytes = serialize(v);
+            vt = VT.V8;
+            value = `${c.valBytes}:${bytes.length}`;
+            c.vals.push(bytes);
+            c.valBytes += bytes.length;
+          } catch (e) {
+            note = capText(`value not recorded: ${errorText(e)}`, MAX_NOTE);
+          }
         }
       }
     } else {
       note = capText(errorText(record.error), MAX_NOTE);
     }
     const parts = record.parts;
-    const def = parts === undefined ? "" : this.#defId(parts.def);
+    let def = "", args = "", extra = "";
+    if (parts !== undefined) {
+      def = this.#defId(parts.def);
+      args = parts.args.length === 0
+        ? ""
+        : parts.args.length === 1
+        ? parts.args[0]!
+        : parts.args.join(",");
+    }
     const outputs = record.outputs;
-    let extra: string | null = null;
-    const own = parts === undefined ? undefined : taskParts(parts);
-    if (own !== undefined || note !== undefined || (outputs !== undefined && outputs.length)) {
-      // the outputs first: lookup() reads `extra` only when it starts with them
+    const more = parts === undefined ? undefined : otherParts(parts);
+    if (more !== undefined || note !== undefined || (outputs !== undefined && outputs.length)) {
+      // the outputs first: a hit reads `extra` only when it starts with them
       extra = "{";
       if (outputs !== undefined && outputs.length !== 0) {
         extra += `"outputs":${JSON.stringify(outputs)}`;
       }
-      if (own !== undefined) extra += `${extra.length > 1 ? "," : ""}"parts":${own}`;
+      if (more !== undefined) extra += `${extra.length > 1 ? "," : ""}"parts":${more}`;
       if (note !== undefined) {
         extra += `${extra.length > 1 ? "," : ""}"note":${JSON.stringify(note)}`;
       }
       extra += "}";
     }
-    let c = this.#chunk;
-    if (c.length === COLS * ROWS_PER_INSERT) {
-      this.#chunks.push(c);
-      c = this.#chunk = [];
+    if (vt !== VT.NONE) {
+      c.hitKeys.push(key);
+      c.hitLines.push(c.lines.length);
     }
-    c.push(
-      run,
-      key === undefined ? null : k48(key),
-      key ?? null,
-      record.name,
-      state,
-      vt,
-      value,
-      `${record.uid}\t${kind}\t${def}\t${record.time ?? Date.now()}`,
-      extra,
+    c.lines.push(
+      `${key}\t${record.uid}\t${name}\t${kind}\t${state}\t${def}\t${dt}\t${vt}\t${value}\t${args}\t${extra}\t`,
     );
-    this.#nStaged++;
   }
 
-  /** Records staged and not yet committed (hits included). */
+  /** Records staged and not yet committed. */
   get staged(): number {
-    return this.#nStaged + this.#nHits;
+    return this.#nStaged;
   }
 
   /**
@@ -750,36 +797,21 @@ export class Journal {
    * busy past the timeout…); the message names the path
    */
   commit(): void {
-    if (this.#nStaged === 0 && this.#nHits === 0) return;
-    const chunks = this.#chunks, last = this.#chunk;
-    const hits = this.#hits;
-    this.#chunks = [];
-    this.#chunk = [];
+    if (this.#nStaged === 0) return;
+    const chunks = this.#full;
+    for (const c of this.#staging.values()) chunks.push(c);
+    this.#full = [];
+    this.#staging = new Map();
     this.#nStaged = 0;
-    this.#hits = new Map();
-    this.#nHits = 0;
     this.#finishRead();
     this.#write("commit outcomes", () => {
       const db = this.#db;
       db.exec("BEGIN IMMEDIATE");
       try {
-        for (const c of chunks) this.#insertMany.run(...c);
-        if (last.length === COLS * ROWS_PER_INSERT) this.#insertMany.run(...last);
-        else {for (let i = 0; i < last.length; i += COLS) {
-            this.#insertOne.run(...last.slice(i, i + COLS));
-          }}
-        if (hits.size !== 0) {
-          const now = Date.now();
-          for (const [run, lines] of hits) this.#insertHits.run(run, now, lines.join("\n"));
-        }
+        for (const c of chunks) this.#insert(c);
         // our own commit does not change data_version; another's in the meantime does
         if (!this.#foreign) this.#checkForeign();
         db.exec("COMMIT");
-        const own = this.#own;
-        if (own !== undefined) {
-          for (const c of chunks) bloomAdd(own, c);
-          bloomAdd(own, last);
-        }
       } catch (e) {
         if (db.isTransaction) {
           try {
@@ -791,9 +823,40 @@ export class Journal {
         throw e;
       }
     });
+    const own = this.#own;
+    if (own !== undefined) { for (const c of chunks) for (const k of c.hitKeys) bloomAdd(own, k); }
   }
 
-  #defId(def: DefinitionParts): number {
+  /** One chunk: its batch row, then its hits rows. */
+  #insert(c: Chunk): void {
+    let vals: Uint8Array | null = null;
+    if (c.valBytes !== 0) {
+      vals = new Uint8Array(c.valBytes);
+      let at = 0;
+      for (const v of c.vals) {
+        vals.set(v, at);
+        at += v.length;
+      }
+    }
+    const last = this.#nextId.get() as { next: number } | undefined;
+    const base = last?.next ?? 1;
+    this.#insertBatch.run(base, c.run, c.t0, c.lines.length, c.lines.join("\n"), vals);
+    const keys = c.hitKeys, lines = c.hitLines, n = keys.length;
+    let i = 0;
+    if (n >= HITS_PER_INSERT) {
+      const params: SQLInputValue[] = new Array(2 * HITS_PER_INSERT);
+      for (; i + HITS_PER_INSERT <= n; i += HITS_PER_INSERT) {
+        for (let j = 0; j < HITS_PER_INSERT; j++) {
+          params[2 * j] = k52(keys[i + j]!);
+          params[2 * j + 1] = base + lines[i + j]!;
+        }
+        this.#insertHitsMany.run(...params);
+      }
+    }
+    for (; i < n; i++) this.#insertHitsOne.run(k52(keys[i]!), base + lines[i]!);
+  }
+
+  #defId(def: DefinitionParts): string {
     const known = this.#defIds.get(def);
     if (known !== undefined) return known;
     const json = JSON.stringify(def);
@@ -802,7 +865,7 @@ export class Journal {
       const db = this.#db;
       db.prepare("INSERT OR IGNORE INTO defs (parts) VALUES (?)").run(json);
       const row = db.prepare("SELECT id FROM defs WHERE parts = ?").get(json) as { id: number };
-      return row.id;
+      return String(row.id);
     });
     this.#defIds.set(def, id);
     return id;
@@ -938,44 +1001,13 @@ export class Journal {
     const rows = this.#read(() =>
       this.#db.prepare("SELECT * FROM runs ORDER BY id").all()
     ) as Record<string, SQLInputValue>[];
-    // a run that did not end (its process died) is counted from its records
-    let counted: Map<number, { done: number; failed: number; cancelled: number; cached: number }>;
-    const count = (run: number) => {
-      if (counted === undefined) {
-        const c = counted = new Map();
-        const get = (r: number) => {
-          let x = c.get(r);
-          if (x === undefined) c.set(r, x = { done: 0, failed: 0, cancelled: 0, cached: 0 });
-          return x;
-        };
-        const all = this.#read(() =>
-          this.#db.prepare("SELECT run, state, count(*) AS n FROM tasks GROUP BY run, state").all()
-        ) as { run: number; state: number; n: number }[];
-        for (const r of all) {
-          const x = get(r.run);
-          if (r.state === 1) x.done += r.n;
-          else if (r.state === 2) x.failed += r.n;
-          else x.cancelled += r.n;
-        }
-        const hits = this.#read(() =>
-          this.#db.prepare(
-            "SELECT run, sum(length(data) - length(replace(data, char(10), '')) + 1) AS n FROM hits GROUP BY run",
-          ).all()
-        ) as { run: number; n: number }[];
-        for (const r of hits) {
-          const x = get(r.run);
-          x.done += r.n;
-          x.cached += r.n;
-        }
-      }
-      return counted.get(run) ?? { done: 0, failed: 0, cancelled: 0, cached: 0 };
-    };
     return rows.map((r) => ({
       id: r.id as number,
       engine: r.engine as string,
       started: r.started as number,
       ended: (r.ended ?? undefined) as number | undefined,
-      counts: r.ended === null ? count(r.id as number) : {
+      // a run that did not end (its process died) is counted from its records
+      counts: r.ended === null ? this.#count(r.id as number) : {
         done: r.done as number,
         failed: r.failed as number,
         cancelled: r.cancelled as number,
@@ -986,75 +1018,84 @@ export class Journal {
     }));
   }
 
+  #count(run: number): RunCounts {
+    const c = { done: 0, failed: 0, cancelled: 0, cached: 0 };
+    this.#eachBatch(run, (batch) => {
+      for (const line of batch.lines) {
+        const f = line.split("\t", F.STATE + 1);
+        const state = f[F.STATE];
+        if (state === "1") c.done++;
+        else if (state === "2") c.failed++;
+        else c.cancelled++;
+        if (line.charCodeAt(line.length - 1) !== 9) c.cached++; // a source at the end
+      }
+      return true;
+    });
+    return c;
+  }
+
+  /** Calls `fn` for each batch, newest first (of `run` only, if given), until it returns false. */
+  #eachBatch(run: number | undefined, fn: (batch: Batch) => boolean): void {
+    this.#finishRead();
+    const rows = this.#read(() =>
+      run === undefined
+        ? this.#db.prepare("SELECT id, run, time, recs, vals FROM batches ORDER BY id DESC")
+          .iterate()
+        : this.#db.prepare(
+          "SELECT id, run, time, recs, vals FROM batches WHERE run = ? ORDER BY id DESC",
+        ).iterate(run)
+    ) as Iterable<Row>;
+    for (const r of rows) if (!fn(batchOf(r))) break;
+  }
+
   /**
-   * Recorded task outcomes, newest first (by the time they became final);
-   * hits (tasks completed from the journal) are listed with `cached: true`
-   * unless `before` or `otherKey` is given.
+   * Recorded task outcomes, newest first; hits (tasks completed from the
+   * journal) are listed with `cached: true` unless `before` or `otherKey` is
+   * given. Reads the records from the newest back until `limit` are found.
    *
    * @param filter which ones
    * @returns the records
+   * @throws {TypeError} when `filter.state` is not a state
    */
   tasks(filter: TaskFilter = {}): TaskInfo[] {
-    this.#finishRead();
     const limit = Math.max(0, Math.floor(filter.limit ?? 1000));
-    const own = this.#taskRows(filter, limit).map(taskInfo);
-    if (
-      filter.before !== undefined || filter.otherKey !== undefined ||
-      (filter.state !== undefined && filter.state !== "DONE")
-    ) return own;
-    const hits = this.#hitInfos(filter);
-    if (hits.length === 0) return own;
-    const all = own.concat(hits);
-    all.sort((a, b) => b.time - a.time || b.id - a.id);
-    return all.slice(0, limit);
-  }
-
-  /** Hit entries as records: the source record's, with the hit's run, uid and time. */
-  #hitInfos(filter: TaskFilter): TaskInfo[] {
-    const rows = this.#read(() =>
-      filter.run === undefined
-        ? this.#db.prepare("SELECT run, time, data FROM hits").all()
-        : this.#db.prepare("SELECT run, time, data FROM hits WHERE run = ?").all(filter.run)
-    ) as { run: number; time: number; data: string }[];
-    if (rows.length === 0) return [];
-    const entries: { run: number; time: number; uid: string; source: number }[] = [];
-    for (const r of rows) {
-      for (const line of r.data.split("\n")) {
-        const tab = line.indexOf("\t");
-        const uid = line.slice(0, tab);
-        if (filter.uid !== undefined && uid !== filter.uid) continue;
-        entries.push({ run: r.run, time: r.time, uid, source: Number(line.slice(tab + 1)) });
+    let state: string | undefined;
+    if (filter.state !== undefined) {
+      const code = STATE_CODE[filter.state];
+      if (code === undefined) {
+        throw new TypeError(
+          `Cannot list tasks as 'state' must be DONE, FAILED or CANCELLED: received ${
+            capText(safeString(filter.state), 40)
+          }`,
+        );
       }
+      state = String(code);
     }
-    const sources = new Map<number, TaskInfo>();
-    const ids = [...new Set(entries.map((e) => e.source))];
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const found = this.#read(() =>
-        this.#db.prepare(
-          `SELECT id, run, key, name, state, vt, meta, extra FROM tasks WHERE id IN (${
-            chunk.map(() => "?").join(",")
-          })`,
-        ).all(...chunk)
-      ) as Record<string, SQLInputValue>[];
-      for (const f of found) sources.set(f.id as number, taskInfo(f));
-    }
+    const noHits = filter.before !== undefined || filter.otherKey !== undefined;
     const out: TaskInfo[] = [];
-    for (const e of entries) {
-      const src = sources.get(e.source);
-      if (src === undefined) continue;
-      if (filter.name !== undefined && src.name !== filter.name) continue;
-      if (filter.key !== undefined && src.key !== filter.key) continue;
-      out.push({
-        ...src,
-        run: e.run,
-        uid: e.uid,
-        time: e.time,
-        cached: true,
-        hasValue: false,
-        note: undefined,
-      });
-    }
+    if (limit === 0) return out;
+    const { key, otherKey, uid, before } = filter;
+    const name = filter.name === undefined ? undefined : escape(filter.name);
+    this.#eachBatch(filter.run, (batch) => {
+      const base = batch.id;
+      if (before !== undefined && base >= before) return true;
+      const lines = batch.lines;
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const rec = base + i;
+        if (before !== undefined && rec >= before) continue;
+        const line = lines[i]!;
+        const f = line.split("\t");
+        if (state !== undefined && f[F.STATE] !== state) continue;
+        if (name !== undefined && f[F.NAME] !== name) continue;
+        if (uid !== undefined && f[F.UID] !== uid) continue;
+        if (key !== undefined && f[F.KEY] !== key) continue;
+        if (otherKey !== undefined && (f[F.KEY] === "" || f[F.KEY] === otherKey)) continue;
+        if (noHits && f[F.SOURCE] !== "") continue;
+        out.push(taskInfo(rec, batch, f));
+        if (out.length === limit) return false;
+      }
+      return true;
+    });
     return out;
   }
 
@@ -1067,69 +1108,28 @@ export class Journal {
    */
   partsOf(task: TaskInfo): KeyParts | undefined {
     this.#finishRead();
-    const row = this.#read(() =>
-      this.#db.prepare("SELECT meta, extra FROM tasks WHERE id = ?").get(task.id)
-    ) as { meta: string; extra: string | null } | undefined;
-    const defId = row?.meta.split("\t")[2];
-    if (row === undefined || !defId) return undefined;
-    const def = this.#read(() =>
-      this.#db.prepare("SELECT parts FROM defs WHERE id = ?").get(Number(defId))
-    ) as { parts: string } | undefined;
-    if (def === undefined) return undefined;
-    const own = row.extra === null
-      ? undefined
-      : (JSON.parse(row.extra) as { parts?: object }).parts;
-    return { args: [], ...own, def: JSON.parse(def.parts) as DefinitionParts } as KeyParts;
-  }
-
-  #taskRows(filter: TaskFilter, limit: number): Record<string, SQLInputValue>[] {
-    const where: string[] = [];
-    const params: SQLInputValue[] = [];
-    if (filter.run !== undefined) {
-      where.push("run = ?");
-      params.push(filter.run);
-    }
-    if (filter.state !== undefined) {
-      const code = STATE_CODE[filter.state];
-      if (code === undefined) {
-        throw new TypeError(
-          `Cannot list tasks as 'state' must be DONE, FAILED or CANCELLED: received ${
-            capText(safeString(filter.state), 40)
-          }`,
-        );
+    let rec = task.id;
+    for (let hop = 0; hop < 2; hop++) {
+      const batch = this.#batch(rec);
+      const line = batch?.lines[rec - batch.id];
+      if (line === undefined) return undefined;
+      const f = line.split("\t");
+      if (f[F.SOURCE] !== "") {
+        rec = Number(f[F.SOURCE]);
+        continue;
       }
-      where.push("state = ?");
-      params.push(code);
+      if (f[F.DEF] === "") return undefined;
+      const def = this.#read(() =>
+        this.#db.prepare("SELECT parts FROM defs WHERE id = ?").get(Number(f[F.DEF]))
+      ) as { parts: string } | undefined;
+      if (def === undefined) return undefined;
+      const extra = f[F.EXTRA] === ""
+        ? undefined
+        : (JSON.parse(f[F.EXTRA]!) as { parts?: object }).parts;
+      const args = f[F.ARGS] === "" ? [] : f[F.ARGS]!.split(",");
+      return { ...extra, args, def: JSON.parse(def.parts) as DefinitionParts } as KeyParts;
     }
-    if (filter.name !== undefined) {
-      where.push("name = ?");
-      params.push(filter.name);
-    }
-    if (filter.uid !== undefined) {
-      // meta starts with the uid and a tab
-      where.push("substr(meta, 1, ?) = ?");
-      params.push(filter.uid.length + 1, filter.uid + "\t");
-    }
-    if (filter.key !== undefined) {
-      if (!/^[0-9a-f]{64}$/.test(filter.key)) return [];
-      where.push("k = ? AND key = ?");
-      params.push(k48(filter.key), filter.key);
-    }
-    if (filter.otherKey !== undefined) {
-      where.push("key IS NOT NULL AND key != ?");
-      params.push(filter.otherKey);
-    }
-    if (filter.before !== undefined) {
-      where.push("id < ?");
-      params.push(filter.before);
-    }
-    const sql = `SELECT id, run, key, name, state, vt, meta, extra
-      FROM tasks ${where.length === 0 ? "" : "WHERE " + where.join(" AND ")}
-      ORDER BY id DESC LIMIT ${limit}`;
-    return this.#read(() => this.#db.prepare(sql).all(...params)) as Record<
-      string,
-      SQLInputValue
-    >[];
+    return undefined;
   }
 
   #read<T>(fn: () => T): T {
@@ -1149,11 +1149,10 @@ export class Journal {
     if (this.#closed) return;
     this.#finishRead();
     this.#closed = true;
-    this.#chunks = [];
-    this.#chunk = [];
+    this.#staging = new Map();
+    this.#full = [];
     this.#nStaged = 0;
-    this.#hits = new Map();
-    this.#nHits = 0;
+    this.#batches.clear();
     try {
       this.#db.close();
     } catch {
@@ -1222,6 +1221,32 @@ function schemaObjects(db: DatabaseSync): number {
   return row.n;
 }
 
+function safeHostname(): string {
+  try {
+    return hostname();
+  } catch {
+    return "";
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    return `${safeString(e.name)}: ${capText(safeString(e.message), MAX_NOTE)}`;
+  }
+  if (e === undefined) return "";
+  return capText(safeString(e), MAX_NOTE);
+}
+
 function initialise(db: DatabaseSync): void {
   db.exec("BEGIN IMMEDIATE");
   try {
@@ -1244,30 +1269,12 @@ function initialise(db: DatabaseSync): void {
   }
 }
 
-function safeHostname(): string {
-  try {
-    return hostname();
-  } catch {
-    return "";
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /** Words of the Bloom filter of own keys (1 MiB: about 3% false positives at a million keys). */
 const BLOOM_WORDS = 1 << 18;
 const BLOOM_MASK = BLOOM_WORDS * 32 - 1;
 
-/** Three bit positions from characters 12–29 of a hex key (its first 48 bits are `k`). */
-function bloomBits(key: string, at: number): number {
+/** A bit position from 6 hex characters of a key at `at` (its first 13 are `k`). */
+function bloomBit(key: string, at: number): number {
   let n = 0;
   for (let i = at; i < at + 6; i++) {
     const c = key.charCodeAt(i);
@@ -1277,69 +1284,63 @@ function bloomBits(key: string, at: number): number {
 }
 
 function bloomHas(bits: Uint32Array, key: string): boolean {
-  for (let at = 12; at < 30; at += 6) {
-    const b = bloomBits(key, at);
+  for (let at = 13; at < 31; at += 6) {
+    const b = bloomBit(key, at);
     if ((bits[b >>> 5]! & (1 << (b & 31))) === 0) return false;
   }
   return true;
 }
 
-/** Adds the keys of the rows in `chunk` that have a value. */
-function bloomAdd(bits: Uint32Array, chunk: readonly SQLInputValue[]): void {
-  for (let i = 0; i < chunk.length; i += COLS) {
-    const key = chunk[i + 2];
-    if (typeof key !== "string" || (chunk[i + 5] as number) === 0) continue;
-    for (let at = 12; at < 30; at += 6) {
-      const b = bloomBits(key, at);
-      bits[b >>> 5]! |= 1 << (b & 31);
-    }
+function bloomAdd(bits: Uint32Array, key: string): void {
+  for (let at = 13; at < 31; at += 6) {
+    const b = bloomBit(key, at);
+    bits[b >>> 5]! |= 1 << (b & 31);
   }
 }
 
-/** The first 48 bits of a hex key, as a number (the hit index). */
-function k48(key: string): number {
+/** A `batches` row as read. */
+interface Row {
+  id: number;
+  run: number;
+  time: number;
+  recs: string;
+  vals: Uint8Array | null;
+}
+
+function batchOf(r: Row): Batch {
+  return { id: r.id, lines: r.recs.split("\n"), vals: r.vals, time: r.time, run: r.run };
+}
+
+/** The first 52 bits of a hex key, as a number (the `hits` key). */
+function k52(key: string): number {
   let n = 0;
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 13; i++) {
     const c = key.charCodeAt(i);
     n = n * 16 + (c <= 57 ? c - 48 : (c | 32) - 87);
   }
   return n === n ? n : 0;
 }
 
-function encodeValue(v: unknown): [number, SQLInputValue] {
-  switch (typeof v) {
-    case "undefined":
-      return [VT.UNDEFINED, null];
-    case "boolean":
-      return [v ? VT.TRUE : VT.FALSE, null];
-    case "number":
-      if (Number.isFinite(v)) return [VT.NUMBER, v];
-      break;
-    case "string":
-      if (v.isWellFormed()) return [VT.STRING, v];
-      break;
-    case "object":
-      if (v === null) return [VT.NULL, null];
-      break;
-  }
-  return [VT.V8, serialize(v)];
+const NEEDS_ESCAPE = /[\t\n\r\\]/;
+
+/** Text safe in a line: tabs, newlines and backslashes escaped. */
+function escape(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
+  return s.replace(
+    /[\t\n\r\\]/g,
+    (c) => (c === "\t" ? "\\t" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\\\"),
+  );
 }
 
-/** A hit from a row's id, value type, value and outputs (`extra` when it starts with them). */
-function hitOf(id: unknown, vt: unknown, value: unknown, extra: unknown): Hit | undefined {
-  let v: unknown;
-  try {
-    v = decodeValue(vt as number, (value ?? null) as SQLInputValue);
-  } catch {
-    return undefined; // a value this runtime cannot read back: run the task
-  }
-  const outputs = extra === null || extra === undefined
-    ? undefined
-    : (JSON.parse(extra as string) as { outputs?: StoredOutput[] }).outputs;
-  return { id: id as number, value: v, outputs };
+function unescape(s: string): string {
+  if (!s.includes("\\")) return s;
+  return s.replace(
+    /\\(.)/g,
+    (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c),
+  );
 }
 
-function decodeValue(vt: number, value: SQLInputValue): unknown {
+function decodeValue(vt: number, value: string, vals: Uint8Array | null): unknown {
   switch (vt) {
     case VT.UNDEFINED:
       return undefined;
@@ -1350,52 +1351,45 @@ function decodeValue(vt: number, value: SQLInputValue): unknown {
     case VT.TRUE:
       return true;
     case VT.NUMBER:
-      return value as number;
+      return Number(value);
     case VT.STRING:
-      return value as string;
-    default:
-      return deserialize(value as Uint8Array);
+      return unescape(value);
+    case VT.V8: {
+      const colon = value.indexOf(":");
+      const at = Number(value.slice(0, colon)), n = Number(value.slice(colon + 1));
+      return deserialize(vals!.subarray(at, at + n));
+    }
   }
+  throw new RangeError(`Cannot read a journal value of unknown type ${vt}`);
 }
 
-function errorText(e: unknown): string {
-  if (e instanceof Error) {
-    return `${safeString(e.name)}: ${capText(safeString(e.message), MAX_NOTE)}`;
-  }
-  if (e === undefined) return "";
-  return capText(safeString(e), MAX_NOTE);
-}
-
-/** The per-task parts as JSON (the definition's parts live in `defs`), or undefined when empty. */
-function taskParts(parts: KeyParts): string | undefined {
-  const args = parts.args;
+/** The parts other than the definition and the arguments, as JSON, or undefined when none. */
+function otherParts(parts: KeyParts): string | undefined {
   if (
     parts.deps === undefined && parts.command === undefined && parts.messages === undefined &&
     parts.inputs === undefined
-  ) {
-    // the common case, by hand: digests are hex, nothing to escape
-    return args.length === 0 ? undefined : `{"args":["${args.join('","')}"]}`;
-  }
-  const { def: _def, ...own } = parts;
-  return JSON.stringify(own);
+  ) return undefined;
+  const { def: _def, args: _args, ...more } = parts;
+  return JSON.stringify(more);
 }
 
-function taskInfo(r: Record<string, SQLInputValue>): TaskInfo {
-  const [uid = "", kind = "1", , time = "0"] = (r.meta as string).split("\t");
-  const extra = r.extra === null
+function taskInfo(rec: number, batch: Batch, f: string[]): TaskInfo {
+  const extra = f[F.EXTRA] === ""
     ? undefined
-    : JSON.parse(r.extra as string) as { outputs?: StoredOutput[]; note?: string };
+    : JSON.parse(f[F.EXTRA]!) as { outputs?: StoredOutput[]; note?: string };
+  const source = f[F.SOURCE] === "" ? undefined : Number(f[F.SOURCE]);
   return {
-    id: r.id as number,
-    run: r.run as number,
-    key: (r.key ?? undefined) as string | undefined,
-    uid,
-    name: r.name as string,
-    kind: KIND_NAME[Number(kind)] ?? "function",
-    state: STATE_NAME[r.state as number] ?? "DONE",
-    cached: false,
-    time: Number(time),
-    hasValue: (r.vt as number) > 0,
+    id: rec,
+    run: batch.run,
+    key: f[F.KEY] === "" ? undefined : f[F.KEY],
+    uid: f[F.UID]!,
+    name: unescape(f[F.NAME]!),
+    kind: KIND_NAME[Number(f[F.KIND])] ?? "function",
+    state: STATE_NAME[Number(f[F.STATE])] ?? "DONE",
+    cached: source !== undefined,
+    source,
+    time: batch.time + Number(f[F.TIME]),
+    hasValue: f[F.VT] !== "0",
     note: extra?.note,
     outputs: extra?.outputs,
   };
