@@ -808,7 +808,7 @@ export class Journal {
       const db = this.#db;
       db.exec("BEGIN IMMEDIATE");
       try {
-        for (const c of chunks) this.#insert(c);
+        for (const c of chunks) this.#insertHits(c, this.#insert(c));
         // our own commit does not change data_version; another's in the meantime does
         if (!this.#foreign) this.#checkForeign();
         db.exec("COMMIT");
@@ -827,8 +827,8 @@ export class Journal {
     if (own !== undefined) { for (const c of chunks) for (const k of c.hitKeys) bloomAdd(own, k); }
   }
 
-  /** One chunk: its batch row, then its hits rows. */
-  #insert(c: Chunk): void {
+  /** One chunk's batch row; returns the number of its first record. */
+  #insert(c: Chunk): number {
     let vals: Uint8Array | null = null;
     if (c.valBytes !== 0) {
       vals = new Uint8Array(c.valBytes);
@@ -841,6 +841,11 @@ export class Journal {
     const last = this.#nextId.get() as { next: number } | undefined;
     const base = last?.next ?? 1;
     this.#insertBatch.run(base, c.run, c.t0, c.lines.length, c.lines.join("\n"), vals);
+    return base;
+  }
+
+  /** The `hits` rows of a chunk whose first record is `base`. */
+  #insertHits(c: Chunk, base: number): void {
     const keys = c.hitKeys, lines = c.hitLines, n = keys.length;
     let i = 0;
     if (n >= HITS_PER_INSERT) {
