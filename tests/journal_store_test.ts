@@ -692,3 +692,61 @@ Deno.test("Journal.lookup() of a fresh journal asks SQLite only for its own keys
     b.close();
   });
 });
+
+Deno.test("Journal.commit() splits many records and runs into batches that read back whole", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/big.db`;
+    const journal = Journal.open(path);
+    const r1 = journal.beginRun("flow.1"), r2 = journal.beginRun("flow.2");
+    const n = 10_000; // more than one batch
+    for (let i = 0; i < n; i++) {
+      const run = i % 3 === 0 ? r2 : r1;
+      const value = i % 5 === 0 ? { i, list: [i, "x\ty\nz"] } : i % 7 === 0 ? `s\t${i}\\` : i;
+      journal.stage(
+        run,
+        done(keyOf("b", i), value, { uid: `task.${i}`, name: i % 2 ? "odd\tname" : "even" }),
+      );
+    }
+    assertEquals(journal.staged, n);
+    journal.commit();
+    journal.close();
+    await Promise.resolve();
+    const again = Journal.open(path);
+    const hits = again.lookupMany(Array.from({ length: n }, (_, i) => keyOf("b", i)));
+    for (let i = 0; i < n; i++) {
+      const want = i % 5 === 0 ? { i, list: [i, "x\ty\nz"] } : i % 7 === 0 ? `s\t${i}\\` : i;
+      assertEquals(hits[i]?.value, want, `record ${i}`);
+    }
+    assertEquals(again.lookup(keyOf("b", 9999))?.value, 9999);
+    assertEquals(again.tasks({ run: r2, limit: n }).length, Math.ceil(n / 3));
+    const odd = again.tasks({ name: "odd\tname", limit: n });
+    assertEquals(odd.length, n / 2);
+    assertEquals(odd[0]?.name, "odd\tname");
+    assertEquals(again.tasks({ uid: "task.42" })[0]?.key, keyOf("b", 42));
+    const ids = again.tasks({ limit: n }).map((t) => t.id);
+    assertEquals(ids.length, n);
+    assertEquals(new Set(ids).size, n);
+    assertEquals(Math.min(...ids), 1);
+    assertEquals(Math.max(...ids), n);
+    again.close();
+  });
+});
+
+Deno.test("Journal.stage() throws TypeError on a key that is not 64 hex characters, and on an unknown state", async () => {
+  await withDir((dir) => {
+    const journal = Journal.open(`${dir}/run.db`);
+    const run = journal.beginRun("flow.1");
+    assertThrows(
+      () => journal.stage(run, done("abc\tdef", 1)),
+      TypeError,
+      "Cannot stage journal record as 'key' must be 64 lowercase hex characters",
+    );
+    assertThrows(
+      () => journal.stage(run, { ...done(keyOf("x", 1), 1), state: "LOST" as "DONE" }),
+      TypeError,
+      "Cannot stage journal record as 'state' or 'kind' is unknown",
+    );
+    assertEquals(journal.staged, 0);
+    journal.close();
+  });
+});

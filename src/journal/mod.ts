@@ -54,6 +54,7 @@ export {
   JOURNAL_VERSION,
   type JournalOptions,
   MAX_NOTE,
+  MAX_VALUE_BYTES,
   type RecordKind,
   type RecordState,
   type RunCounts,

@@ -115,6 +115,10 @@ export const MAX_NOTE = 2000;
 const LOOKUP_BATCH = 1000;
 /** Most records in one `batches` row. */
 const MAX_BATCH = 4096;
+/** Most bytes of `node:v8` values in one `batches` row (a row stays far below SQLite's 1 GB). */
+const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+/** The largest value recorded (a larger one is not: the task runs again next time). */
+export const MAX_VALUE_BYTES = 256 * 1024 * 1024;
 /** `hits` rows per multi-row INSERT in `commit()`. */
 const HITS_PER_INSERT = 32;
 /** Longest string value kept in a line (longer ones go to `vals`). */
@@ -700,20 +704,28 @@ export class Journal {
         } / ${capText(safeString(record.kind), 40)}`,
       );
     }
+    const key = record.key ?? "";
+    if (key !== "" && !HEX_KEY.test(key)) {
+      throw new TypeError(
+        `Cannot stage journal record as 'key' must be 64 lowercase hex characters: received ${
+          capText(JSON.stringify(safeString(key)), 100)
+        }`,
+      );
+    }
     let c = this.#staging.get(run);
     const time = record.time ?? Date.now();
-    if (c === undefined || c.lines.length === MAX_BATCH) {
+    if (c === undefined || c.lines.length === MAX_BATCH || c.valBytes >= MAX_BATCH_BYTES) {
       if (c !== undefined) this.#full.push(c);
       c = { run, t0: time, lines: [], hitKeys: [], hitLines: [], vals: [], valBytes: 0 };
       this.#staging.set(run, c);
     }
-    const key = record.key ?? "";
     const name = escape(record.name);
+    const uid = escape(record.uid);
     const dt = time - c.t0;
     this.#nStaged++;
     if (record.cached && state === 1) {
       c.lines.push(
-        `${key}\t${record.uid}\t${name}\t${kind}\t1\t\t${dt}\t0\t\t\t\t${record.source ?? ""}`,
+        `${key}\t${uid}\t${name}\t${kind}\t1\t\t${dt}\t0\t\t\t\t${record.source ?? ""}`,
       );
       return;
     }
@@ -738,6 +750,11 @@ export class Journal {
         } else {
           try {
             const bytes = serialize(v);
+            if (bytes.length > MAX_VALUE_BYTES) {
+              throw new RangeError(
+                `the value takes ${bytes.length} bytes (at most ${MAX_VALUE_BYTES})`,
+              );
+            }
             vt = VT.V8;
             value = `${c.valBytes}:${bytes.length}`;
             c.vals.push(bytes);
@@ -779,7 +796,7 @@ export class Journal {
       c.hitLines.push(c.lines.length);
     }
     c.lines.push(
-      `${key}\t${record.uid}\t${name}\t${kind}\t${state}\t${def}\t${dt}\t${vt}\t${value}\t${args}\t${extra}\t`,
+      `${key}\t${uid}\t${name}\t${kind}\t${state}\t${def}\t${dt}\t${vt}\t${value}\t${args}\t${extra}\t`,
     );
   }
 
@@ -1079,7 +1096,8 @@ export class Journal {
     const noHits = filter.before !== undefined || filter.otherKey !== undefined;
     const out: TaskInfo[] = [];
     if (limit === 0) return out;
-    const { key, otherKey, uid, before } = filter;
+    const { key, otherKey, before } = filter;
+    const uid = filter.uid === undefined ? undefined : escape(filter.uid);
     const name = filter.name === undefined ? undefined : escape(filter.name);
     this.#eachBatch(filter.run, (batch) => {
       const base = batch.id;
@@ -1327,6 +1345,7 @@ function k52(key: string): number {
 }
 
 const NEEDS_ESCAPE = /[\t\n\r\\]/;
+const HEX_KEY = /^[0-9a-f]{64}$/;
 
 /** Text safe in a line: tabs, newlines and backslashes escaped. */
 function escape(s: string): string {
@@ -1387,7 +1406,7 @@ function taskInfo(rec: number, batch: Batch, f: string[]): TaskInfo {
     id: rec,
     run: batch.run,
     key: f[F.KEY] === "" ? undefined : f[F.KEY],
-    uid: f[F.UID]!,
+    uid: unescape(f[F.UID]!),
     name: unescape(f[F.NAME]!),
     kind: KIND_NAME[Number(f[F.KIND])] ?? "function",
     state: STATE_NAME[Number(f[F.STATE])] ?? "DONE",
