@@ -406,6 +406,32 @@ export class Journal {
     this.#nextId = db.prepare("SELECT id + n AS next FROM batches ORDER BY id DESC LIMIT 1");
   }
 
+  /**
+   * Opens (or creates) a journal. Refuses, naming the path and leaving the
+   * file as it is: a path whose directory does not exist, a directory, a file
+   * that is not a journal (not SQLite, or another application's database), a
+   * journal of a newer format, and a file that cannot be opened for writing.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { Journal } from "./store.ts";
+   * const dir = await Deno.makeTempDir();
+   * const journal = Journal.open(`${dir}/run.db`);
+   * const run = journal.beginRun("flow.1234abcd");
+   * journal.stage(run, { key: "ab".repeat(32), uid: "task.000001", name: "f", kind: "function", state: "DONE", value: 42 });
+   * journal.commit();
+   * assertEquals(journal.lookup("ab".repeat(32))?.value, 42);
+   * journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   *
+   * @param path a file path or `file:` URL
+   * @param options see {@link JournalOptions}
+   * @returns the open journal
+   * @throws {TypeError} when `path` is not a non-empty string or a `file:` URL
+   * @throws {Error} when the file cannot be used as a journal; the message names the path
+   */
   static open(path: string | URL, options: JournalOptions = {}): Journal {
     const abs = absolutePath(path);
     const create = options.create ?? true;
