@@ -28,34 +28,38 @@
  * ## The file
  *
  * ```
- * meta    (k, v)                        format name and version
+ * meta    (k, v)                         format name and version
  * runs    (id, engine, started, ended, done, failed, cancelled, cached, pid, host)
- * defs    (id, parts)                   one row per task definition: KeyParts.def as JSON
- * batches (id, run, time, n, recs, vals) the outcomes of one commit (at most 4096)
- * hits    (k INTEGER PRIMARY KEY, rec)   key (first 52 bits) → the record that can be its hit
+ * defs    (id, parts)                    one row per task definition: KeyParts.def as JSON
+ * batches (id, run, time, n, recs)       the outcomes of one commit (at most 4096): history
+ * hits    (k INTEGER PRIMARY KEY, k2, rec, vt, value, outputs)
+ *                                        a key's latest DONE record with a value: what a hit needs
  * ```
  *
  * SQLite costs about as much per row as per kilobyte, so a commit writes
  * its outcomes as one `batches` row — `recs` is one line per record, fields
- * separated by tabs — and one small `hits` row per `DONE` record with a
- * value. Records are numbered 1, 2, 3… in commit order: a batch's id is
- * the number of its first record, so record `r` is line `r - id` of the
- * batch with the greatest `id <= r`. A line holds:
+ * separated by tabs — and one `hits` row per `DONE` record with a value. A
+ * lookup reads one `hits` row (by the key's first 52 bits; `k2` holds the
+ * next 52, so two keys are told apart unless 104 bits agree), never a batch.
+ * Records are numbered 1, 2, 3… in commit order: a batch's id is the number
+ * of its first record, so record `r` is line `r - id` of the batch with the
+ * greatest `id <= r`. A line holds:
  *
  * ```
- * key  uid  name  kind  state  def  Δtime  vt  value  args  extra  source
+ * key  uid  name  kind  state  def  Δtime  vt  args  extra  source
  * ```
  *
  * `kind`, `state` and `vt` are small integers; `def` is the `defs` id (set
  * when the key's parts are recorded); `Δtime` is ms after the batch's
- * `time`; `vt` says how the value is kept (0: none — failed, cancelled, a
- * hit, or not serialisable; undefined/null/booleans by `vt` alone; numbers
- * and short strings in `value`; anything else as `node:v8` bytes in `vals`,
- * `value` then being `offset:length`); `args` is the arguments' digests,
- * comma-separated; `extra` is JSON `{ outputs?, parts?, note? }` (the
- * stored outputs, the parts other than arguments, an error or why no
- * value); `source` is, for a hit, the id of the record it hit. Tabs,
- * newlines and backslashes in text are escaped with a backslash.
+ * `time`; `vt` says how the value is kept in `hits` (0: not at all —
+ * failed, cancelled, a hit, or not serialisable; undefined, null and
+ * booleans by `vt` alone; finite numbers and well-formed strings natively;
+ * anything else as `node:v8` bytes); `args` is the arguments' digests,
+ * comma-separated; `extra` is JSON `{ outputs?, parts?, note? }` (the stored
+ * outputs, the parts other than arguments, an error or why no value);
+ * `source` is, for a hit, the id of the record it hit. Tabs, newlines and
+ * backslashes in text are escaped with a backslash. A newer record of a key
+ * replaces its `hits` row.
  *
  * The SQLite header carries `application_id` 0x41464a4c ("AFJL") and
  * `user_version` = the format version: a file without them is not a journal.
@@ -115,15 +119,13 @@ export const MAX_NOTE = 2000;
 const LOOKUP_BATCH = 1000;
 /** Most records in one `batches` row. */
 const MAX_BATCH = 4096;
-/** Most bytes of `node:v8` values in one `batches` row (a row stays far below SQLite's 1 GB). */
-const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 /** The largest value recorded (a larger one is not: the task runs again next time). */
 export const MAX_VALUE_BYTES = 256 * 1024 * 1024;
 /** `hits` rows per multi-row INSERT in `commit()`. */
 const HITS_PER_INSERT = 32;
-/** Longest string value kept in a line (longer ones go to `vals`). */
-const MAX_INLINE = 256;
-/** Batches whose decoded lines are kept for lookups (hits of one run come in order). */
+/** Columns of a `hits` row. */
+const HIT_COLS = 6;
+/** Batches whose decoded lines are kept (explaining reads several records of one batch). */
 const BATCH_CACHE = 32;
 /** Line fields. */
 const F = {
@@ -135,10 +137,9 @@ const F = {
   DEF: 5,
   TIME: 6,
   VT: 7,
-  VALUE: 8,
-  ARGS: 9,
-  EXTRA: 10,
-  SOURCE: 11,
+  ARGS: 8,
+  EXTRA: 9,
+  SOURCE: 10,
 } as const;
 
 /** An `OutputFile` in the content store. */
@@ -299,9 +300,9 @@ CREATE TABLE runs (
   host TEXT NOT NULL
 );
 CREATE TABLE defs (id INTEGER PRIMARY KEY, parts TEXT NOT NULL UNIQUE);
-CREATE TABLE batches (id INTEGER PRIMARY KEY, run INTEGER, time REAL, n INTEGER, recs TEXT, vals BLOB);
+CREATE TABLE batches (id INTEGER PRIMARY KEY, run INTEGER, time REAL, n INTEGER, recs TEXT);
 CREATE INDEX batches_run ON batches (run);
-CREATE TABLE hits (k INTEGER PRIMARY KEY, rec INTEGER);
+CREATE TABLE hits (k INTEGER PRIMARY KEY, k2 INTEGER, rec INTEGER, vt INTEGER, value, outputs TEXT);
 `;
 
 /** The records of one run being staged, up to MAX_BATCH (one `batches` row). */
@@ -310,12 +311,16 @@ interface Chunk {
   /** When the first record was staged: lines keep their time relative to it. */
   readonly t0: number;
   readonly lines: string[];
-  /** Keys of the lines that can be hits, and their line numbers. */
+  /** Keys of the lines that can be hits (for the Bloom filter). */
   readonly hitKeys: string[];
-  readonly hitLines: number[];
-  /** v8 bytes of values that are not kept in their line. */
-  readonly vals: Uint8Array[];
-  valBytes: number;
+  /** Their `hits` rows by column (numbers in typed arrays: no boxed number per record). */
+  readonly hk: Float64Array;
+  readonly hk2: Float64Array;
+  readonly hline: Uint16Array;
+  readonly hvt: Uint8Array;
+  /** Values and outputs, only where not null, by index in the columns above. */
+  hval: Map<number, SQLInputValue> | undefined;
+  hout: Map<number, string> | undefined;
 }
 
 /** A batch's lines and value bytes, decoded for lookups. */
@@ -323,7 +328,6 @@ interface Batch {
   /** The number of its first record. */
   readonly id: number;
   readonly lines: string[];
-  readonly vals: Uint8Array | null;
   readonly time: number;
   readonly run: number;
 }
@@ -338,7 +342,7 @@ export class Journal {
   /** The content store's directory (`<path>.files`). */
   readonly filesDir: string;
   readonly #db: DatabaseSync;
-  readonly #hitOne: (k: number) => number | undefined;
+  readonly #hitOne: (k: number) => SQLInputValue[] | undefined;
   readonly #hitMany: (ks: string) => SQLInputValue[][];
   readonly #insertBatch: StatementSync;
   readonly #insertHitsMany: StatementSync;
@@ -377,31 +381,46 @@ export class Journal {
       this.#foreign = false;
       this.#own = new Uint32Array(BLOOM_WORDS);
     }
-    const one = db.prepare("SELECT rec FROM hits WHERE k = ?");
-    this.#hitOne = (k) => (one.get(k) as { rec: number } | undefined)?.rec;
+    const one = db.prepare("SELECT k2, rec, vt, value, outputs FROM hits WHERE k = ?");
     const many = db.prepare(
-      "SELECT j.key, h.rec FROM json_each(?) AS j JOIN hits AS h ON h.k = j.value",
+      `SELECT j.key, h.k2, h.rec, h.vt, h.value, h.outputs
+       FROM json_each(?) AS j JOIN hits AS h ON h.k = j.value`,
     );
     // rows as arrays where the runtime can (no object with named fields per row)
-    const m = many as unknown as { setReturnArrays?: (on: boolean) => void };
-    if (typeof m.setReturnArrays === "function") {
-      m.setReturnArrays(true);
+    const arrays = (st: StatementSync) => {
+      const x = st as unknown as { setReturnArrays?: (on: boolean) => void };
+      if (typeof x.setReturnArrays !== "function") return false;
+      x.setReturnArrays(true);
+      return true;
+    };
+    if (arrays(one) && arrays(many)) {
+      this.#hitOne = (k) => one.get(k) as unknown as SQLInputValue[] | undefined;
       this.#hitMany = (ks) => many.all(ks) as unknown as SQLInputValue[][];
     } else {
+      const row = (
+        r: Record<string, SQLInputValue>,
+      ) => [r.k2!, r.rec!, r.vt!, r.value!, r.outputs!];
+      this.#hitOne = (k) => {
+        const r = one.get(k) as Record<string, SQLInputValue> | undefined;
+        return r === undefined ? undefined : row(r);
+      };
       this.#hitMany = (ks) =>
-        (many.all(ks) as Record<string, SQLInputValue>[]).map((r) => [r.key!, r.rec!]);
+        (many.all(ks) as Record<string, SQLInputValue>[]).map((r) => [r.key!, ...row(r)]);
     }
     this.#insertBatch = db.prepare(
-      "INSERT INTO batches (id, run, time, n, recs, vals) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO batches (id, run, time, n, recs) VALUES (?, ?, ?, ?, ?)",
     );
-    this.#insertHitsOne = db.prepare("INSERT OR REPLACE INTO hits (k, rec) VALUES (?, ?)");
+    const hit = "(?, ?, ?, ?, ?, ?)";
+    this.#insertHitsOne = db.prepare(
+      `INSERT OR REPLACE INTO hits (k, k2, rec, vt, value, outputs) VALUES ${hit}`,
+    );
     this.#insertHitsMany = db.prepare(
-      `INSERT OR REPLACE INTO hits (k, rec) VALUES ${
-        new Array(HITS_PER_INSERT).fill("(?, ?)").join(", ")
+      `INSERT OR REPLACE INTO hits (k, k2, rec, vt, value, outputs) VALUES ${
+        new Array(HITS_PER_INSERT).fill(hit).join(", ")
       }`,
     );
     this.#getBatch = db.prepare(
-      "SELECT id, run, time, recs, vals FROM batches WHERE id <= ? ORDER BY id DESC LIMIT 1",
+      "SELECT id, run, time, recs FROM batches WHERE id <= ? ORDER BY id DESC LIMIT 1",
     );
     this.#nextId = db.prepare("SELECT id + n AS next FROM batches ORDER BY id DESC LIMIT 1");
   }
@@ -572,13 +591,13 @@ export class Journal {
   lookup(key: string): Hit | undefined {
     if (!this.#reading) this.#beginRead();
     if (!this.#foreign && !bloomHas(this.#own!, key)) return undefined;
-    let rec: number | undefined;
+    let row: SQLInputValue[] | undefined;
     try {
-      rec = this.#hitOne(k52(key));
+      row = this.#hitOne(k52(key));
     } catch (e) {
       throw this.#error("read", e);
     }
-    return rec === undefined ? undefined : this.#hitAt(rec, key);
+    return row === undefined ? undefined : hitOf(row, 0, key);
   }
 
   /**
@@ -619,36 +638,10 @@ export class Journal {
       }
       for (const row of rows) {
         const at = from + (row[0] as number);
-        out[at] = this.#hitAt(row[1] as number, keys[at]!);
+        out[at] = hitOf(row, 1, keys[at]!);
       }
     }
     return out;
-  }
-
-  /** The hit in record `rec` if it is `key`'s (a 52-bit prefix is shared by chance). */
-  #hitAt(rec: number, key: string): Hit | undefined {
-    const batch = this.#batch(rec);
-    const line = batch?.lines[rec - batch.id];
-    if (line === undefined || !line.startsWith(key) || line.charCodeAt(64) !== 9) return undefined;
-    // only the fields a hit needs (vt, value, extra): no array of twelve strings per hit
-    let at = 64;
-    for (let i = 1; i < F.VT; i++) at = line.indexOf("\t", at + 1);
-    const vt = line.charCodeAt(at + 1) - 48;
-    const valueEnd = line.indexOf("\t", at + 3);
-    const argsEnd = line.indexOf("\t", valueEnd + 1);
-    const extraEnd = line.indexOf("\t", argsEnd + 1);
-    let value: unknown;
-    try {
-      value = vt === VT.UNDEFINED
-        ? undefined
-        : decodeValue(vt, line.slice(at + 3, valueEnd), batch!.vals);
-    } catch {
-      return undefined; // a value this runtime cannot read back: run the task
-    }
-    const outputs = extraEnd === argsEnd + 1
-      ? undefined
-      : (JSON.parse(line.slice(argsEnd + 1, extraEnd)) as { outputs?: StoredOutput[] }).outputs;
-    return { id: rec, value, outputs };
   }
 
   /** The committed batch that holds record `rec`, decoded (cached: batches never change). */
@@ -731,7 +724,7 @@ export class Journal {
       );
     }
     const key = record.key ?? "";
-    if (key !== "" && !HEX_KEY.test(key)) {
+    if (key !== "" && !isHexKey(key)) {
       throw new TypeError(
         `Cannot stage journal record as 'key' must be 64 lowercase hex characters: received ${
           capText(JSON.stringify(safeString(key)), 100)
@@ -740,9 +733,20 @@ export class Journal {
     }
     let c = this.#staging.get(run);
     const time = record.time ?? Date.now();
-    if (c === undefined || c.lines.length === MAX_BATCH || c.valBytes >= MAX_BATCH_BYTES) {
+    if (c === undefined || c.lines.length === MAX_BATCH) {
       if (c !== undefined) this.#full.push(c);
-      c = { run, t0: time, lines: [], hitKeys: [], hitLines: [], vals: [], valBytes: 0 };
+      c = {
+        run,
+        t0: time,
+        lines: [],
+        hitKeys: [],
+        hk: new Float64Array(MAX_BATCH),
+        hk2: new Float64Array(MAX_BATCH),
+        hline: new Uint16Array(MAX_BATCH),
+        hvt: new Uint8Array(MAX_BATCH),
+        hval: undefined,
+        hout: undefined,
+      };
       this.#staging.set(run, c);
     }
     const name = escape(record.name);
@@ -751,12 +755,12 @@ export class Journal {
     this.#nStaged++;
     if (record.cached && state === 1) {
       c.lines.push(
-        `${key}\t${uid}\t${name}\t${kind}\t1\t\t${dt}\t0\t\t\t\t${record.source ?? ""}`,
+        `${key}\t${uid}\t${name}\t${kind}\t1\t\t${dt}\t0\t\t\t${record.source ?? ""}`,
       );
       return;
     }
     let vt: number = VT.NONE;
-    let value = "";
+    let value: SQLInputValue = null;
     let note: string | undefined;
     if (state === 1) {
       if (record.noValue !== undefined) note = capText(record.noValue, MAX_NOTE);
@@ -767,12 +771,12 @@ export class Journal {
         else if (v === null) vt = VT.NULL;
         else if (v === true) vt = VT.TRUE;
         else if (v === false) vt = VT.FALSE;
-        else if (typeof v === "number" && Number.isFinite(v) && !Object.is(v, -0)) {
+        else if (typeof v === "number" && Number.isFinite(v)) {
           vt = VT.NUMBER;
-          value = String(v);
-        } else if (typeof v === "string" && v.length <= MAX_INLINE && v.isWellFormed()) {
+          value = v;
+        } else if (typeof v === "string" && v.isWellFormed()) {
           vt = VT.STRING;
-          value = escape(v);
+          value = v;
         } else {
           try {
             const bytes = serialize(v);
@@ -782,9 +786,7 @@ export class Journal {
               );
             }
             vt = VT.V8;
-            value = `${c.valBytes}:${bytes.length}`;
-            c.vals.push(bytes);
-            c.valBytes += bytes.length;
+            value = bytes;
           } catch (e) {
             note = capText(`value not recorded: ${errorText(e)}`, MAX_NOTE);
           }
@@ -797,20 +799,16 @@ export class Journal {
     let def = "", args = "", extra = "";
     if (parts !== undefined) {
       def = this.#defId(parts.def);
-      args = parts.args.length === 0
-        ? ""
-        : parts.args.length === 1
-        ? parts.args[0]!
-        : parts.args.join(",");
+      const a = parts.args;
+      args = a.length === 0 ? "" : a.length === 1 ? a[0]! : a.join(",");
     }
-    const outputs = record.outputs;
+    const outputs = record.outputs !== undefined && record.outputs.length !== 0
+      ? JSON.stringify(record.outputs)
+      : undefined;
     const more = parts === undefined ? undefined : otherParts(parts);
-    if (more !== undefined || note !== undefined || (outputs !== undefined && outputs.length)) {
-      // the outputs first: a hit reads `extra` only when it starts with them
+    if (more !== undefined || note !== undefined || outputs !== undefined) {
       extra = "{";
-      if (outputs !== undefined && outputs.length !== 0) {
-        extra += `"outputs":${JSON.stringify(outputs)}`;
-      }
+      if (outputs !== undefined) extra += `"outputs":${outputs}`;
       if (more !== undefined) extra += `${extra.length > 1 ? "," : ""}"parts":${more}`;
       if (note !== undefined) {
         extra += `${extra.length > 1 ? "," : ""}"note":${JSON.stringify(note)}`;
@@ -818,11 +816,17 @@ export class Journal {
       extra += "}";
     }
     if (vt !== VT.NONE) {
+      const h = c.hitKeys.length;
       c.hitKeys.push(key);
-      c.hitLines.push(c.lines.length);
+      c.hk[h] = k52(key);
+      c.hk2[h] = k2(key);
+      c.hline[h] = c.lines.length;
+      c.hvt[h] = vt;
+      if (value !== null) (c.hval ??= new Map()).set(h, value);
+      if (outputs !== undefined) (c.hout ??= new Map()).set(h, outputs);
     }
     c.lines.push(
-      `${key}\t${uid}\t${name}\t${kind}\t${state}\t${def}\t${dt}\t${vt}\t${value}\t${args}\t${extra}\t`,
+      `${key}\t${uid}\t${name}\t${kind}\t${state}\t${def}\t${dt}\t${vt}\t${args}\t${extra}\t`,
     );
   }
 
@@ -872,36 +876,33 @@ export class Journal {
 
   /** One chunk's batch row; returns the number of its first record. */
   #insert(c: Chunk): number {
-    let vals: Uint8Array | null = null;
-    if (c.valBytes !== 0) {
-      vals = new Uint8Array(c.valBytes);
-      let at = 0;
-      for (const v of c.vals) {
-        vals.set(v, at);
-        at += v.length;
-      }
-    }
     const last = this.#nextId.get() as { next: number } | undefined;
     const base = last?.next ?? 1;
-    this.#insertBatch.run(base, c.run, c.t0, c.lines.length, c.lines.join("\n"), vals);
+    this.#insertBatch.run(base, c.run, c.t0, c.lines.length, c.lines.join("\n"));
     return base;
   }
 
   /** The `hits` rows of a chunk whose first record is `base`. */
   #insertHits(c: Chunk, base: number): void {
-    const keys = c.hitKeys, lines = c.hitLines, n = keys.length;
-    let i = 0;
-    if (n >= HITS_PER_INSERT) {
-      const params: SQLInputValue[] = new Array(2 * HITS_PER_INSERT);
-      for (; i + HITS_PER_INSERT <= n; i += HITS_PER_INSERT) {
-        for (let j = 0; j < HITS_PER_INSERT; j++) {
-          params[2 * j] = k52(keys[i + j]!);
-          params[2 * j + 1] = base + lines[i + j]!;
-        }
-        this.#insertHitsMany.run(...params);
-      }
+    const n = c.hitKeys.length;
+    const params: SQLInputValue[] = new Array(HIT_COLS * Math.min(n, HITS_PER_INSERT));
+    const fill = (h: number, at: number) => {
+      params[at] = c.hk[h]!;
+      params[at + 1] = c.hk2[h]!;
+      params[at + 2] = base + c.hline[h]!;
+      params[at + 3] = c.hvt[h]!;
+      params[at + 4] = c.hval?.get(h) ?? null;
+      params[at + 5] = c.hout?.get(h) ?? null;
+    };
+    let h = 0;
+    for (; h + HITS_PER_INSERT <= n; h += HITS_PER_INSERT) {
+      for (let j = 0; j < HITS_PER_INSERT; j++) fill(h + j, HIT_COLS * j);
+      this.#insertHitsMany.run(...params);
     }
-    for (; i < n; i++) this.#insertHitsOne.run(k52(keys[i]!), base + lines[i]!);
+    for (; h < n; h++) {
+      fill(h, 0);
+      this.#insertHitsOne.run(...params.slice(0, HIT_COLS));
+    }
   }
 
   #defId(def: DefinitionParts): string {
@@ -1087,10 +1088,10 @@ export class Journal {
     this.#finishRead();
     const rows = this.#read(() =>
       run === undefined
-        ? this.#db.prepare("SELECT id, run, time, recs, vals FROM batches ORDER BY id DESC")
+        ? this.#db.prepare("SELECT id, run, time, recs FROM batches ORDER BY id DESC")
           .iterate()
         : this.#db.prepare(
-          "SELECT id, run, time, recs, vals FROM batches WHERE run = ? ORDER BY id DESC",
+          "SELECT id, run, time, recs FROM batches WHERE run = ? ORDER BY id DESC",
         ).iterate(run)
     ) as Iterable<Row>;
     for (const r of rows) if (!fn(batchOf(r))) break;
@@ -1353,11 +1354,20 @@ interface Row {
   run: number;
   time: number;
   recs: string;
-  vals: Uint8Array | null;
 }
 
 function batchOf(r: Row): Batch {
-  return { id: r.id, lines: r.recs.split("\n"), vals: r.vals, time: r.time, run: r.run };
+  return { id: r.id, lines: r.recs.split("\n"), time: r.time, run: r.run };
+}
+
+/** Bits 52–103 of a hex key, as a number (tells apart keys that share their first 52). */
+function k2(key: string): number {
+  let n = 0;
+  for (let i = 13; i < 26; i++) {
+    const c = key.charCodeAt(i);
+    n = n * 16 + (c <= 57 ? c - 48 : (c | 32) - 87);
+  }
+  return n === n ? n : 0;
 }
 
 /** The first 52 bits of a hex key, as a number (the `hits` key). */
@@ -1371,7 +1381,16 @@ function k52(key: string): number {
 }
 
 const NEEDS_ESCAPE = /[\t\n\r\\]/;
-const HEX_KEY = /^[0-9a-f]{64}$/;
+
+/** Whether `key` is 64 lowercase hex characters (a loop: a regex costs more per record). */
+function isHexKey(key: string): boolean {
+  if (key.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = key.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
 
 /** Text safe in a line: tabs, newlines and backslashes escaped. */
 function escape(s: string): string {
@@ -1390,7 +1409,29 @@ function unescape(s: string): string {
   );
 }
 
-function decodeValue(vt: number, value: string, vals: Uint8Array | null): unknown {
+/**
+ * The hit in a `hits` row (`row[from..]` = k2, rec, vt, value, outputs) if
+ * it is `key`'s: another key may share the first 52 bits.
+ */
+function hitOf(row: SQLInputValue[], from: number, key: string): Hit | undefined {
+  if (row[from] !== k2(key)) return undefined;
+  let value: unknown;
+  try {
+    value = decodeValue(row[from + 2] as number, row[from + 3] ?? null);
+  } catch {
+    return undefined; // a value this runtime cannot read back: run the task
+  }
+  const outputs = row[from + 4];
+  return {
+    id: row[from + 1] as number,
+    value,
+    outputs: outputs === null || outputs === undefined
+      ? undefined
+      : JSON.parse(outputs as string) as StoredOutput[],
+  };
+}
+
+function decodeValue(vt: number, value: SQLInputValue): unknown {
   switch (vt) {
     case VT.UNDEFINED:
       return undefined;
@@ -1401,14 +1442,11 @@ function decodeValue(vt: number, value: string, vals: Uint8Array | null): unknow
     case VT.TRUE:
       return true;
     case VT.NUMBER:
-      return Number(value);
+      return value as number;
     case VT.STRING:
-      return unescape(value);
-    case VT.V8: {
-      const colon = value.indexOf(":");
-      const at = Number(value.slice(0, colon)), n = Number(value.slice(colon + 1));
-      return deserialize(vals!.subarray(at, at + n));
-    }
+      return value as string;
+    case VT.V8:
+      return deserialize(value as Uint8Array);
   }
   throw new RangeError(`Cannot read a journal value of unknown type ${vt}`);
 }
