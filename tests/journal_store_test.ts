@@ -8,7 +8,8 @@ import {
   assertThrows,
 } from "@std/assert";
 import { DatabaseSync } from "node:sqlite";
-import { Journal, MAX_NOTE, type TaskRecord } from "../src/journal/store.ts";
+import { Journal } from "../src/journal/store.ts";
+import { MAX_NOTE, type TaskRecord } from "../src/journal/types.ts";
 import { keyOf } from "./fixtures/journal_writer.ts";
 
 const WRITER = new URL("./fixtures/journal_writer.ts", import.meta.url).pathname;

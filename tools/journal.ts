@@ -14,7 +14,8 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import { Journal, type RecordState, type RunInfo, type TaskInfo } from "../src/journal/store.ts";
+import { Journal } from "../src/journal/store.ts";
+import type { RecordState, RunInfo, TaskInfo } from "../src/journal/types.ts";
 import { explainTask } from "../src/journal/explain.ts";
 
 const USAGE = `Usage: deno task journal <command> <journal.db> [options]

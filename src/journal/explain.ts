@@ -8,7 +8,8 @@
  * @module
  */
 import type { DefinitionParts, InputPart, KeyParts } from "./key.ts";
-import { Journal, type RunInfo, type TaskFilter, type TaskInfo } from "./store.ts";
+import { Journal } from "./store.ts";
+import type { RunInfo, TaskFilter, TaskInfo } from "./types.ts";
 
 /** An open journal, or the path of one (opened for the call, never created). */
 export type JournalSource = Journal | string | URL;

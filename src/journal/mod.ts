@@ -48,9 +48,9 @@ export {
   taskKey,
   type TaskKeyInput,
 } from "./key.ts";
+export { Journal } from "./store.ts";
 export {
   type Hit,
-  Journal,
   JOURNAL_VERSION,
   type JournalOptions,
   MAX_NOTE,
@@ -63,7 +63,7 @@ export {
   type TaskFilter,
   type TaskInfo,
   type TaskRecord,
-} from "./store.ts";
+} from "./types.ts";
 export {
   type Change,
   type ChangedPart,

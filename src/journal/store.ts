@@ -68,223 +68,59 @@
  */
 
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import { deserialize, serialize } from "node:v8";
-import { createHash } from "node:crypto";
-import { dirname, isAbsolute, join, resolve as resolvePath, sep } from "node:path";
+import { serialize } from "node:v8";
+import { dirname, isAbsolute, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hostname } from "node:os";
 import { capText, messageOf, safeString } from "../_text.ts";
 import type { DefinitionParts, KeyParts } from "./key.ts";
+import {
+  type Batch,
+  batchOf,
+  BLOOM_WORDS,
+  bloomAdd,
+  bloomHas,
+  errorText,
+  escape,
+  F,
+  hitOf,
+  isHexKey,
+  k2,
+  k52,
+  KIND_CODE,
+  otherParts,
+  type Row,
+  STATE_CODE,
+  taskInfo,
+  VT,
+} from "./_format.ts";
+import { restoreFiles, storeFiles } from "./_files.ts";
+import {
+  type Hit,
+  JOURNAL_VERSION,
+  type JournalOptions,
+  MAX_NOTE,
+  MAX_VALUE_BYTES,
+  type RunCounts,
+  type RunInfo,
+  type StoredOutput,
+  type TaskFilter,
+  type TaskInfo,
+  type TaskRecord,
+} from "./types.ts";
 
-/** Version of the journal's file format. */
-export const JOURNAL_VERSION = 1;
 const APPLICATION_ID = 0x41464a4c; // "AFJL"
 const SQLITE_MAGIC = "SQLite format 3\0";
-
-/** A task's final state, as recorded. */
-export type RecordState = "DONE" | "FAILED" | "CANCELLED";
-const STATE_CODE: Record<RecordState, number> = { DONE: 1, FAILED: 2, CANCELLED: 3 };
-const STATE_NAME: readonly (RecordState | undefined)[] = [
-  undefined,
-  "DONE",
-  "FAILED",
-  "CANCELLED",
-];
-/** The kinds of task a record can have. */
-export type RecordKind = "function" | "executable" | "prompt" | "block";
-const KIND_CODE: Record<RecordKind, number> = { function: 1, executable: 2, prompt: 3, block: 4 };
-const KIND_NAME: readonly (RecordKind | undefined)[] = [
-  undefined,
-  "function",
-  "executable",
-  "prompt",
-  "block",
-];
-
-/** How a value is kept (a line's `vt`). */
-const VT = {
-  NONE: 0,
-  UNDEFINED: 1,
-  NULL: 2,
-  FALSE: 3,
-  TRUE: 4,
-  NUMBER: 5,
-  STRING: 6,
-  V8: 7,
-} as const;
-
-/** Most characters of an error's message (or another note) a record keeps. */
-export const MAX_NOTE = 2000;
 /** Keys per query in `lookupMany()`. */
 const LOOKUP_BATCH = 1000;
 /** Most records in one `batches` row. */
 const MAX_BATCH = 4096;
-/** The largest value recorded (a larger one is not: the task runs again next time). */
-export const MAX_VALUE_BYTES = 256 * 1024 * 1024;
 /** `hits` rows per multi-row INSERT in `commit()`. */
 const HITS_PER_INSERT = 32;
 /** Columns of a `hits` row. */
 const HIT_COLS = 6;
 /** Batches whose decoded lines are kept (explaining reads several records of one batch). */
 const BATCH_CACHE = 32;
-/** Line fields. */
-const F = {
-  KEY: 0,
-  UID: 1,
-  NAME: 2,
-  KIND: 3,
-  STATE: 4,
-  DEF: 5,
-  TIME: 6,
-  VT: 7,
-  ARGS: 8,
-  EXTRA: 9,
-  SOURCE: 10,
-} as const;
-
-/** An `OutputFile` in the content store. */
-export interface StoredOutput {
-  /** The `OutputFile`'s name (relative to the sandbox). */
-  readonly name: string;
-  /** SHA-256 of its content: its name in the store. */
-  readonly sha256: string;
-  /** Its size in bytes. */
-  readonly size: number;
-}
-
-/** An outcome to record. */
-export interface TaskRecord {
-  /** The task's key; absent for a task that never got one (e.g. its dependency failed). */
-  readonly key?: string | undefined;
-  /** The task's uid in its engine. */
-  readonly uid: string;
-  /** The task's name. */
-  readonly name: string;
-  /** The task's kind. */
-  readonly kind: RecordKind;
-  /** Its final state. */
-  readonly state: RecordState;
-  /** The value (DONE): recorded when `node:v8` can serialise it. */
-  readonly value?: unknown;
-  /** A DONE task whose value must not be reused, and why (e.g. its outputs could not be stored). */
-  readonly noValue?: string | undefined;
-  /** The error (FAILED, CANCELLED): its name and message are kept. */
-  readonly error?: unknown;
-  /** The stored `OutputFile`s (DONE; see {@link Journal.storeOutputs}). */
-  readonly outputs?: readonly StoredOutput[] | undefined;
-  /** What the key was computed from (see `taskKey`). */
-  readonly parts?: KeyParts | undefined;
-  /**
-   * The task completed from the journal (a hit): give the hit's record id
-   * (`Hit.id`) as `source`. No value is kept (it is the source's).
-   */
-  readonly cached?: boolean | undefined;
-  /** For a hit: the id of the record it hit. */
-  readonly source?: number | undefined;
-  /** When it became final (ms since the epoch). @default {Date.now()} */
-  readonly time?: number | undefined;
-}
-
-/** What {@link Journal.lookup} returns for a hit. */
-export interface Hit {
-  /** The record's id (give it as `source` when staging the hit). */
-  readonly id: number;
-  /** The recorded value (a fresh copy). */
-  readonly value: unknown;
-  /** The recorded `OutputFile`s, to restore with {@link Journal.restoreOutputs}. */
-  readonly outputs: readonly StoredOutput[] | undefined;
-}
-
-/** Counts of a run. */
-export interface RunCounts {
-  /** Tasks DONE (cached ones included). */
-  readonly done: number;
-  /** Tasks FAILED. */
-  readonly failed: number;
-  /** Tasks CANCELLED. */
-  readonly cancelled: number;
-  /** Tasks completed from the journal. */
-  readonly cached: number;
-}
-
-/** A recorded run. */
-export interface RunInfo {
-  /** The run's id (1, 2, … in the journal). */
-  readonly id: number;
-  /** The engine's uid. */
-  readonly engine: string;
-  /** When it began (ms since the epoch). */
-  readonly started: number;
-  /** When it ended; undefined while it runs, or when its process died. */
-  readonly ended: number | undefined;
-  /** Its counts (set when it ended; else counted from its records). */
-  readonly counts: RunCounts;
-  /** The process id. */
-  readonly pid: number;
-  /** The host name. */
-  readonly host: string;
-}
-
-/** A recorded task outcome. */
-export interface TaskInfo {
-  /** The record's id (increasing in the order outcomes were committed). */
-  readonly id: number;
-  /** The run it belongs to. */
-  readonly run: number;
-  /** The task's key (hex), if it had one. */
-  readonly key: string | undefined;
-  /** The task's uid in its engine. */
-  readonly uid: string;
-  /** The task's name. */
-  readonly name: string;
-  /** Its kind. */
-  readonly kind: RecordKind;
-  /** Its final state. */
-  readonly state: RecordState;
-  /** Completed from the journal. */
-  readonly cached: boolean;
-  /** For a hit: the id of the record it hit. */
-  readonly source: number | undefined;
-  /** When it became final (ms since the epoch). */
-  readonly time: number;
-  /** Whether a value is recorded (a later task with the same key can hit it). */
-  readonly hasValue: boolean;
-  /** The error's `name: message` (FAILED, CANCELLED), or why no value was recorded. */
-  readonly note: string | undefined;
-  /** The recorded `OutputFile`s. */
-  readonly outputs: readonly StoredOutput[] | undefined;
-}
-
-/** Which records {@link Journal.tasks} lists. */
-export interface TaskFilter {
-  /** Only this run's. */
-  readonly run?: number | undefined;
-  /** Only this state's. */
-  readonly state?: RecordState | undefined;
-  /** Only tasks of this name. */
-  readonly name?: string | undefined;
-  /** Only tasks of this uid. */
-  readonly uid?: string | undefined;
-  /** Only tasks of this key (hex). */
-  readonly key?: string | undefined;
-  /** Only records whose key differs from this one (and that have a key). */
-  readonly otherKey?: string | undefined;
-  /** Only records with an id below this one. */
-  readonly before?: number | undefined;
-  /** Most records returned, newest first. @default {1000} */
-  readonly limit?: number | undefined;
-}
-
-/** Options of {@link Journal.open}. */
-export interface JournalOptions {
-  /** Create the file when it does not exist. @default {true} */
-  readonly create?: boolean | undefined;
-  /**
-   * How long (ms) a write waits for another connection (engine or process)
-   * that holds the database before it fails. @default {10000}
-   */
-  readonly busyTimeout?: number | undefined;
-}
 
 // No NOT NULL on the tables written per commit: with a constraint, SQLite
 // (3.53) takes a slow path for multi-row INSERTs — about 3x the time per row.
@@ -321,15 +157,6 @@ interface Chunk {
   /** Values and outputs, only where not null, by index in the columns above. */
   hval: Map<number, SQLInputValue> | undefined;
   hout: Map<number, string> | undefined;
-}
-
-/** A batch's lines and value bytes, decoded for lookups. */
-interface Batch {
-  /** The number of its first record. */
-  readonly id: number;
-  readonly lines: string[];
-  readonly time: number;
-  readonly run: number;
 }
 
 /**
@@ -945,61 +772,10 @@ export class Journal {
    * @returns what was stored, in order, or undefined
    * @throws {Error} when the store cannot be written (disk full…); the message names the path
    */
-  async storeOutputs(
+  storeOutputs(
     files: readonly { readonly name: string; readonly path: string }[],
   ): Promise<StoredOutput[] | undefined> {
-    const out: StoredOutput[] = [];
-    for (const f of files) {
-      let info: Deno.FileInfo;
-      try {
-        info = await Deno.stat(f.path);
-      } catch {
-        return undefined;
-      }
-      if (!info.isFile) return undefined;
-      try {
-        out.push({ name: f.name, ...(await this.#storeFile(f.path)) });
-      } catch (e) {
-        throw new Error(
-          `Cannot store output '${capText(f.name, 200)}' in journal store '${this.filesDir}': ${
-            messageOf(e)
-          }`,
-          { cause: e },
-        );
-      }
-    }
-    return out;
-  }
-
-  async #storeFile(path: string): Promise<{ sha256: string; size: number }> {
-    await Deno.mkdir(this.filesDir, { recursive: true });
-    const tmp = join(this.filesDir, `.tmp-${crypto.randomUUID()}`);
-    const h = createHash("sha256");
-    let size = 0;
-    try {
-      {
-        using src = await Deno.open(path, { read: true });
-        using dst = await Deno.open(tmp, { write: true, createNew: true, mode: 0o444 });
-        const chunk = new Uint8Array(1 << 20);
-        for (;;) {
-          const n = await src.read(chunk);
-          if (n === null) break;
-          const part = chunk.subarray(0, n);
-          h.update(part);
-          size += n;
-          for (let w = 0; w < n;) w += await dst.write(part.subarray(w));
-        }
-        await dst.sync();
-      }
-      const sha256 = h.digest("hex");
-      const target = join(this.filesDir, sha256);
-      if (await exists(target)) await Deno.remove(tmp);
-      else await Deno.rename(tmp, target);
-      return { sha256, size };
-    } catch (e) {
-      await Deno.remove(tmp).catch(() => {});
-      throw e;
-    }
+    return storeFiles(this.filesDir, files);
   }
 
   /**
@@ -1012,30 +788,8 @@ export class Journal {
    * @throws {Error} when a stored file is missing or cannot be copied (then
    * run the task instead), or when a name would leave the sandbox
    */
-  async restoreOutputs(outputs: readonly StoredOutput[], sandbox: string): Promise<void> {
-    const root = resolvePath(sandbox);
-    for (const o of outputs) {
-      const target = resolvePath(root, o.name);
-      if (!target.startsWith(root + sep)) {
-        throw new Error(
-          `Cannot restore output '${capText(o.name, 200)}' as it would leave the sandbox ${root}`,
-        );
-      }
-      const source = join(this.filesDir, o.sha256);
-      try {
-        await Deno.mkdir(dirname(target), { recursive: true });
-        await Deno.remove(target).catch(() => {});
-        await Deno.copyFile(source, target);
-        await Deno.chmod(target, 0o644);
-      } catch (e) {
-        throw new Error(
-          `Cannot restore output '${capText(o.name, 200)}' from journal store ${source}: ${
-            messageOf(e)
-          }`,
-          { cause: e },
-        );
-      }
-    }
+  restoreOutputs(outputs: readonly StoredOutput[], sandbox: string): Promise<void> {
+    return restoreFiles(this.filesDir, outputs, sandbox);
   }
 
   // ------------------------------------------------------------------ reading
@@ -1279,24 +1033,6 @@ function safeHostname(): string {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof Error) {
-    return `${safeString(e.name)}: ${capText(safeString(e.message), MAX_NOTE)}`;
-  }
-  if (e === undefined) return "";
-  return capText(safeString(e), MAX_NOTE);
-}
-
 function initialise(db: DatabaseSync): void {
   db.exec("BEGIN IMMEDIATE");
   try {
@@ -1317,168 +1053,4 @@ function initialise(db: DatabaseSync): void {
     if (db.isTransaction) db.exec("ROLLBACK");
     throw e;
   }
-}
-
-/** Words of the Bloom filter of own keys (1 MiB: about 3% false positives at a million keys). */
-const BLOOM_WORDS = 1 << 18;
-const BLOOM_MASK = BLOOM_WORDS * 32 - 1;
-
-/** A bit position from 6 hex characters of a key at `at` (its first 13 are `k`). */
-function bloomBit(key: string, at: number): number {
-  let n = 0;
-  for (let i = at; i < at + 6; i++) {
-    const c = key.charCodeAt(i);
-    n = (n << 4) | (c <= 57 ? c - 48 : (c | 32) - 87);
-  }
-  return n & BLOOM_MASK;
-}
-
-function bloomHas(bits: Uint32Array, key: string): boolean {
-  for (let at = 13; at < 31; at += 6) {
-    const b = bloomBit(key, at);
-    if ((bits[b >>> 5]! & (1 << (b & 31))) === 0) return false;
-  }
-  return true;
-}
-
-function bloomAdd(bits: Uint32Array, key: string): void {
-  for (let at = 13; at < 31; at += 6) {
-    const b = bloomBit(key, at);
-    bits[b >>> 5]! |= 1 << (b & 31);
-  }
-}
-
-/** A `batches` row as read. */
-interface Row {
-  id: number;
-  run: number;
-  time: number;
-  recs: string;
-}
-
-function batchOf(r: Row): Batch {
-  return { id: r.id, lines: r.recs.split("\n"), time: r.time, run: r.run };
-}
-
-/** Bits 52–103 of a hex key, as a number (tells apart keys that share their first 52). */
-function k2(key: string): number {
-  let n = 0;
-  for (let i = 13; i < 26; i++) {
-    const c = key.charCodeAt(i);
-    n = n * 16 + (c <= 57 ? c - 48 : (c | 32) - 87);
-  }
-  return n === n ? n : 0;
-}
-
-/** The first 52 bits of a hex key, as a number (the `hits` key). */
-function k52(key: string): number {
-  let n = 0;
-  for (let i = 0; i < 13; i++) {
-    const c = key.charCodeAt(i);
-    n = n * 16 + (c <= 57 ? c - 48 : (c | 32) - 87);
-  }
-  return n === n ? n : 0;
-}
-
-const NEEDS_ESCAPE = /[\t\n\r\\]/;
-
-/** Whether `key` is 64 lowercase hex characters (a loop: a regex costs more per record). */
-function isHexKey(key: string): boolean {
-  if (key.length !== 64) return false;
-  for (let i = 0; i < 64; i++) {
-    const c = key.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
-}
-
-/** Text safe in a line: tabs, newlines and backslashes escaped. */
-function escape(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return s;
-  return s.replace(
-    /[\t\n\r\\]/g,
-    (c) => (c === "\t" ? "\\t" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\\\"),
-  );
-}
-
-function unescape(s: string): string {
-  if (!s.includes("\\")) return s;
-  return s.replace(
-    /\\(.)/g,
-    (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c),
-  );
-}
-
-/**
- * The hit in a `hits` row (`row[from..]` = k2, rec, vt, value, outputs) if
- * it is `key`'s: another key may share the first 52 bits.
- */
-function hitOf(row: SQLInputValue[], from: number, key: string): Hit | undefined {
-  if (row[from] !== k2(key)) return undefined;
-  let value: unknown;
-  try {
-    value = decodeValue(row[from + 2] as number, row[from + 3] ?? null);
-  } catch {
-    return undefined; // a value this runtime cannot read back: run the task
-  }
-  const outputs = row[from + 4];
-  return {
-    id: row[from + 1] as number,
-    value,
-    outputs: outputs === null || outputs === undefined
-      ? undefined
-      : JSON.parse(outputs as string) as StoredOutput[],
-  };
-}
-
-function decodeValue(vt: number, value: SQLInputValue): unknown {
-  switch (vt) {
-    case VT.UNDEFINED:
-      return undefined;
-    case VT.NULL:
-      return null;
-    case VT.FALSE:
-      return false;
-    case VT.TRUE:
-      return true;
-    case VT.NUMBER:
-      return value as number;
-    case VT.STRING:
-      return value as string;
-    case VT.V8:
-      return deserialize(value as Uint8Array);
-  }
-  throw new RangeError(`Cannot read a journal value of unknown type ${vt}`);
-}
-
-/** The parts other than the definition and the arguments, as JSON, or undefined when none. */
-function otherParts(parts: KeyParts): string | undefined {
-  if (
-    parts.deps === undefined && parts.command === undefined && parts.messages === undefined &&
-    parts.inputs === undefined
-  ) return undefined;
-  const { def: _def, args: _args, ...more } = parts;
-  return JSON.stringify(more);
-}
-
-function taskInfo(rec: number, batch: Batch, f: string[]): TaskInfo {
-  const extra = f[F.EXTRA] === ""
-    ? undefined
-    : JSON.parse(f[F.EXTRA]!) as { outputs?: StoredOutput[]; note?: string };
-  const source = f[F.SOURCE] === "" ? undefined : Number(f[F.SOURCE]);
-  return {
-    id: rec,
-    run: batch.run,
-    key: f[F.KEY] === "" ? undefined : f[F.KEY],
-    uid: unescape(f[F.UID]!),
-    name: unescape(f[F.NAME]!),
-    kind: KIND_NAME[Number(f[F.KIND])] ?? "function",
-    state: STATE_NAME[Number(f[F.STATE])] ?? "DONE",
-    cached: source !== undefined,
-    source,
-    time: batch.time + Number(f[F.TIME]),
-    hasValue: f[F.VT] !== "0",
-    note: extra?.note,
-    outputs: extra?.outputs,
-  };
 }
