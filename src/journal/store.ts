@@ -137,7 +137,6 @@ CREATE TABLE runs (
 );
 CREATE TABLE defs (id INTEGER PRIMARY KEY, parts TEXT NOT NULL UNIQUE);
 CREATE TABLE batches (id INTEGER PRIMARY KEY, run INTEGER, time REAL, n INTEGER, recs TEXT);
-CREATE INDEX batches_run ON batches (run);
 CREATE TABLE hits (k INTEGER PRIMARY KEY, k2 INTEGER, rec INTEGER, vt INTEGER, value, outputs TEXT);
 `;
 
@@ -149,14 +148,32 @@ interface Chunk {
   readonly lines: string[];
   /** Keys of the lines that can be hits (for the Bloom filter). */
   readonly hitKeys: string[];
-  /** Their `hits` rows by column (numbers in typed arrays: no boxed number per record). */
-  readonly hk: Float64Array;
-  readonly hk2: Float64Array;
-  readonly hline: Uint16Array;
-  readonly hvt: Uint8Array;
+  /**
+   * Their `hits` rows by column (numbers in typed arrays: no boxed number per
+   * record), grown by doubling: a commit of one record allocates little.
+   */
+  hk: Float64Array;
+  hk2: Float64Array;
+  hline: Uint16Array;
+  hvt: Uint8Array;
   /** Values and outputs, only where not null, by index in the columns above. */
   hval: Map<number, SQLInputValue> | undefined;
   hout: Map<number, string> | undefined;
+}
+
+/** Doubles the capacity of a chunk's hits columns. */
+function grow(c: Chunk): void {
+  const n = c.hk.length * 2;
+  const hk = new Float64Array(n), hk2 = new Float64Array(n);
+  const hline = new Uint16Array(n), hvt = new Uint8Array(n);
+  hk.set(c.hk);
+  hk2.set(c.hk2);
+  hline.set(c.hline);
+  hvt.set(c.hvt);
+  c.hk = hk;
+  c.hk2 = hk2;
+  c.hline = hline;
+  c.hvt = hvt;
 }
 
 /**
@@ -567,10 +584,10 @@ export class Journal {
         t0: time,
         lines: [],
         hitKeys: [],
-        hk: new Float64Array(MAX_BATCH),
-        hk2: new Float64Array(MAX_BATCH),
-        hline: new Uint16Array(MAX_BATCH),
-        hvt: new Uint8Array(MAX_BATCH),
+        hk: new Float64Array(16),
+        hk2: new Float64Array(16),
+        hline: new Uint16Array(16),
+        hvt: new Uint8Array(16),
         hval: undefined,
         hout: undefined,
       };
@@ -644,6 +661,7 @@ export class Journal {
     }
     if (vt !== VT.NONE) {
       const h = c.hitKeys.length;
+      if (h === c.hk.length) grow(c);
       c.hitKeys.push(key);
       c.hk[h] = k52(key);
       c.hk2[h] = k2(key);
