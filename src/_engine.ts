@@ -31,7 +31,7 @@ import {
   type ExecutionBackend,
   kindsOf,
 } from "./backend.ts";
-import { Outcome, type SchedulerCore, SLOT_BITS, type TaskId } from "./core/types.ts";
+import { LimitKind, Outcome, type SchedulerCore, SLOT_BITS, type TaskId } from "./core/types.ts";
 import { ArgScan, forEachFuture, scanArgs, substituteArgs } from "./args.ts";
 import { TaskFuture } from "./future.ts";
 import {
@@ -115,6 +115,55 @@ function includes(a: Int32Array, n: number, v: number): boolean {
   return false;
 }
 
+/**
+ * One rate limit's window: each admission takes a unit that comes back
+ * `perMs` later. The return times are a FIFO (they are in admission order)
+ * with one timer for the earliest, so a window costs one timer, not one per
+ * task.
+ */
+class RateWindow {
+  readonly #due: number[] = [];
+  #head = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #engine: { giveBack(limit: number, n: number): void } | undefined;
+  constructor(readonly perMs: number, readonly limit: number) {}
+
+  /** A unit was taken now. */
+  took(engine: { giveBack(limit: number, n: number): void }): void {
+    this.#engine = engine;
+    this.#due.push(performance.now() + this.perMs);
+    if (this.#timer === undefined) this.#arm();
+  }
+
+  #arm(): void {
+    const first = this.#due[this.#head];
+    if (first === undefined) return;
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, first - performance.now()));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    let n = 0;
+    while (this.#head < this.#due.length && this.#due[this.#head]! <= now + 0.5) {
+      this.#head++;
+      n++;
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#due.length) {
+      this.#due.splice(0, this.#head);
+      this.#head = 0;
+    }
+    if (n > 0) this.#engine?.giveBack(this.limit, n);
+    this.#arm();
+  }
+
+  /** Stop the timer (shutdown). */
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
 /** A growable list of ids on an Int32Array (it never shrinks: reuse allocates nothing). */
 class IdList {
   a = new Int32Array(256);
@@ -187,6 +236,15 @@ export class Engine implements EngineLink {
   readonly #flushFn = () => this.#flush();
   readonly #own = (f: TaskFuture) => (f as Task).def?.engine === this;
 
+  /** Core limit ids of each named limit. */
+  readonly #limitIds = new Map<string, number[]>();
+  /** Rate windows by core limit id: units come back on a timer. */
+  readonly #rates = new Map<number, RateWindow>();
+  /** The limits step, when the engine has limits. */
+  #limitStep: DispatchStep | undefined;
+  #admittedBuf = new Int32Array(1024);
+  /** HELD tasks to ask the core to admit, once per flush. */
+  #toAdmit = new IdList();
   /** The engine's named limits. */
   readonly limits: ReadonlyMap<
     string,
@@ -203,6 +261,21 @@ export class Engine implements EngineLink {
   ) {
     this.uid = uid;
     this.limits = limits;
+    // each named limit is one or two core limits: a concurrency and a rate one
+    let next = 0;
+    for (const [name, spec] of limits) {
+      const ids: number[] = [];
+      if (spec.concurrency !== undefined) {
+        core.setLimit(next, spec.concurrency, LimitKind.CONCURRENCY);
+        ids.push(next++);
+      }
+      if (spec.rate !== undefined) {
+        core.setLimit(next, spec.rate.count, LimitKind.RATE);
+        this.#rates.set(next, new RateWindow(spec.rate.perMs, next));
+        ids.push(next++);
+      }
+      this.#limitIds.set(name, ids);
+    }
     this.#core = core;
     this.#workDirOption = workDir;
     this.backends = new Map();
@@ -465,6 +538,11 @@ export class Engine implements EngineLink {
     const name = opts.name ?? (fn.name || "task");
     let stats = this.#names.get(name);
     if (stats === undefined) this.#names.set(name, stats = new NameStats());
+    let limits: Int32Array | undefined;
+    if (opts.limit !== undefined && kind.onBackend) {
+      limits = Int32Array.from(opts.limit.flatMap((n) => this.#limitIds.get(n) ?? []));
+      this.#ensureLimitStep();
+    }
     const def: TaskDef = {
       kind,
       fn,
@@ -472,6 +550,7 @@ export class Engine implements EngineLink {
       name,
       engine: this,
       stats,
+      limits,
       ...this.#route(kind, opts, name),
     };
     const call = (...args: unknown[]) => this.call(def, args) as unknown as F;
@@ -565,7 +644,10 @@ export class Engine implements EngineLink {
       deps[nDeps++] = this.#gate(t, s.thenables.slice(0, s.nThenables));
     }
 
-    t.id = this.#core.add(deps, nDeps);
+    const lim = def.limits;
+    t.id = lim === undefined && priority === 0
+      ? this.#core.add(deps, nDeps)
+      : this.#core.add(deps, nDeps, priority, lim, lim?.length ?? 0);
     this.#bySlot[t.id & SLOT_MASK] = t;
     this.pending++;
     if (this.#listeners.length !== 0) {
@@ -685,6 +767,7 @@ export class Engine implements EngineLink {
     switch (next) {
       case Phase.PREPARING:
         this.pending++;
+        if (prev !== Phase.WAITING) return; // back from HELD: it was ready already
         this.#stamp(t.id, 0);
         if (listening) this.#emit("TaskReady", t);
         return;
@@ -795,9 +878,13 @@ export class Engine implements EngineLink {
         const nc = core.cancelledCount() * 2;
         // final tasks whose outcome the core has read: released after their outputs are handled
         const releasable = this.#toRelease;
-        if (nr + nf + nc === 0 && this.#nDirty === 0) {
+        const na = core.admittedCount();
+        if (nr + nf + nc + na === 0 && this.#nDirty === 0 && this.#toAdmit.n === 0) {
           this.#release(releasable);
-          if (core.readyCount() + core.failedCount() + core.cancelledCount() === 0) break;
+          if (
+            core.readyCount() + core.failedCount() + core.cancelledCount() +
+                core.admittedCount() === 0
+          ) break;
           continue;
         }
         this.#toRelease = this.#spare;
@@ -805,8 +892,10 @@ export class Engine implements EngineLink {
         if (this.#readyBuf.length < nr) this.#readyBuf = new Int32Array(nr * 2);
         if (this.#failedBuf.length < nf) this.#failedBuf = new Int32Array(nf * 2);
         if (this.#cancelledBuf.length < nc) this.#cancelledBuf = new Int32Array(nc * 2);
+        if (this.#admittedBuf.length < na) this.#admittedBuf = new Int32Array(na * 2);
         const rb = this.#readyBuf, fb = this.#failedBuf, cb = this.#cancelledBuf;
-        core.takeOutputs(rb, fb, cb);
+        const ab = this.#admittedBuf;
+        core.takeOutputs(rb, fb, cb, ab);
         const bySlot = this.#bySlot;
         for (let i = 0; i < nf; i += 2) {
           const t = bySlot[fb[i]! & SLOT_MASK]!;
@@ -826,9 +915,26 @@ export class Engine implements EngineLink {
             : `dependency '${c.name}' (${c.uid}) was cancelled`;
           this.#to(t, Phase.CANCELLED, new CancelledError(why, t.uid), true);
         }
+        for (let i = 0; i < na; i++) {
+          const t = bySlot[ab[i]! & SLOT_MASK];
+          if (t !== undefined && !(t instanceof Gate) && t.id === ab[i]) this.#admitted(t);
+        }
         for (let i = 0; i < nr; i++) {
           const t = bySlot[rb[i]! & SLOT_MASK]!;
           if (!(t instanceof Gate)) this.#ready(t);
+        }
+        if (this.#toAdmit.n !== 0) {
+          // only the ones still HELD: a cancel may have ended one since
+          const q = this.#toAdmit;
+          let k = 0;
+          for (let i = 0; i < q.n; i++) {
+            const e = bySlot[q.a[i]! & SLOT_MASK];
+            if (e !== undefined && e.id === q.a[i] && !(e instanceof Gate) && e.ph === Phase.HELD) {
+              q.a[k++] = q.a[i]!;
+            }
+          }
+          q.n = 0;
+          if (k !== 0) core.admit(k, q.a);
         }
         this.#submitBatches();
         this.#release(releasable);
@@ -1046,6 +1152,42 @@ export class Engine implements EngineLink {
     if (this.#listeners.length !== 0) this.#emit(type, t, more);
   }
 
+  /**
+   * The limits step (the last of the dispatch stage): a task with limits asks
+   * the core for a unit of each and waits HELD until it gets them, in
+   * priority order; the flush hands admitted ones on (#admitted).
+   */
+  #ensureLimitStep(): void {
+    if (this.#limitStep !== undefined) return;
+    const step: DispatchStep = {
+      admit: (t) => {
+        if (t.def.limits === undefined) return Step.PASS;
+        this.#to(t, Phase.HELD);
+        // asked for in one batch per flush: the core admits a batch in priority order
+        this.#toAdmit.push(t.id);
+        this.#schedule();
+        return Step.TAKEN;
+      },
+    };
+    this.#limitStep = step;
+    this.addStep(step);
+  }
+
+  /** The core granted `t` a unit of each of its limits. */
+  #admitted(t: Task): void {
+    if (t.ph !== Phase.HELD) return;
+    const lim = t.def.limits!;
+    for (let i = 0; i < lim.length; i++) this.#rates.get(lim[i]!)?.took(this);
+    this.pass(t, this.#limitStep!);
+  }
+
+  /** A rate window's unit comes back (its timer fired). */
+  giveBack(limit: number, n: number): void {
+    if (this.#closed) return;
+    this.#core.giveBack(limit, n);
+    this.#schedule();
+  }
+
   /** Puts a prepared task into its backend's batch. */
   #submit(t: Task): void {
     this.#to(t, Phase.SUBMITTED);
@@ -1247,6 +1389,7 @@ export class Engine implements EngineLink {
 
   async #doShutdown(): Promise<void> {
     this.#closed = true;
+    for (const w of this.#rates.values()) w.stop();
     if (this.#signalHandlers !== undefined) {
       try {
         Deno.removeSignalListener("SIGINT", this.#signalHandlers[0]);

@@ -93,6 +93,8 @@ export interface TaskDef {
   readonly doomed: (() => unknown) | undefined;
   /** The statistics of its name (shared by the definitions of one name). */
   readonly stats: NameStats;
+  /** The core limit ids its runs take a unit of (undefined: none). */
+  readonly limits: Int32Array | undefined;
 }
 
 /** A workflow scope (or a block body's scope). */

@@ -368,8 +368,8 @@ export class LocalProcesses {
     const grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     if (typeof grace !== "number" || !Number.isFinite(grace) || grace < 0) {
       throw new RangeError(
-        `Cannot create LocalProcesses as 'killGraceMs' must be a non-negative number: received ${
-          String(grace)
+        `Cannot create LocalProcesses as 'killGraceMs' must be a non-negative number: ${
+          received(grace)
         }`,
       );
     }
@@ -379,8 +379,8 @@ export class LocalProcesses {
       launcher !== "shared"
     ) {
       throw new TypeError(
-        `Cannot create LocalProcesses as 'launcher' must be "setsid", "detached" or "shared": received ${
-          JSON.stringify(launcher)
+        `Cannot create LocalProcesses as 'launcher' must be "setsid", "detached" or "shared": ${
+          received(launcher)
         }`,
       );
     }

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { received } from "./_text.ts";
 import type { FlowEvent } from "./events.ts";
 import { eventProblem } from "./event_log.ts";
 import {
@@ -184,35 +185,29 @@ export function renderTimeline(
 ): string {
   if (!Array.isArray(events)) {
     throw new TypeError(
-      `Cannot render timeline as 'events' must be an array: received ${typeof events}`,
+      `Cannot render timeline as 'events' must be an array: ${received(events)}`,
     );
   }
   const group = options.group ?? "task";
   if (group !== "task" && group !== "workflow") {
     throw new TypeError(
-      `Cannot render timeline as 'group' must be "task" or "workflow": received ${
-        JSON.stringify(group)
-      }`,
+      `Cannot render timeline as 'group' must be "task" or "workflow": ${received(group)}`,
     );
   }
   const plotW = options.width ?? 1000;
   if (!Number.isFinite(plotW) || plotW < 100) {
     throw new TypeError(
-      `Cannot render timeline as 'width' must be a number >= 100: received ${String(plotW)}`,
+      `Cannot render timeline as 'width' must be a number >= 100: ${received(plotW)}`,
     );
   }
   const title = options.title ?? "asyncflow timeline";
   for (let i = 0; i < events.length; i++) {
     const problem = eventProblem(events[i]);
     if (problem !== undefined) {
-      let shown: string;
-      try {
-        shown = JSON.stringify(events[i])?.slice(0, 80) ?? String(events[i]);
-      } catch {
-        shown = String(events[i]);
-      }
       throw new TypeError(
-        `Cannot render timeline as event ${i} is not a flow event (${problem}): received ${shown}`,
+        `Cannot render timeline as event ${i} is not a flow event (${problem}): ${
+          received(events[i])
+        }`,
       );
     }
   }

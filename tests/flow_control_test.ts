@@ -18,6 +18,7 @@ import {
   taskContext,
   type TaskFuture,
   TaskTimeoutError,
+  WorkerBackend,
   WorkflowEngine,
 } from "../mod.ts";
 
@@ -429,4 +430,102 @@ Deno.test("a body that uses fetch with taskContext().signal stops its request on
   } finally {
     await server.shutdown();
   }
+});
+
+// ---------------------------------------------------------------- limits
+
+Deno.test("a concurrency limit caps tasks from start to final state, on inline and on workers", async () => {
+  for (const backend of [undefined, new WorkerBackend({ workers: 2 })]) {
+    await using flow = await WorkflowEngine.create({
+      ...(backend === undefined ? {} : { backend }),
+      limits: { api: { concurrency: 3 } },
+    });
+    const events: FlowEvent[] = [];
+    flow.subscribe((e) => events.push(e));
+    const call = flow.functionTask(async function call(i: number) {
+      await new Promise((r) => setTimeout(r, 30));
+      return i;
+    }, { limit: "api" });
+    const fs = Array.from({ length: 12 }, (_, i) => call(i));
+    // (a worker takes a moment to start)
+    for (let i = 0; i < 200 && fs.filter((f) => f.state === "RUNNING").length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // at most three run; the waiting ones are PENDING, ready but not submitted
+    assert(fs.filter((f) => f.state === "RUNNING").length <= 3);
+    const waiting = fs.filter((f) =>
+      f.state === "PENDING" &&
+      !events.some((e) => e.uid === f.uid && e.type === "TaskSubmitted")
+    );
+    assertGreaterOrEqual(waiting.length, 6);
+    for (const f of waiting) {
+      const types = events.filter((e) => e.uid === f.uid).map((e) => e.type);
+      assertEquals(types, ["TaskCreated", "TaskReady"]);
+    }
+    assertEquals(await Promise.all(fs), Array.from({ length: 12 }, (_, i) => i));
+    // never more than 3 between TaskStarted and the final event
+    let live = 0;
+    let peak = 0;
+    for (const e of events) {
+      if (e.type === "TaskStarted") peak = Math.max(peak, ++live);
+      if (e.type === "TaskCompleted" || e.type === "TaskFailed") live--;
+    }
+    assertEquals(peak, 3);
+  }
+});
+
+Deno.test("a rate limit admits at most count starts per window, on a timer", async () => {
+  await using flow = await WorkflowEngine.create({
+    limits: { r: { rate: { count: 4, perMs: 100 } } },
+  });
+  const starts: number[] = [];
+  const t0 = performance.now();
+  const tick = flow.functionTask(function tick() {
+    starts.push(performance.now() - t0);
+  }, { limit: "r" });
+  await Promise.all(Array.from({ length: 10 }, () => tick()));
+  starts.sort((a, b) => a - b);
+  // any window of 100 ms holds at most 4 starts
+  for (let i = 4; i < starts.length; i++) {
+    assertGreaterOrEqual(starts[i]! - starts[i - 4]!, 95, `starts ${starts.map(Math.round)}`);
+  }
+  assertGreaterOrEqual(starts[8]!, 190);
+});
+
+Deno.test("tasks waiting for a limit start in priority order, creation order among equals", async () => {
+  await using flow = await WorkflowEngine.create({ limits: { one: { concurrency: 1 } } });
+  const order: string[] = [];
+  const step = flow.functionTask(async function step(label: string) {
+    order.push(label);
+    await new Promise((r) => setTimeout(r, 2));
+  }, { limit: "one" });
+  const fs = [
+    step("a0"),
+    step.with({ priority: 1 })("b1"),
+    step.with({ priority: 5 })("c5"),
+    step("d0"),
+    step.with({ priority: 5 })("e5"),
+    step.with({ priority: -1 })("f-1"),
+  ];
+  await Promise.all(fs);
+  assertEquals(order, ["c5", "e5", "b1", "a0", "d0", "f-1"]);
+});
+
+Deno.test("a task cancelled while it waits for a limit frees nothing it did not hold, and its dependents end", async () => {
+  await using flow = await WorkflowEngine.create({ limits: { one: { concurrency: 1 } } });
+  const hold = flow.functionTask((ms: number) => new Promise((r) => setTimeout(r, ms)), {
+    limit: "one",
+  });
+  const after = flow.functionTask((x: unknown) => x);
+  const first = hold(40);
+  const waiting = hold(1);
+  const dep = after(waiting);
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals([first.state, waiting.state], ["RUNNING", "PENDING"]);
+  waiting.cancel();
+  assertEquals(dep.state, "CANCELLED");
+  const third = hold(1);
+  await first;
+  await third;
+  assertEquals(third.state, "DONE");
 });

@@ -281,7 +281,7 @@ Deno.test("keyDefinition() throws TypeError on a bad kind or function", () => {
   );
   assertEquals(
     e2.message,
-    "Cannot make key definition as 'fn' must be a function: received number",
+    "Cannot make key definition as 'fn' must be a function: received 3",
   );
 });
 

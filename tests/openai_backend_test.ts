@@ -168,7 +168,7 @@ Deno.test("new OpenAIBackend() never shows an apiKey of the wrong type", () => {
   const e = assertThrows(
     () => new OpenAIBackend({ baseURL: "http://h/v1", apiKey: ["sk-secret"] as unknown as string }),
     TypeError,
-    "'apiKey' must be a string: received a object",
+    "'apiKey' must be a string: received an array (length 1)",
   );
   assertNotMatch(e.message, /sk-secret/);
 });

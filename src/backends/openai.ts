@@ -157,9 +157,7 @@ export class OpenAIBackend implements ExecutionBackend {
     if (o.apiKey !== undefined && typeof o.apiKey !== "string") {
       // never shown: it may be a key of the wrong type
       throw new TypeError(
-        `Cannot create ${CLS} as 'apiKey' must be a string: received ${
-          o.apiKey === null ? "null" : `a ${typeof o.apiKey}`
-        }`,
+        `Cannot create ${CLS} as 'apiKey' must be a string: ${received(o.apiKey)}`,
       );
     }
     const headers = new Headers({ "content-type": "application/json", accept: "application/json" });

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { received } from "../_text.ts";
 import { createHash } from "node:crypto";
 import { CanonicalEncoder, type DependencyRef, type Resolver } from "./canonical.ts";
 import { type SavedState, Sha256 } from "./_sha256.ts";
@@ -186,14 +187,14 @@ export function keyDefinition(input: KeyDefinitionInput): KeyDefinition {
   const { kind, fn } = input;
   if (kind !== "function" && kind !== "executable" && kind !== "prompt") {
     throw new TypeError(
-      `Cannot make key definition as 'kind' must be "function", "executable" or "prompt": received ${
-        JSON.stringify(String(kind)).slice(0, 100)
+      `Cannot make key definition as 'kind' must be "function", "executable" or "prompt": ${
+        received(kind)
       }`,
     );
   }
   if (typeof fn !== "function") {
     throw new TypeError(
-      `Cannot make key definition as 'fn' must be a function: received ${typeof fn}`,
+      `Cannot make key definition as 'fn' must be a function: ${received(fn)}`,
     );
   }
   const source = Function.prototype.toString.call(fn);

@@ -72,7 +72,7 @@ import { serialize } from "node:v8";
 import { dirname, isAbsolute, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hostname } from "node:os";
-import { capText, messageOf, safeString } from "../_text.ts";
+import { capText, messageOf, received, safeString } from "../_text.ts";
 import type { DefinitionParts, KeyParts } from "./key.ts";
 import {
   type Batch,
@@ -301,9 +301,7 @@ export class Journal {
     const busy = options.busyTimeout ?? 10000;
     if (!Number.isInteger(busy) || busy < 0) {
       throw new RangeError(
-        `Cannot open journal as 'busyTimeout' must be a non-negative integer: received ${
-          safeString(busy)
-        }`,
+        `Cannot open journal as 'busyTimeout' must be a non-negative integer: ${received(busy)}`,
       );
     }
     const refuse = (why: string, cause?: unknown): never => {
@@ -562,16 +560,16 @@ export class Journal {
     const kind = KIND_CODE[record.kind];
     if (state === undefined || kind === undefined) {
       throw new TypeError(
-        `Cannot stage journal record as 'state' or 'kind' is unknown: received ${
-          capText(safeString(record.state), 40)
-        } / ${capText(safeString(record.kind), 40)}`,
+        `Cannot stage journal record as 'state' or 'kind' is unknown: ${
+          received(`${safeString(record.state)} / ${safeString(record.kind)}`)
+        }`,
       );
     }
     const key = record.key ?? "";
     if (key !== "" && !isHexKey(key)) {
       throw new TypeError(
-        `Cannot stage journal record as 'key' must be 64 lowercase hex characters: received ${
-          capText(JSON.stringify(safeString(key)), 100)
+        `Cannot stage journal record as 'key' must be 64 lowercase hex characters: ${
+          received(key)
         }`,
       );
     }
@@ -885,8 +883,8 @@ export class Journal {
       const code = STATE_CODE[filter.state];
       if (code === undefined) {
         throw new TypeError(
-          `Cannot list tasks as 'state' must be DONE, FAILED or CANCELLED: received ${
-            capText(safeString(filter.state), 40)
+          `Cannot list tasks as 'state' must be DONE, FAILED or CANCELLED: ${
+            received(filter.state)
           }`,
         );
       }
@@ -997,25 +995,19 @@ function absolutePath(path: string | URL): string {
       url = path instanceof URL ? path : new URL(path);
     } catch {
       throw new TypeError(
-        `Cannot open journal as 'path' must be a path or a file: URL: received ${
-          capText(JSON.stringify(path), 200)
-        }`,
+        `Cannot open journal as 'path' must be a path or a file: URL: ${received(path)}`,
       );
     }
     if (url.protocol !== "file:") {
       throw new TypeError(
-        `Cannot open journal as 'path' must be a path or a file: URL: received ${
-          capText(url.href, 200)
-        }`,
+        `Cannot open journal as 'path' must be a path or a file: URL: ${received(url.href)}`,
       );
     }
     return fileURLToPath(url);
   }
   if (typeof path !== "string" || path.length === 0) {
     throw new TypeError(
-      `Cannot open journal as 'path' must be a non-empty string or a file: URL: received ${
-        typeof path === "string" ? '""' : typeof path
-      }`,
+      `Cannot open journal as 'path' must be a non-empty string or a file: URL: ${received(path)}`,
     );
   }
   return isAbsolute(path) ? resolvePath(path) : resolvePath(Deno.cwd(), path);
