@@ -67,6 +67,7 @@ import type { Kind } from "./kinds/mod.ts";
 import type { TaskFunction } from "./task_function.ts";
 import { after } from "./_timer.ts";
 import { NameStats, type Summary } from "./summary.ts";
+import { Durable } from "./_durable.ts";
 import { capText, hex8, received } from "./_text.ts";
 
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
@@ -109,6 +110,19 @@ function rejecting(error: unknown): PromiseLike<never> {
 }
 
 function noop(): void {}
+
+/** A final task whose future settles after the journal's commit. */
+type Settle = [Task, (value: unknown) => void, boolean, unknown];
+
+/** Settles a future: resolves it, or marks it handled and rejects it. */
+function settle(t: Task, resolve: (value: unknown) => void, ok: boolean, v: unknown): void {
+  if (ok) resolve(v);
+  else {
+    // nobody may ever await this future: a rejection must not be "unhandled"
+    Promise.prototype.then.call(t, undefined, noop);
+    resolve(rejecting(v));
+  }
+}
 
 function includes(a: Int32Array, n: number, v: number): boolean {
   for (let i = 0; i < n; i++) if (a[i] === v) return true;
@@ -236,6 +250,12 @@ export class Engine implements EngineLink {
   readonly #flushFn = () => this.#flush();
   readonly #own = (f: TaskFuture) => (f as Task).def?.engine === this;
 
+  /** The journal, when the engine has one. */
+  #durable: Durable | undefined;
+  /** Final tasks whose futures settle once the flush's records are committed. */
+  #toSettle: Settle[] = [];
+  /** An error the engine shut down with (a journal write that failed). */
+  #fatal: unknown = undefined;
   /** Core limit ids of each named limit. */
   readonly #limitIds = new Map<string, number[]>();
   /** Rate windows by core limit id: units come back on a timer. */
@@ -310,6 +330,29 @@ export class Engine implements EngineLink {
     Deno.addSignalListener("SIGTERM", onTerm);
   }
 
+  /**
+   * Opens the journal (before any task function is defined: its step is the
+   * dispatch stage's first). Throws naming the path when it cannot be used.
+   */
+  useJournal(path: string | URL): void {
+    const d = Durable.open(path, {
+      uid: this.uid,
+      complete: (t, v, more) => this.complete(t, v, more),
+      pass: (t, step) => this.pass(t, step as DispatchStep),
+      emitFor: (type, t, more) => this.emitFor(type, t, more),
+    });
+    this.#durable = d;
+    this.#steps.unshift(d.step as DispatchStep);
+    this.onShutdown(() =>
+      d.close({ done: this.done, failed: this.failed, cancelled: this.cancelled })
+    );
+  }
+
+  /** Closes the journal of an engine that never started (attach failed). */
+  async closeJournal(): Promise<void> {
+    await this.#durable?.close({ done: 0, failed: 0, cancelled: 0 });
+  }
+
   /** Add a step at the end of the dispatch stage. */
   addStep(step: DispatchStep): void {
     this.#steps.push(step);
@@ -380,6 +423,8 @@ export class Engine implements EngineLink {
     if (t.wf !== undefined) ev.workflowId = t.wf;
     const b = t.def.backend;
     if (b !== undefined) ev.backend = b.name;
+    const key = t.x?.key;
+    if (key !== undefined) ev.key = key;
     if (more !== undefined) Object.assign(ev, more);
     this.deliver(ev);
   }
@@ -570,7 +615,14 @@ export class Engine implements EngineLink {
   // ---------------------------------------------------------------- calls
 
   call(def: TaskDef, args: unknown[]): Task {
-    if (this.#closed) throw new Error("Cannot submit task as the engine is shut down");
+    if (this.#closed) {
+      throw new Error(
+        this.#fatal === undefined
+          ? "Cannot submit task as the engine is shut down"
+          : `Cannot submit task as the engine is shut down: ${capText(String(this.#fatal))}`,
+        this.#fatal === undefined ? undefined : { cause: this.#fatal },
+      );
+    }
     // scan first: bad arguments throw before anything is registered
     const s = this.#scan;
     scanArgs(args, s, this.#own);
@@ -855,13 +907,45 @@ export class Engine implements EngineLink {
         outcome === Outcome.DONE ? more : { error: v, ...more },
       );
     }
-    if (outcome === Outcome.DONE) resolve(v);
-    else {
-      // nobody may ever await this future: a rejection must not be "unhandled"
-      Promise.prototype.then.call(t, undefined, noop);
-      resolve(rejecting(v));
-    }
+    const durable = this.#durable;
+    if (durable !== undefined && durable.records(t, next)) {
+      // on disk before it settles: the record is committed at the end of the flush
+      const copying = durable.record(t, next, v);
+      const item: Settle = [t, resolve, outcome === Outcome.DONE, v];
+      if (copying === undefined) this.#toSettle.push(item);
+      else {
+        void copying.then(() => {
+          this.#toSettle.push(item);
+          this.#schedule();
+        });
+      }
+    } else settle(t, resolve, outcome === Outcome.DONE, v);
     this.#schedule();
+  }
+
+  /**
+   * The end of a flush with a journal: commit what the flush staged, then
+   * settle those futures. A failed write shuts the engine down with the
+   * error, and the futures it could not record reject with it.
+   */
+  #commitAndSettle(): void {
+    const items = this.#toSettle;
+    if (items.length === 0 && this.#durable?.error === undefined) return;
+    this.#toSettle = [];
+    let error: unknown;
+    try {
+      this.#durable!.commit();
+    } catch (e) {
+      error = e;
+    }
+    for (const [t, resolve, ok, v] of items) {
+      if (error === undefined) settle(t, resolve, ok, v);
+      else settle(t, resolve, false, error);
+    }
+    if (error !== undefined && !this.#closed) {
+      this.#fatal ??= error;
+      void this.shutdown().catch(() => {});
+    }
   }
 
   // ---------------------------------------------------------------- the flush loop
@@ -940,6 +1024,7 @@ export class Engine implements EngineLink {
         this.#release(releasable);
         this.#spare = releasable;
       }
+      if (this.#durable !== undefined) this.#commitAndSettle();
     } finally {
       this.#flushing = false;
       this.#clockFresh = false; // the next turn reads the clock again
@@ -1044,8 +1129,14 @@ export class Engine implements EngineLink {
       this.#to(t, pre.ph, pre.error);
       return;
     }
-    t.args = this.#resolveArgs(t);
     const kind = t.def.kind;
+    if (this.#durable !== undefined && kind.onBackend && (t.flags & ArgFlag.HAS_DEPS)) {
+      // the key needs the arguments as called (a dependency enters it by its key)
+      const x = t.extra;
+      x.raw = t.args.slice();
+      x.rawValues = x.values;
+    }
+    t.args = this.#resolveArgs(t);
     if (!kind.onBackend) this.#runInEngine(t);
     else if (kind.prepare !== undefined || (t.flags & ArgFlag.FILES)) this.#prepare(t, kind);
     else this.#stage(t, 0);
@@ -1417,6 +1508,7 @@ export class Engine implements EngineLink {
     );
     // after the backends: the last events (cancels) are still delivered to hooks
     for (const hook of this.#shutdownHooks) await hook().catch((e) => errors.push(e));
+    if (this.#fatal !== undefined && !errors.includes(this.#fatal)) errors.unshift(this.#fatal);
     if (errors.length !== 0) {
       throw new AggregateError(errors, `Cannot shut down engine '${this.uid}' cleanly`);
     }

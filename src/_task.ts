@@ -131,6 +131,14 @@ export interface TaskExtra {
   priority?: number;
   /** Cache key, once computed. */
   key?: string;
+  /** What the key was computed from (for the journal's explanations). */
+  parts?: import("./journal/key.ts").KeyParts | undefined;
+  /** With a journal: the arguments before substitution, until the key is computed. */
+  raw?: readonly unknown[] | undefined;
+  /** With a journal: the foreign thenables' values, until the key is computed. */
+  rawValues?: Map<unknown, unknown> | undefined;
+  /** The journal record a cache hit came from. */
+  source?: number | undefined;
   /** Completed from the journal. */
   cached?: boolean;
 }

@@ -61,6 +61,14 @@ export interface EngineOptions {
    * starts per `perMs` window. A task waiting for a limit stays PENDING.
    */
   limits?: Record<string, LimitSpec>;
+  /**
+   * A SQLite file (`node:sqlite`, created if missing) that records every
+   * task's outcome: a task whose key has a `DONE` record completes from it
+   * without running (`future.cached`), so a script run again after a crash
+   * re-runs only what had not finished. See the README, "Resume after a
+   * crash". Several engines may share one journal.
+   */
+  journal?: string | URL;
 }
 
 /** One named limit (see {@link EngineOptions.limits}). */
@@ -221,6 +229,7 @@ export class WorkflowEngine {
       "installSignalHandlers",
       "eventLog",
       "limits",
+      "journal",
     ];
     for (const k of Object.keys(options)) {
       if (!known.includes(k)) {
@@ -287,8 +296,20 @@ export class WorkflowEngine {
       );
     }
     const limits = checkLimits(o.limits);
+    if (
+      o.journal !== undefined && !(o.journal instanceof URL) &&
+      (typeof o.journal !== "string" || o.journal.length === 0)
+    ) {
+      throw new TypeError(
+        `Cannot create engine as 'journal' must be a non-empty path or a file: URL: ${
+          received(o.journal)
+        }`,
+      );
+    }
     const uid = o.uid ?? "flow." + hex8();
     const engine = new Engine(uid, backends, createCore(o.core ?? "wasm"), o.workDir, limits);
+    // the journal first: a path that cannot be used fails create() before anything starts
+    if (o.journal !== undefined) engine.useJournal(o.journal);
     const attached: ExecutionBackend[] = [];
     try {
       for (const b of backends) {
@@ -303,6 +324,7 @@ export class WorkflowEngine {
       }
     } catch (e) {
       await Promise.allSettled(attached.map((b) => b.shutdown()));
+      await engine.closeJournal().catch(() => {});
       throw e;
     }
     try {
