@@ -25,6 +25,12 @@ export const IMPLS = [
   "workers-2",
   "pgraph",
   "floor",
+  "priority-wasm",
+  "priority-ts",
+  "limit-wasm",
+  "limit-ts",
+  "journal",
+  "journal-hit",
 ] as const;
 /** One of {@link IMPLS}. */
 export type Impl = typeof IMPLS[number];
@@ -56,6 +62,16 @@ function createEngine(impl: Impl): Promise<Engine> {
       return WorkflowEngine.create({ backend: new WorkerBackend({ workers: 1 }), core: "wasm" });
     case "workers-2":
       return WorkflowEngine.create({ backend: new WorkerBackend({ workers: 2 }), core: "wasm" });
+    case "priority-wasm":
+    case "priority-ts":
+      return WorkflowEngine.create({ core: impl === "priority-ts" ? "ts" : "wasm" });
+    case "limit-wasm":
+    case "limit-ts":
+      // every task takes a unit of one concurrency-1,000 limit
+      return WorkflowEngine.create({
+        core: impl === "limit-ts" ? "ts" : "wasm",
+        limits: { bench: { concurrency: 1000 } },
+      });
     default:
       throw new TypeError(`Cannot create engine as '${impl}' is not an engine implementation`);
   }
@@ -93,7 +109,15 @@ export async function prepare(
       close: () => Promise.resolve(),
     };
   }
+  if (impl === "journal" || impl === "journal-hit") {
+    return await prepareJournal(impl, shape, n, dag);
+  }
   const flow = engine ?? await createEngine(impl);
+  const variant = impl.startsWith("priority-")
+    ? "priority"
+    : impl.startsWith("limit-")
+    ? "limit"
+    : undefined;
   const expected = shape === "blocks" ? undefined : impl === "noop" ? "Dummy Output" : 0;
   // the number of tasks, from a dry build of the plain graph
   const tasks = graph(shape, n, dag).n;
@@ -101,7 +125,7 @@ export async function prepare(
     tasks,
     run: async (): Promise<EngineOut> => {
       const before = flow.stats().done;
-      const w = build(flow, shape, n, dag);
+      const w = build(flow, shape, n, dag, variant);
       const values = await Promise.all(w.wait);
       return { values, tasks: w.tasks, done: flow.stats().done - before };
     },
@@ -122,5 +146,49 @@ export async function prepare(
       return undefined;
     },
     close: () => engine === undefined ? flow.shutdown() : Promise.resolve(),
+  };
+}
+
+/**
+ * With a journal (inline backend, Wasm core). `journal`: every run a new
+ * engine on a new journal (all misses; opening, committing and closing the
+ * journal are timed). `journal-hit`: every run a new engine on a journal one
+ * untimed run filled (every task a hit).
+ */
+async function prepareJournal(
+  impl: "journal" | "journal-hit",
+  shape: Shape,
+  n: number,
+  dag: number[][] | undefined,
+): Promise<Prepared> {
+  const dir = await Deno.makeTempDir({ prefix: "asyncflow_bench_journal_" });
+  let runs = 0;
+  const filled = `${dir}/filled.db`;
+  if (impl === "journal-hit") {
+    await using flow = await WorkflowEngine.create({ journal: filled });
+    await Promise.all(build(flow, shape, n, dag).wait);
+  }
+  const tasks = graph(shape, n, dag).n;
+  return {
+    tasks,
+    run: async () => {
+      const flow = await WorkflowEngine.create({
+        journal: impl === "journal" ? `${dir}/run${runs++}.db` : filled,
+      });
+      const w = build(flow, shape, n, dag);
+      await Promise.all(w.wait);
+      const s = flow.summary().counts;
+      await flow.shutdown();
+      return s;
+    },
+    check: (o) => {
+      const s = o as { done: number; cached: number; failed: number; cancelled: number };
+      if (s.done !== tasks) return `expected ${tasks} tasks DONE, ${s.done} are`;
+      if (impl === "journal-hit" && s.cached !== tasks && shape !== "blocks") {
+        return `expected every task cached, ${s.cached} of ${tasks} were`;
+      }
+      return undefined;
+    },
+    close: () => Deno.remove(dir, { recursive: true }),
   };
 }

@@ -44,11 +44,27 @@ type Fn = TaskFunction<unknown[], unknown>;
  * Build one workload of `n` tasks on `flow` with no-op bodies; returns what to await
  * and the number of tasks it created.
  */
-export function build(flow: WorkflowEngine, shape: Shape, n: number, dag?: number[][]): {
+export function build(
+  flow: WorkflowEngine,
+  shape: Shape,
+  n: number,
+  dag?: number[][],
+  variant?: "priority" | "limit",
+): {
   wait: PromiseLike<unknown>[];
   tasks: number;
 } {
-  const noop = flow.functionTask((..._a: unknown[]) => 0, { name: "noop" }) as Fn;
+  let noop = flow.functionTask((..._a: unknown[]) => 0, {
+    name: "noop",
+    ...(variant === "limit" ? { limit: "bench" } : {}),
+  }) as Fn;
+  if (variant === "priority") {
+    // each task a random priority (64 levels, seeded): 64 task functions, one picked per call
+    const base = noop;
+    const variants = Array.from({ length: 64 }, (_, k) => base.with({ priority: k }));
+    const r = rng(1234);
+    noop = ((...a: unknown[]) => variants[Math.floor(r() * 64)]!(...a)) as unknown as Fn;
+  }
   switch (shape) {
     case "independent": {
       const wait = new Array(n);

@@ -94,7 +94,7 @@ export class Durable {
         return STEP_PASS;
       }
       if (r instanceof Promise) {
-        return r.then((k) => this.#lookup(t, k), () => STEP_PASS);
+        return r.then((k) => this.#lookup(t, k), () => STEP_PASS as 0);
       }
       return this.#lookup(t, r);
     },
@@ -156,29 +156,59 @@ export class Durable {
     });
   }
 
-  #lookup(t: Task, k: KeyResult): 0 | 1 | Promise<0 | 1> {
+  #lookup(t: Task, k: KeyResult): 0 | 1 {
     const x = t.extra;
     x.key = k.key;
     x.parts = k.parts;
     x.raw = undefined;
     x.rawValues = undefined;
     if (t.def.opts.cache === false) return STEP_PASS;
-    let hit: Hit | undefined;
-    try {
-      hit = this.journal.lookup(k.key);
-    } catch {
-      return STEP_PASS; // a read that fails: run it (the write path reports disk trouble)
-    }
-    if (hit === undefined) return STEP_PASS;
-    const outputs = hit.outputs;
-    if (outputs !== undefined && outputs.length !== 0 && x.sandbox !== undefined) {
-      return this.journal.restoreOutputs(outputs, x.sandbox).then(
-        () => this.#hit(t, hit!),
-        () => STEP_PASS, // the stored files are gone: run it
-      );
-    }
-    return this.#hit(t, hit);
+    // looked up together: one query for the tasks that became ready together, at the
+    // end of the engine's pass over its ready list (drain), or in a microtask when the
+    // step ran outside a flush
+    this.#batch.push(t);
+    if (this.#batch.length === 1) queueMicrotask(this.drain);
+    return STEP_TAKEN;
   }
+
+  readonly #batch: Task[] = [];
+
+  /** Tasks waiting for their lookup. */
+  get waiting(): number {
+    return this.#batch.length;
+  }
+
+  /** Looks the waiting tasks up: hits complete, misses go on. */
+  readonly drain = (): void => {
+    if (this.#batch.length === 0) return;
+    const tasks = this.#batch.splice(0);
+    let hits: (Hit | undefined)[];
+    try {
+      hits = this.journal.lookupMany(tasks.map((t) => t.x!.key!));
+    } catch {
+      hits = []; // a read that fails: run them (the write path reports disk trouble)
+    }
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
+      if (t.ph !== Phase.PREPARING) continue;
+      const hit = hits[i];
+      if (hit === undefined) {
+        this.#host.pass(t, this.step);
+        continue;
+      }
+      const outputs = hit.outputs;
+      const sandbox = t.x?.sandbox;
+      if (outputs !== undefined && outputs.length !== 0 && sandbox !== undefined) {
+        this.journal.restoreOutputs(outputs, sandbox).then(
+          () => this.#hit(t, hit),
+          () => {
+            // the stored files are gone: run it
+            if (t.ph === Phase.PREPARING) this.#host.pass(t, this.step);
+          },
+        );
+      } else this.#hit(t, hit);
+    }
+  };
 
   #hit(t: Task, hit: Hit): 0 | 1 {
     if (t.ph !== Phase.PREPARING) return STEP_TAKEN;
@@ -204,7 +234,7 @@ export class Durable {
    * outputs must be copied into the store first (stage after that, then the
    * next commit), else undefined (staged now).
    */
-  record(t: Task, ph: Phase, v: unknown): Promise<void> | undefined {
+  record(t: Task, ph: Phase, v: unknown, time: number): Promise<void> | undefined {
     if (!isFinalPhase(ph)) return undefined;
     const x = t.x;
     const state: RecordState = ph === Phase.DONE
@@ -212,29 +242,51 @@ export class Durable {
       : ph === Phase.FAILED
       ? "FAILED"
       : "CANCELLED";
-    const base = {
-      key: x?.key,
-      parts: x?.parts,
-      uid: t.uid,
-      name: t.name,
-      kind: t.def.kind.name as RecordKind,
-      state,
-    };
+    const kind = t.def.kind.name as RecordKind;
     if (state !== "DONE") {
-      this.#stage({ ...base, error: v });
+      this.#stage({
+        key: x?.key,
+        parts: x?.parts,
+        uid: t.uid,
+        name: t.name,
+        kind,
+        state,
+        error: v,
+        time,
+      });
       return undefined;
     }
     if (x?.cached === true) {
       this.cached++;
-      this.#stage({ ...base, cached: true, source: x.source });
+      this.#stage({
+        key: x.key,
+        parts: x.parts,
+        uid: t.uid,
+        name: t.name,
+        kind,
+        state,
+        cached: true,
+        source: x.source,
+        time,
+      });
       return undefined;
     }
     const names = x?.outputs;
     if (names === undefined || names.length === 0 || x?.sandbox === undefined) {
-      this.#stage({ ...base, value: v });
+      this.#stage({
+        key: x?.key,
+        parts: x?.parts,
+        uid: t.uid,
+        name: t.name,
+        kind,
+        state,
+        value: v,
+        time,
+      });
       return undefined;
     }
     const sandbox = x.sandbox;
+    const base = { key: x.key, parts: x.parts, uid: t.uid, name: t.name, kind, state, time };
     const p = this.journal.storeOutputs(names.map((name) => ({ name, path: join(sandbox, name) })))
       .then((stored: StoredOutput[] | undefined) => {
         if (stored === undefined) {

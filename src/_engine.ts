@@ -111,8 +111,7 @@ function rejecting(error: unknown): PromiseLike<never> {
 
 function noop(): void {}
 
-/** A final task whose future settles after the journal's commit. */
-type Settle = [Task, (value: unknown) => void, boolean, unknown];
+const TIME_ORIGIN = performance.timeOrigin;
 
 /** Settles a future: resolves it, or marks it handled and rejects it. */
 function settle(t: Task, resolve: (value: unknown) => void, ok: boolean, v: unknown): void {
@@ -252,8 +251,11 @@ export class Engine implements EngineLink {
 
   /** The journal, when the engine has one. */
   #durable: Durable | undefined;
-  /** Final tasks whose futures settle once the flush's records are committed. */
-  #toSettle: Settle[] = [];
+  /**
+   * Final tasks whose futures settle once the flush's records are committed:
+   * flat triples (task, its resolve function, whether it is DONE).
+   */
+  #toSettle: unknown[] = [];
   /** An error the engine shut down with (a journal write that failed). */
   #fatal: unknown = undefined;
   /** Core limit ids of each named limit. */
@@ -910,12 +912,12 @@ export class Engine implements EngineLink {
     const durable = this.#durable;
     if (durable !== undefined && durable.records(t, next)) {
       // on disk before it settles: the record is committed at the end of the flush
-      const copying = durable.record(t, next, v);
-      const item: Settle = [t, resolve, outcome === Outcome.DONE, v];
-      if (copying === undefined) this.#toSettle.push(item);
+      const copying = durable.record(t, next, v, TIME_ORIGIN + this.#lastFinalAt);
+      const ok = outcome === Outcome.DONE;
+      if (copying === undefined) this.#toSettle.push(t, resolve, ok);
       else {
         void copying.then(() => {
-          this.#toSettle.push(item);
+          this.#toSettle.push(t, resolve, ok);
           this.#schedule();
         });
       }
@@ -938,8 +940,11 @@ export class Engine implements EngineLink {
     } catch (e) {
       error = e;
     }
-    for (const [t, resolve, ok, v] of items) {
-      if (error === undefined) settle(t, resolve, ok, v);
+    // flat triples: the task (its value or error is in `o` now), its resolve function, ok
+    for (let i = 0; i < items.length; i += 3) {
+      const t = items[i] as Task;
+      const resolve = items[i + 1] as (value: unknown) => void;
+      if (error === undefined) settle(t, resolve, items[i + 2] as boolean, t.o);
       else settle(t, resolve, false, error);
     }
     if (error !== undefined && !this.#closed) {
@@ -963,7 +968,10 @@ export class Engine implements EngineLink {
         // final tasks whose outcome the core has read: released after their outputs are handled
         const releasable = this.#toRelease;
         const na = core.admittedCount();
-        if (nr + nf + nc + na === 0 && this.#nDirty === 0 && this.#toAdmit.n === 0) {
+        if (
+          nr + nf + nc + na === 0 && this.#nDirty === 0 && this.#toAdmit.n === 0 &&
+          (this.#durable === undefined || this.#durable.waiting === 0)
+        ) {
           this.#release(releasable);
           if (
             core.readyCount() + core.failedCount() + core.cancelledCount() +
@@ -1007,6 +1015,8 @@ export class Engine implements EngineLink {
           const t = bySlot[rb[i]! & SLOT_MASK]!;
           if (!(t instanceof Gate)) this.#ready(t);
         }
+        // the journal's lookups of this pass, in one query (hits complete, misses go on)
+        this.#durable?.drain();
         if (this.#toAdmit.n !== 0) {
           // only the ones still HELD: a cancel may have ended one since
           const q = this.#toAdmit;
