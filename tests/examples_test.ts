@@ -79,6 +79,14 @@ const EXPECTED: Readonly<Record<string, readonly (string | RegExp)[]>> = {
     `dryRun: noop answered "Dummy Output", body ran: false`,
     `stats: {"pending":0,"running":0,"done":3,"failed":3,"cancelled":2}`,
   ],
+  "examples/resume.ts": [
+    /^first run: killed by SIGKILL after 12 of 24 steps had settled$/,
+    // at least the 12 steps it printed (more when others committed in the same flush)
+    /^second run: mean -?\d+\.\d{3}: (1[0-3]|[1-9]) ran, (1[2-9]|2[0-4]) from the journal$/,
+    /^a run with another temperature: mean -?\d+\.\d{3}: 25 ran, 0 from the journal$/,
+    "  dependency 'simulate' changed (argument 1) (and 23 more like it)",
+    "    argument 2 changed",
+  ],
   "examples/workers.ts": [
     "primes below 400000: 33860 (8 chunks on 2 workers)",
     /^workers used: workers-\d+(, workers-\d+)?$/,

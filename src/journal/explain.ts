@@ -379,12 +379,25 @@ function dependencyChanges(
   return diffParts(journal, then, now, depth);
 }
 
+/**
+ * The sentences of `changes`, nested causes indented. Identical changes
+ * (the same sentence with the same causes, e.g. 24 dependencies that changed
+ * for the same reason) are said once, with a count.
+ */
 function render(changes: readonly Change[], level: number): string[] {
-  const out: string[] = [];
   const pad = "  ".repeat(level);
+  const groups = new Map<string, { first: string; count: number; because: string[] }>();
   for (const c of changes) {
-    out.push(pad + c.text);
-    if (c.because !== undefined) out.push(...render(c.because, level + 1));
+    const because = c.because === undefined ? [] : render(c.because, level + 1);
+    const id = c.text + "\n" + because.join("\n");
+    const g = groups.get(id);
+    if (g === undefined) groups.set(id, { first: c.text, count: 1, because });
+    else g.count++;
+  }
+  const out: string[] = [];
+  for (const g of groups.values()) {
+    out.push(pad + g.first + (g.count > 1 ? ` (and ${g.count - 1} more like it)` : ""));
+    out.push(...g.because);
   }
   return out;
 }
