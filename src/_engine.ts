@@ -705,11 +705,11 @@ export class Engine implements EngineLink {
     this.#bySlot[t.id & SLOT_MASK] = t;
     this.pending++;
     if (this.#listeners.length !== 0) {
-      this.#emit(
-        "TaskCreated",
-        t,
-        nf !== 0 ? { deps: s.futures.slice(0, nf).map((f) => f.uid) } : undefined,
-      );
+      const more: Partial<TaskEvent> = {};
+      if (nf !== 0) more.deps = s.futures.slice(0, nf).map((f) => f.uid);
+      if (def.opts.limit !== undefined) more.limits = [...def.opts.limit];
+      if (priority !== 0) more.priority = priority;
+      this.#emit("TaskCreated", t, more);
     }
     if (parent !== undefined && parent.ph >= Phase.DONE) {
       // a member created in a block that is already over: cancel it with the block

@@ -46,6 +46,10 @@ export interface FlowEvent {
   error?: unknown;
   /** On `TaskCreated`: the uids of this engine's futures among the arguments. */
   deps?: string[];
+  /** On `TaskCreated`: the named limits the task takes a unit of (a task waiting for them is ready, not submitted). */
+  limits?: string[];
+  /** On `TaskCreated`: the task's priority, when not 0. */
+  priority?: number;
   /** On `TaskRetrying`: the attempt that comes next (2 for the first retry). */
   attempt?: number;
   /** On `TaskRetrying`: milliseconds until it starts. */
