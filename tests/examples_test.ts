@@ -79,6 +79,12 @@ const EXPECTED: Readonly<Record<string, readonly (string | RegExp)[]>> = {
     `dryRun: noop answered "Dummy Output", body ran: false`,
     `stats: {"pending":0,"running":0,"done":3,"failed":3,"cancelled":2}`,
   ],
+  "examples/flow_control.ts": [
+    "ensemble: 11 runs, at most 3 held a licence at once",
+    "urgent runs started at positions 1 and 2 of 11",
+    /^flaky service: "answer" after 3 attempts \(retry delays \d+, \d+ ms\)$/,
+    "map: 20 records, sum 2870, in at least 600 ms (5 starts per 200 ms)",
+  ],
   "examples/resume.ts": [
     /^first run: killed by SIGKILL after 12 of 24 steps had settled$/,
     // at least the 12 steps it printed (more when others committed in the same flush)
