@@ -40,6 +40,7 @@ export type { NameSummary, Percentiles, Summary } from "./src/summary.ts";
 export type { MapOptions, SettledFuture } from "./src/stream.ts";
 export {
   BackendError,
+  type BackendErrorOptions,
   CancelledError,
   DependencyFailureError,
   ExecutableError,

@@ -158,16 +158,35 @@ export class TaskTimeoutError extends Error {
 export class BackendError extends Error {
   /** The name of the backend. */
   readonly backend: string;
+  /** The HTTP status of the answer that failed the task (network backends), if any. */
+  readonly status?: number;
+  /** The start of that answer's body (a few KB at most), if any. */
+  readonly body?: string;
   /**
    * Creates the error for a task the infrastructure failed.
    *
    * @param backend the backend's name
-   * @param message what went wrong
-   * @param options the underlying cause
+   * @param message what went wrong (capped at about a thousand characters)
+   * @param options the underlying cause; `status` and `body` of an HTTP answer
    */
-  constructor(backend: string, message: string, options?: ErrorOptions) {
-    super(capText(message), options);
+  constructor(backend: string, message: string, options?: BackendErrorOptions) {
+    super(capText(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "BackendError";
     this.backend = backend;
+    if (options?.status !== undefined) this.status = options.status;
+    if (options?.body !== undefined) this.body = capText(options.body, MAX_BODY);
   }
+}
+
+/** Most characters of an HTTP body a {@link BackendError} keeps in `body`. */
+export const MAX_BODY = 4096;
+
+/** Options of {@link BackendError}. */
+export interface BackendErrorOptions {
+  /** The underlying cause. */
+  cause?: unknown;
+  /** The HTTP status of the answer that failed the task. */
+  status?: number;
+  /** The start of its body. */
+  body?: string;
 }

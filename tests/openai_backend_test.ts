@@ -408,9 +408,13 @@ Deno.test("OpenAIBackend fails a task with BackendError carrying the status and 
     e.message,
     /^Cannot run prompt task 'ask' as http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions answered 400 Bad Request: \{"error":\{"message":"This model's maximum context length is 4096 tokens\."/,
   );
+  assertEquals(e.status, 400);
+  assertStringIncludes(e.body!, "maximum context length is 4096 tokens");
   const big = await assertRejects(() => ask("big"), BackendError);
   assertStringIncludes(big.message, "answered 500 Internal Server Error: xxxx");
   assert(big.message.length <= 5000, `a message of ${big.message.length} characters`);
+  assertEquals(big.status, 500);
+  assert(big.body!.startsWith("xxxx") && big.body!.length <= 4096, `${big.body!.length}`);
   assertEquals(fake.requests.length, 2); // not sent again: no retries asked for
 });
 

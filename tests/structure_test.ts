@@ -15,6 +15,7 @@ const SURFACE: Record<string, string> = {
   AttachContext: "interface",
   Awaitable: "typeAlias",
   BackendError: "class",
+  BackendErrorOptions: "interface",
   BackendHost: "interface",
   BackendTask: "typeAlias",
   BackendTaskBase: "interface",

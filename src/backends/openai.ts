@@ -312,15 +312,14 @@ export class OpenAIBackend implements ExecutionBackend {
     const t = call.task;
     const body = JSON.stringify(requestBody(t, (t.model ?? this.model)!));
     const signal = call.abort.signal;
-    const fail = (message: string, cause?: unknown) =>
+    const fail = (message: string, cause?: unknown, http?: { status: number; body: string }) =>
       this.#settle(
         call,
         false,
-        new BackendError(
-          this.name,
-          `Cannot run prompt task '${t.name}' as ${message}`,
-          cause === undefined ? undefined : { cause },
-        ),
+        new BackendError(this.name, `Cannot run prompt task '${t.name}' as ${message}`, {
+          ...(cause === undefined ? {} : { cause }),
+          ...http,
+        }),
       );
     for (let busy = 0;; busy++) {
       let res: Response;
@@ -349,6 +348,8 @@ export class OpenAIBackend implements ExecutionBackend {
             `${this.endpoint} answered ${statusOf(res)} ${
               busy + 1
             } times (retried ${busy} times after Retry-After)${head ? `: ${head}` : ""}`,
+            undefined,
+            { status: res.status, body: head },
           );
           return;
         }
@@ -359,7 +360,10 @@ export class OpenAIBackend implements ExecutionBackend {
       }
       if (!res.ok) {
         const head = await bodyStart(res);
-        fail(`${this.endpoint} answered ${statusOf(res)}${head ? `: ${head}` : ""}`);
+        fail(`${this.endpoint} answered ${statusOf(res)}${head ? `: ${head}` : ""}`, undefined, {
+          status: res.status,
+          body: head,
+        });
         return;
       }
       let text: string;
@@ -377,6 +381,8 @@ export class OpenAIBackend implements ExecutionBackend {
           `${this.endpoint} answered ${statusOf(res)} with ${answer}: ${
             capText(text, MAX_BODY_SHOWN)
           }`,
+          undefined,
+          { status: res.status, body: capText(text, MAX_BODY_SHOWN) },
         );
         return;
       }
