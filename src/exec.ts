@@ -78,7 +78,7 @@
 import { dirname } from "node:path";
 import type { BackendHost, ExecutableTask } from "./backend.ts";
 import { BackendError, ExecutableError } from "./errors.ts";
-import { received } from "./_text.ts";
+import { capText, received } from "./_text.ts";
 import { granted, isExhaustion, reaper, SETSID, setsidUsable, SH } from "./_reaper.ts";
 
 /** Options of {@link LocalProcesses}. */
@@ -834,7 +834,10 @@ export class LocalProcesses {
       task,
       new BackendError(
         this.#backendName,
-        `Cannot start task '${task.name}' as command '${shown}' cannot be spawned: ${reason}`,
+        // the command is cut, not the reason: a huge command must not hide why it failed
+        `Cannot start task '${task.name}' as command '${capText(shown, 400)}' cannot be spawned: ${
+          capText(reason, 400)
+        }`,
         cause === undefined ? undefined : { cause },
       ),
     );

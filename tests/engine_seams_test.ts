@@ -411,6 +411,7 @@ Deno.test("a huge command that cannot be spawned gives a short message; Executab
   const huge = "/nonexistent/" + "x".repeat(10_000_000);
   const e = await assertRejects(() => flow.executableTask(() => [huge])(), Error);
   assert(e.message.length < 2000, `message of ${e.message.length} characters`);
+  assert(/cannot be spawned: .+/.test(e.message), `the reason was cut: ${e.message.slice(-200)}`);
   const long = "y".repeat(50_000);
   const f = flow.executableTask(() => ["sh", "-c", `echo ${long} >&2; exit 3 # ${long}`])();
   const err = await assertRejects(() => f) as Error & { command: string[]; stderr: string };
