@@ -111,7 +111,7 @@ Deno.test("journal: explainTask says which part of the key changed", async () =>
     const data = `${dir}/data.csv`;
     await Deno.writeTextFile(data, "a,b\n");
     const readIt = async () => {
-      await using flow = await WorkflowEngine.create({ journal: db });
+      await using flow = await WorkflowEngine.create({ journal: db, workDir: dir });
       const read = flow.functionTask(function read(f: InputFile) {
         return Deno.readTextFileSync(f.path);
       }, { name: "read" });
