@@ -7,8 +7,9 @@
  *
  * Paths, under the dashboard's `url` (which ends with `/`):
  *
- * - `` (the page) — counts by state, throughput, per-backend running and
- *   waiting tasks, a Gantt chart that grows while tasks run, failures with
+ * - `` (the page) — counts by state, throughput, running and waiting tasks
+ *   per backend and per named limit, a Gantt chart that grows while tasks
+ *   run (tasks completed from the journal marked as cached), failures with
  *   their errors, custom events. It redraws at most every 250 ms.
  * - `events` — `text/event-stream`, one JSON {@link FlowEvent} per plain
  *   `message` event (errors serialised as in the event log). A client first
@@ -33,7 +34,7 @@
  */
 import type { FlowEvent, FlowListener } from "./events.ts";
 import { now } from "./events.ts";
-import { received } from "./_text.ts";
+import { capText, received } from "./_text.ts";
 import { DashboardModel, jsonValue, plainError } from "./dashboard/_model.ts";
 import { dashboardPage, NONCE } from "./dashboard/_page.ts";
 
@@ -48,6 +49,11 @@ export interface DashboardSource {
   subscribe?(listener: FlowListener): () => void;
   /** Events that happened before the dashboard started (a finished run's log), in order. */
   history?: Iterable<FlowEvent>;
+  /**
+   * A sentence the page shows under its title, e.g. what the events were
+   * rebuilt from and what they cannot tell (a journal has no start times).
+   */
+  note?: string;
 }
 
 /** Options of {@link startDashboard} (and, `port` and `hostname` only, of `flow.dashboard()`). */
@@ -284,6 +290,7 @@ class DashboardServer implements Dashboard {
   #url = "";
   readonly #o: ResolvedDashboardOptions;
   readonly #title: string;
+  readonly #note: string | undefined;
   readonly #live: boolean;
   readonly #model: DashboardModel;
   readonly #page: string;
@@ -311,6 +318,7 @@ class DashboardServer implements Dashboard {
   constructor(source: DashboardSource, o: ResolvedDashboardOptions) {
     this.#o = o;
     this.#title = source.title;
+    this.#note = source.note === undefined ? undefined : capText(source.note, 2000);
     this.#live = typeof source.subscribe === "function";
     this.#model = new DashboardModel({
       maxRows: o.maxRows,
@@ -471,7 +479,9 @@ class DashboardServer implements Dashboard {
   }
 
   #full(t: number): Record<string, unknown> {
-    return { k: "full", title: this.#title, live: this.#live, ...this.#model.full(t) };
+    const out: Record<string, unknown> = { k: "full", title: this.#title, live: this.#live };
+    if (this.#note !== undefined) out.note = this.#note;
+    return Object.assign(out, this.#model.full(t));
   }
 
   // ---------------------------------------------------------------- HTTP
@@ -680,6 +690,11 @@ function checkSource(source: DashboardSource): void {
       `Cannot start dashboard as 'source.subscribe' must be a function: ${
         received(source.subscribe)
       }`,
+    );
+  }
+  if (source.note !== undefined && typeof source.note !== "string") {
+    throw new TypeError(
+      `Cannot start dashboard as 'source.note' must be a string: ${received(source.note)}`,
     );
   }
   const h = source.history as unknown;

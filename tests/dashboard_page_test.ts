@@ -333,3 +333,180 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "flow.dashboard() page shows tasks waiting for and holding a limit in Chromium",
+  ignore: !hasChromium && !required,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    assert(hasChromium, `Cannot run the page test as ${CHROMIUM} is missing`);
+    const dir = await Deno.makeTempDir({ prefix: "asyncflow_dashboard_limits_" });
+    const profile = await Deno.makeTempDir({ prefix: "asyncflow_chromium_" });
+    const flow = await WorkflowEngine.create({
+      limits: { api: { concurrency: 2 }, db: { concurrency: 3 } },
+    });
+    const { url } = await flow.dashboard();
+    const { context, page, problems, refused } = await openBrowser(profile);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => open = r);
+    let all: Promise<unknown> | undefined;
+    try {
+      await page.goto(url, { waitUntil: "load" });
+      await page.waitForFunction(() => document.getElementById("status")?.textContent === "live");
+      assert(await page.locator("#limits-box").isHidden(), "no limits table before a limit");
+      const call = flow.functionTask(async (i: number) => {
+        await gate;
+        return i;
+      }, { name: "call_api", limit: "api" });
+      const query = flow.functionTask(async (i: number) => {
+        await gate;
+        return i;
+      }, { name: "query_db", limit: ["db"], priority: 2 });
+      const fs = [];
+      for (let i = 0; i < 8; i++) fs.push(call(i));
+      for (let i = 0; i < 4; i++) fs.push(query(i));
+      all = Promise.all(fs);
+      const cell = (limit: string, col: string) =>
+        page.locator(`#limits tr[data-limit="${limit}"] td.l-${col}`);
+      await page.waitForFunction(
+        () => {
+          const t = (s: string) => document.querySelector(s)?.textContent;
+          return t('#limits tr[data-limit="api"] td.l-running') === "2" &&
+            t('#limits tr[data-limit="api"] td.l-waiting') === "6" &&
+            t('#limits tr[data-limit="db"] td.l-running') === "3" &&
+            t('#limits tr[data-limit="db"] td.l-waiting') === "1";
+        },
+        undefined,
+        { timeout: 20_000, polling: 50 },
+      );
+      assertEquals(await cell("api", "held").textContent(), "2");
+      assertMatch((await page.locator("#n-waiting").textContent())!, /7 for a limit/);
+      // a waiting task's tooltip names its limits
+      const waiting = page.locator("#gantt rect.wait").first();
+      assert(await waiting.count() === 1, "waiting tasks are drawn");
+      const shot = `${dir}/dashboard_limits.png`;
+      await page.screenshot({ path: shot });
+      open();
+      await all;
+      await page.waitForFunction(
+        () => {
+          const t = (s: string) => document.querySelector(s)?.textContent;
+          return t('#limits tr[data-limit="api"] td.l-waiting') === "0" &&
+            t('#limits tr[data-limit="api"] td.l-running') === "0" &&
+            document.getElementById("n-done")?.textContent === "12";
+        },
+        undefined,
+        { timeout: 20_000, polling: 50 },
+      );
+      // the details of a task name its limit and priority
+      await page.locator('#gantt rect.bar[data-state="DONE"]').last().click();
+      const detail = (await page.locator("#detail").textContent())!;
+      assertMatch(detail, /limitsdb/);
+      assertMatch(detail, /priority2/);
+      const shotDone = `${dir}/dashboard_limits_done.png`;
+      await page.screenshot({ path: shotDone });
+      console.log(`screenshots: ${shot}\n             ${shotDone}`);
+      assertEquals(problems, []);
+      assertEquals(refused, []);
+    } finally {
+      open();
+      await all?.catch(() => {});
+      await flow.shutdown();
+      await context.close();
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "dashboard page marks cached tasks in Chromium, live and from the journal",
+  ignore: !hasChromium && !required,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    assert(hasChromium, `Cannot run the page test as ${CHROMIUM} is missing`);
+    const dir = await Deno.makeTempDir({ prefix: "asyncflow_dashboard_cached_" });
+    const profile = await Deno.makeTempDir({ prefix: "asyncflow_chromium_" });
+    const journal = `${dir}/run.db`;
+    // the workflow of the live test, twice: the second run hits the journal but for the
+    // failed lane (failures are never reused), which runs again
+    const first = await WorkflowEngine.create({ journal });
+    await campaign(first);
+    const s1 = first.stats();
+    await first.shutdown();
+    const flow = await WorkflowEngine.create({ journal });
+    const { url } = await flow.dashboard();
+    const { context, page, problems, refused } = await openBrowser(profile);
+    const stop = new AbortController();
+    let tool: Promise<number> | undefined;
+    try {
+      await page.setViewportSize({ width: 1440, height: 2600 });
+      await page.goto(url, { waitUntil: "load" });
+      await page.waitForFunction(() => document.getElementById("status")?.textContent === "live");
+      await campaign(flow);
+      const s = flow.summary().counts;
+      assert(s.cached > 30, `most tasks come from the journal: ${JSON.stringify(s)}`);
+      assertEquals(s.done, s1.done);
+      await page.waitForFunction(
+        (n) => document.querySelectorAll("#gantt rect.bar.cached").length === n,
+        s.cached,
+        { timeout: 20_000, polling: 50 },
+      );
+      assertMatch(
+        (await page.locator("#n-cached").textContent())!,
+        new RegExp(`^${s.cached} cached`),
+      );
+      assert(await page.locator(".legend .cached-sw").isVisible(), "the legend names the mark");
+      // the ones that ran again are bars, not marks
+      assert(
+        await page.locator("#gantt rect.bar:not(.cached)").count() > 0,
+        "the failed lane runs again",
+      );
+      const shot = `${dir}/dashboard_cached.png`;
+      await page.screenshot({ path: shot });
+      await flow.shutdown();
+
+      // the journal as a past run: the same page, its tasks points, cached ones marked
+      let jurl = "";
+      const said: string[] = [];
+      tool = dashboardTool([journal], {
+        log: (x) => {
+          said.push(x);
+          jurl = x.match(/http:\/\/\S+\//)?.[0] ?? jurl;
+        },
+        error: (x) => said.push(x),
+      }, stop.signal);
+      while (jurl === "" && said.length < 3) await sleep(20);
+      assert(jurl !== "", said.join("\n"));
+      await page.goto(jurl, { waitUntil: "load" });
+      await page.waitForFunction(() =>
+        document.getElementById("status")?.textContent === "finished run"
+      );
+      assertMatch(
+        (await page.locator("#note").textContent())!,
+        /not when it was created or started/,
+      );
+      // a journal records tasks, not blocks: the campaign's one block is missing
+      assertEquals(await count(page, "n-done"), s.done - 1);
+      assertEquals(await count(page, "n-failed"), s.failed);
+      assertEquals(await page.locator("#gantt rect.bar.cached").count(), s.cached);
+      assertEquals(
+        await page.locator("#gantt rect.bar.point").count(),
+        s.done - 1 + s.failed + s.cancelled - s.cached,
+      );
+      assertMatch((await page.locator("#title").textContent())!, /run\.db · run 2/);
+      const shotJournal = `${dir}/dashboard_journal.png`;
+      await page.screenshot({ path: shotJournal });
+      console.log(`screenshots: ${shot}\n             ${shotJournal}`);
+      assertEquals(problems, []);
+      assertEquals(refused, []);
+    } finally {
+      stop.abort();
+      if (tool !== undefined) assertEquals(await tool, 0);
+      await flow.shutdown();
+      await context.close();
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    }
+  },
+});

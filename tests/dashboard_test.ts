@@ -10,10 +10,18 @@ import {
   assertRejects,
   assertThrows,
 } from "@std/assert";
-import { type FlowEvent, type FlowListener, NoopBackend, WorkflowEngine } from "../mod.ts";
+import {
+  type FlowEvent,
+  type FlowListener,
+  NoopBackend,
+  type TaskEventType,
+  WorkflowEngine,
+} from "../mod.ts";
 import { startDashboard } from "../src/dashboard.ts";
 import { DashboardModel } from "../src/dashboard/_model.ts";
 import { main as dashboardTool } from "../tools/dashboard.ts";
+import { JOURNAL_NOTE, journalRun } from "../src/dashboard/_journal.ts";
+import { Journal } from "../src/journal/mod.ts";
 
 /**
  * Deno.test with the op and resource sanitizers on: a timer, connection or
@@ -650,6 +658,247 @@ test("DashboardModel delta() sends what changed once, full() leaves it pending",
   assertEquals(m.delta(T0 + 80), undefined);
 });
 
+test("DashboardModel counts waiting, held and running tasks per named limit", () => {
+  const m = model();
+  const ev = (n: number, type: TaskEventType, more: Partial<FlowEvent> = {}) => ({
+    uid: `task.${String(n).padStart(6, "0")}`,
+    name: `t${n}`,
+    backend: "local",
+    type,
+    ...more,
+  });
+  fold(m, [
+    ev(1, "TaskCreated", { limits: ["api", "gpu"], priority: 5 }),
+    ev(2, "TaskCreated", { limits: ["api", "api"] }), // a name listed twice counts once
+    ev(3, "TaskCreated"),
+    ev(1, "TaskReady"),
+    ev(2, "TaskReady"),
+    ev(3, "TaskReady"),
+    ev(1, "TaskSubmitted"),
+    ev(1, "TaskStarted"),
+  ]);
+  let s = m.full(T0 + 20);
+  // deno-lint-ignore no-explicit-any
+  const lims = (x: any) =>
+    // deno-lint-ignore no-explicit-any
+    x.namedLimits.map((l: any) => [l.name, l.waiting, l.held, l.running, l.done, l.failed]);
+  assertEquals(lims(s), [["api", 1, 1, 1, 0, 0], ["gpu", 0, 1, 1, 0, 0]]);
+  // deno-lint-ignore no-explicit-any
+  assertEquals([(s.counts as any).waiting, (s.counts as any).waitingLimits], [2, 1]);
+  // deno-lint-ignore no-explicit-any
+  const rows = s.rows as any[];
+  assertEquals(rows.map((r) => [r.lim, r.pr]), [[["api", "gpu"], 5], [["api"], undefined], [
+    undefined,
+    undefined,
+  ]]);
+  fold(m, [
+    ev(1, "TaskRetrying", { attempt: 2, delay: 5 }), // between attempts it keeps its units
+    ev(2, "TaskSubmitted"),
+  ], T0 + 30);
+  s = m.full(T0 + 40);
+  assertEquals(lims(s), [["api", 0, 2, 0, 0, 0], ["gpu", 0, 1, 0, 0, 0]]);
+  fold(m, [
+    ev(1, "TaskStarted"),
+    ev(1, "TaskFailed", { error: new Error("x") }),
+    ev(2, "TaskStarted"),
+    ev(2, "TaskCompleted"),
+  ], T0 + 50);
+  const d = m.delta(T0 + 60)!;
+  assertEquals(lims(d), [["api", 0, 0, 0, 1, 1], ["gpu", 0, 0, 0, 0, 1]]);
+  assertEquals(m.delta(T0 + 70), undefined);
+});
+
+test("DashboardModel tracks at most MAX_LIMITS limit names, the rest as (other)", () => {
+  const m = model({ maxRows: 0 });
+  const evs = [];
+  for (let i = 1; i <= 70; i++) {
+    const uid = `task.${String(i).padStart(6, "0")}`;
+    evs.push({ type: "TaskCreated" as const, uid, name: "t", limits: [`l${i}`] });
+    evs.push({ type: "TaskReady" as const, uid, name: "t" });
+  }
+  fold(m, evs);
+  // deno-lint-ignore no-explicit-any
+  const lims = m.full(T0 + 200).namedLimits as any[];
+  assertEquals(lims.length, 65);
+  assertEquals([lims[64].name, lims[64].waiting], ["(other)", 6]);
+});
+
+test("flow.dashboard() shows tasks waiting for a limit and those holding it", async () => {
+  await using flow = await WorkflowEngine.create({ limits: { api: { concurrency: 2 } } });
+  const d = await flow.dashboard();
+  let open!: () => void;
+  const gate = new Promise<void>((r) => open = r);
+  const call = flow.functionTask(async (i: number) => {
+    await gate;
+    return i;
+  }, { name: "call", limit: "api" });
+  const free = flow.functionTask(() => 0, { name: "free" });
+  const fs = [1, 2, 3, 4, 5, 6].map((i) => call(i));
+  await free();
+  // deno-lint-ignore no-explicit-any
+  let s: any;
+  for (let i = 0; i < 500; i++) {
+    s = await (await fetch(`${d.url}state`)).json();
+    if (s.namedLimits[0]?.running === 2 && s.namedLimits[0]?.waiting === 4) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assertEquals(s.namedLimits, [{
+    name: "api",
+    waiting: 4,
+    held: 2,
+    running: 2,
+    done: 0,
+    failed: 0,
+    cancelled: 0,
+  }]);
+  assertEquals([s.counts.running, s.counts.waitingLimits, s.counts.done], [2, 4, 1]);
+  // deno-lint-ignore no-explicit-any
+  assertEquals(s.rows.filter((r: any) => r.lim !== undefined).length, 6);
+  open();
+  await Promise.all(fs);
+  s = await (await fetch(`${d.url}state`)).json();
+  assertEquals(s.namedLimits[0], {
+    name: "api",
+    waiting: 0,
+    held: 0,
+    running: 0,
+    done: 6,
+    failed: 0,
+    cancelled: 0,
+  });
+});
+
+test("flow.dashboard() counts and marks tasks completed from the journal", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const run = async () => {
+      await using flow = await WorkflowEngine.create({ journal: `${dir}/run.db` });
+      const d = await flow.dashboard();
+      const sq = flow.functionTask((x: number) => x * x, { name: "square" });
+      const fs = [1, 2, 3].map((i) => sq(i));
+      await Promise.all(fs);
+      return [fs.map((f) => f.cached), await (await fetch(`${d.url}state`)).json()];
+    };
+    const [cached1, s1] = await run();
+    assertEquals([cached1, s1.counts.cached], [[false, false, false], 0]);
+    const [cached2, s2] = await run();
+    assertEquals(cached2, [true, true, true]);
+    assertEquals([s2.counts.done, s2.counts.cached], [3, 3]);
+    // deno-lint-ignore no-explicit-any
+    assertEquals(s2.rows.map((r: any) => [r.ca, r.s, r.at]), [
+      [1, undefined, undefined],
+      [1, undefined, undefined],
+      [1, undefined, undefined],
+    ]);
+    assertEquals(s2.groups[0].cached, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// ---------------------------------------------------------------- a journal as a past run
+
+/** A journal with two runs of one workflow: the second hits the cache but for one failure. */
+async function journalOfTwoRuns(path: string): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    await using flow = await WorkflowEngine.create({ journal: path });
+    const double = flow.functionTask((x: number) => x * 2, { name: "double" });
+    const check = flow.functionTask((x: number) => {
+      if (x === 6) throw new RangeError("six is not allowed");
+      return x;
+    }, { name: "check" });
+    await Promise.allSettled([1, 2, 3].map((x) => check(double(x))));
+  }
+}
+
+test("journalRun() gives the latest run's tasks as points, cached ones marked", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/run.db`;
+    await journalOfTwoRuns(path);
+    const j = journalRun(path);
+    assertEquals([j.run.id, j.runs], [2, 2]);
+    assertEquals(j.source.note, JOURNAL_NOTE);
+    await using d = await startDashboard(j.source);
+    const s = await (await fetch(`${d.url}state`)).json();
+    assertEquals(s.live, false);
+    assertMatch(s.title, /^run\.db · run 2 \(flow\.[0-9a-f]{8}\)$/);
+    assertMatch(s.note, /not when it was created or started/);
+    assertEquals(
+      [s.counts.tasks, s.counts.done, s.counts.failed, s.counts.cached, s.counts.running],
+      [6, 5, 1, 5, 0],
+    );
+    // every task is a point at its final time: created and final at once, never started
+    // deno-lint-ignore no-explicit-any
+    const rows = s.rows as any[];
+    assertEquals(rows.map((r) => r.uid), [1, 2, 3, 4, 5, 6].map((n) => `task.00000${n}`));
+    assert(rows.every((r) => r.c === r.e && r.s === undefined), JSON.stringify(rows));
+    assertEquals(rows.filter((r) => r.ca === 1).length, 5);
+    assertEquals(s.failures.map((f: { error: unknown }) => f.error), [
+      { name: "RangeError", message: "six is not allowed" },
+    ]);
+    // deno-lint-ignore no-explicit-any
+    assertEquals(s.marks.map((m: any) => m.type), ["journal.RunStarted", "journal.RunEnded"]);
+    // the first run, by its id: nothing cached
+    const first = journalRun(path, { run: 1 });
+    assertEquals(
+      (first.source.history as FlowEvent[]).filter((e) => e.type === "TaskCached").length,
+      0,
+    );
+    assertThrows(
+      () => journalRun(path, { run: 3 }),
+      RangeError,
+      `Cannot show journal '${path}' as 'run' must be one of its runs (1 to 2): received 3`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+test("dashboard tool serves a journal's run, --run picks one, a bad run is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/run.db`;
+    await journalOfTwoRuns(path);
+    const lines: string[] = [];
+    const out = { log: (s: string) => lines.push(s), error: (s: string) => lines.push(s) };
+    assertEquals(await dashboardTool([path, "--run", "7"], out), 2);
+    assertMatch(lines.pop()!, /'run' must be one of its runs \(1 to 2\): received 7/);
+    assertEquals(await dashboardTool([path, "--run", "x"], out), 2);
+    assertMatch(lines.pop()!, /--run must be a positive integer: received x/);
+    await Deno.writeTextFile(`${dir}/a.jsonl`, "");
+    assertEquals(await dashboardTool([`${dir}/a.jsonl`, "--run", "1"], out), 2);
+    assertMatch(lines.pop()!, /--run is for a journal, not an event log/);
+    // a SQLite file with no run in it
+    Journal.open(`${dir}/empty.db`).close();
+    assertEquals(await dashboardTool([`${dir}/empty.db`], out), 1);
+    assertMatch(lines.pop()!, /as it holds no run/);
+
+    for (const [args, run, cached] of [[[], 2, 5], [["--run", "1"], 1, 0]] as const) {
+      const stop = new AbortController();
+      const done = dashboardTool([path, ...args], out, stop.signal);
+      while (!lines.some((l) => l.includes("http://"))) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const said = lines.splice(0);
+      // the tool says what it shows and that a journal has no start times
+      assertMatch(
+        said[0]!,
+        new RegExp(`^Journal .*run\\.db, run ${run} of 2 .*not when it was created or started`),
+      );
+      const url = said.at(-1)!.match(/http:\/\/\S+\//)![0];
+      const state = await (await fetch(`${url}state`)).json();
+      assertEquals([state.counts.done, state.counts.failed, state.counts.cached], [5, 1, cached]);
+      // deno-lint-ignore no-explicit-any
+      assertEquals(state.rows.filter((r: any) => r.ca === 1).length, cached);
+      stop.abort();
+      assertEquals(await done, 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 // ---------------------------------------------------------------- the tool
 
 test("dashboard tool serves a log until stopped and rejects bad usage", async () => {
@@ -658,7 +907,7 @@ test("dashboard tool serves a log until stopped and rejects bad usage", async ()
     const lines: string[] = [];
     const out = { log: (s: string) => lines.push(s), error: (s: string) => lines.push(s) };
     assertEquals(await dashboardTool([], out), 2);
-    assertMatch(lines.pop()!, /exactly one event log is needed: received 0/);
+    assertMatch(lines.pop()!, /exactly one event log or journal is needed: received 0/);
     assertEquals(await dashboardTool(["a", "--bogus"], out), 2);
     assertMatch(lines.pop()!, /the option is unknown: received --bogus/);
     assertEquals(await dashboardTool(["a", "--port", "x"], out), 2);

@@ -13,6 +13,7 @@
  * | failures with their serialised error | `maxFailures` (a quarter of them for dependency failures) |
  * | custom events (`flow.emit`) | the last `maxMarks` |
  * | backends | {@link MAX_BACKENDS} names |
+ * | named limits (`limit` option) | {@link MAX_LIMITS} names, {@link MAX_TASK_LIMITS} per task |
  *
  * {@link DashboardModel.full} gives all of it as one JSON-ready object (the
  * page's first message, and the snapshot a late client of `events` gets);
@@ -32,6 +33,10 @@ export const BUCKETS = 120;
 export const FIRST_BUCKET_MS = 100;
 /** Most backend names tracked one by one (more are counted under "(other)"). */
 export const MAX_BACKENDS = 64;
+/** Most limit names tracked one by one (more are counted under "(other)"). */
+export const MAX_LIMITS = 64;
+/** Most limit names of one task counted (the rest of its list is ignored). */
+export const MAX_TASK_LIMITS = 16;
 /** Most characters of a serialised error kept for a failure. */
 export const MAX_ERROR_JSON = 16_384;
 /** Most characters of a custom event's `attrs` (as JSON) kept. */
@@ -71,6 +76,22 @@ export interface ModelLimits {
 interface Backend {
   name: string;
   waiting: number;
+  running: number;
+  done: number;
+  failed: number;
+  cancelled: number;
+}
+
+/**
+ * A named limit's tasks: `waiting` ones are ready and not yet admitted (the
+ * engine submits a task once it holds a unit of each of its limits), `held`
+ * ones hold a unit (submitted, running or between attempts), `running` ones
+ * (a part of `held`) run now.
+ */
+interface Limit {
+  name: string;
+  waiting: number;
+  held: number;
   running: number;
   done: number;
   failed: number;
@@ -119,12 +140,15 @@ interface Row {
   ca: boolean;
   err: string | undefined;
   deps: string[] | undefined;
+  lim: string[] | undefined;
+  pr: number;
 }
 
 interface Rec {
   st: number;
   g: Group;
   be: Backend | undefined;
+  lims: Limit[] | undefined;
   row: Row | undefined;
   name: string;
   block: boolean;
@@ -159,6 +183,23 @@ export interface MarkJson {
 /** Whether a task in state `s` waits for a backend (ready, submitted, between attempts). */
 function isWaiting(s: number): boolean {
   return s === S_READY || s === S_SUBMITTED || s === S_RETRYING;
+}
+
+/** Whether a task with limits in state `s` holds a unit of each (admitted, not final). */
+function holds(s: number): boolean {
+  return s === S_SUBMITTED || s === S_RUNNING || s === S_RETRYING;
+}
+
+/** A task's limit names from its `TaskCreated` (deduplicated, at most {@link MAX_TASK_LIMITS}). */
+function limitNames(v: unknown): string[] | undefined {
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  const out: string[] = [];
+  for (const x of v) {
+    if (typeof x !== "string" || out.includes(x)) continue;
+    out.push(x);
+    if (out.length === MAX_TASK_LIMITS) break;
+  }
+  return out.length === 0 ? undefined : out;
 }
 
 /** The error of an event as plain JSON data of bounded size. */
@@ -229,6 +270,10 @@ export class DashboardModel {
   #other: Group | undefined;
   #backends: Backend[] = [];
   #backendByName = new Map<string, Backend>();
+  #limitsList: Limit[] = [];
+  #limitByName = new Map<string, Limit>();
+  /** Tasks with limits that are ready and not admitted yet. */
+  #limitWaiting = 0;
   // time buckets
   #w = FIRST_BUCKET_MS;
   #done = new Float64Array(BUCKETS);
@@ -251,6 +296,7 @@ export class DashboardModel {
   #dirtyRows = new Set<Row>();
   #dirtyGroups = new Set<Group>();
   #dirtyBackends = false;
+  #dirtyLimits = false;
   #dirtyBuckets = false;
   #changed = false;
   #sentFailures = 0;
@@ -316,11 +362,21 @@ export class DashboardModel {
     const row = rec.row;
     switch (ev.type) {
       case "TaskCreated":
+        if (rec.st === S_CREATED && rec.lims === undefined && !rec.block) {
+          const names = limitNames(ev.limits);
+          if (names !== undefined) {
+            rec.lims = names.map((n) => this.#limit(n));
+            if (row !== undefined) row.lim = names.map((n) => capText(n, 200));
+          }
+        }
         if (row !== undefined) {
           row.c ??= t;
           const deps = ev.deps;
           if (Array.isArray(deps) && deps.length !== 0) {
             row.deps = deps.slice(0, MAX_DEPS).map((d) => capText(String(d), 200));
+          }
+          if (typeof ev.priority === "number" && Number.isFinite(ev.priority)) {
+            row.pr = ev.priority;
           }
         }
         break;
@@ -383,6 +439,7 @@ export class DashboardModel {
       st: S_CREATED,
       g,
       be: !block && typeof ev.backend === "string" ? this.#backend(ev.backend) : undefined,
+      lims: undefined,
       row: undefined,
       name,
       block,
@@ -417,6 +474,8 @@ export class DashboardModel {
         ca: false,
         err: undefined,
         deps: undefined,
+        lim: undefined,
+        pr: 0,
       };
       this.#rows.push(row);
       this.#rowByUid.set(uid, row);
@@ -485,6 +544,44 @@ export class DashboardModel {
     return b;
   }
 
+  #limit(name: string): Limit {
+    let l = this.#limitByName.get(name);
+    if (l !== undefined) return l;
+    if (this.#limitsList.length >= MAX_LIMITS) name = "(other)";
+    l = this.#limitByName.get(name);
+    if (l !== undefined) return l;
+    l = {
+      name: capText(name, 200),
+      waiting: 0,
+      held: 0,
+      running: 0,
+      done: 0,
+      failed: 0,
+      cancelled: 0,
+    };
+    this.#limitsList.push(l);
+    this.#limitByName.set(name, l);
+    this.#dirtyLimits = true;
+    return l;
+  }
+
+  /** Moves a task with limits from state `prev` to `st` in its limits' counts. */
+  #moveLimits(lims: Limit[], prev: number, st: number): void {
+    const d = (s: number, k: number) => {
+      if (s === S_READY) this.#limitWaiting += k;
+      for (const l of lims) {
+        if (s === S_READY) l.waiting += k;
+        else if (holds(s)) {
+          l.held += k;
+          if (s === S_RUNNING) l.running += k;
+        }
+      }
+    };
+    d(prev, -1);
+    d(st, 1);
+    this.#dirtyLimits = true;
+  }
+
   #markCached(rec: Rec): void {
     if (rec.cached) return;
     rec.cached = true;
@@ -504,6 +601,7 @@ export class DashboardModel {
     rec.st = st;
     this.#tally[prev]!--;
     this.#tally[st]!++;
+    if (rec.lims !== undefined) this.#moveLimits(rec.lims, prev, st);
     const g = rec.g;
     const be = rec.be;
     if (isWaiting(prev)) {
@@ -537,17 +635,21 @@ export class DashboardModel {
     const g = rec.g;
     const be = rec.be;
     const b = this.#bucket(t);
+    const lims = rec.lims ?? [];
     if (st === S_DONE) {
       g.done++;
       if (be !== undefined) be.done++;
+      for (const l of lims) l.done++;
       this.#done[b]!++;
     } else if (st === S_FAILED) {
       g.failed++;
       if (be !== undefined) be.failed++;
+      for (const l of lims) l.failed++;
       this.#failed[b]!++;
     } else {
       g.cancelled++;
       if (be !== undefined) be.cancelled++;
+      for (const l of lims) l.cancelled++;
       this.#cancelled[b]!++;
     }
     if (rec.row !== undefined) rec.row.e = t;
@@ -683,6 +785,7 @@ export class DashboardModel {
       blocks: this.#blocks,
       pending: s[S_CREATED]! + s[S_READY]! + s[S_SUBMITTED]! + s[S_RETRYING]!,
       waiting: s[S_READY]! + s[S_SUBMITTED]! + s[S_RETRYING]!,
+      waitingLimits: this.#limitWaiting,
       running: s[S_RUNNING]!,
       done: s[S_DONE]!,
       failed: s[S_FAILED]!,
@@ -761,6 +864,8 @@ export class DashboardModel {
     if (r.ca) o.ca = 1;
     if (r.err !== undefined) o.err = r.err;
     if (r.deps !== undefined) o.deps = r.deps;
+    if (r.lim !== undefined) o.lim = r.lim;
+    if (r.pr !== 0) o.pr = r.pr;
     return o;
   }
 
@@ -782,6 +887,7 @@ export class DashboardModel {
       limits: this.limits,
       counts: this.#counts(),
       backends: this.#backends.map((b) => ({ ...b })),
+      namedLimits: this.#limitsList.map((l) => ({ ...l })),
       buckets: this.#bucketsJson(now),
       groups: this.#groups.map((g) => this.#groupJson(g, n)),
       rows: this.#rows.map((r) => this.#rowJson(r)),
@@ -809,6 +915,7 @@ export class DashboardModel {
       counts: this.#counts(),
     };
     if (this.#dirtyBackends) out.backends = this.#backends.map((b) => ({ ...b }));
+    if (this.#dirtyLimits) out.namedLimits = this.#limitsList.map((l) => ({ ...l }));
     if (this.#dirtyBuckets) out.buckets = this.#bucketsJson(now);
     if (this.#dirtyGroups.size !== 0) {
       out.groups = [...this.#dirtyGroups].map((g) => this.#groupJson(g, n));
@@ -830,6 +937,7 @@ export class DashboardModel {
     this.#dirtyRows.clear();
     this.#dirtyGroups.clear();
     this.#dirtyBackends = false;
+    this.#dirtyLimits = false;
     this.#dirtyBuckets = false;
     this.#changed = false;
     this.#sentFailures = this.#failures.length;

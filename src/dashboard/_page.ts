@@ -44,6 +44,7 @@ export function dashboardPage(title: string): string {
   <span id="status" class="status connecting">connecting…</span></div>
   <div class="meta"><span id="elapsed">0 s</span><span id="rate"></span><span id="evcount"></span></div>
 </header>
+<p id="note" class="banner" hidden></p>
 <section class="cards" id="cards">
   <div class="card c-total"><b id="n-tasks">0</b><span>tasks</span><small id="n-blocks"></small></div>
   <div class="card c-pending"><b id="n-pending">0</b><span>pending</span><small id="n-waiting"></small></div>
@@ -58,7 +59,9 @@ export function dashboardPage(title: string): string {
   <svg id="thru" height="130"></svg></div>
   <div class="panel be-panel"><h2>Backends <small>waiting and running now</small></h2>
   <table id="backends"><thead><tr><th>backend</th><th class="num">waiting</th><th class="num">running</th><th></th><th class="num">done</th><th class="num">failed</th></tr></thead><tbody></tbody></table>
-  <p class="none" id="no-backends">No task has been routed yet.</p></div>
+  <p class="none" id="no-backends">No task has been routed yet.</p>
+  <div id="limits-box" hidden><h2 class="lim-head">Limits <small>ready tasks waiting for a unit, tasks holding one, running</small></h2>
+  <table id="limits"><thead><tr><th>limit</th><th class="num">waiting</th><th class="num">holding</th><th class="num">running</th><th></th><th class="num">done</th><th class="num">failed</th></tr></thead><tbody></tbody></table></div></div>
 </section>
 <section class="main">
   <div class="panel gantt-panel">
@@ -137,6 +140,9 @@ td.name{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
 .dens-sw{background:linear-gradient(90deg,rgba(61,123,217,.1),rgba(61,123,217,.8))}
 .mark-sw{background:#b06ad9;width:4px}
 .note{color:#6b7280;font-size:12px}
+.banner{margin:10px 18px 0;padding:7px 12px;border-radius:6px;background:#fffbeb;border:1px solid #fde68a;color:#78350f}
+.lim-head{margin-top:12px}
+.mini .m-held{background:#c7d7f5}
 .axis-wrap{position:sticky;top:0;z-index:3;background:#fff;border-bottom:1px solid #d1d5db;box-shadow:0 2px 3px -2px rgba(0,0,0,.15)}
 #axis,#gantt{display:block;width:100%}
 #gantt-body{position:relative}
@@ -158,7 +164,8 @@ ${STATE_CSS}
 .bar{stroke:rgba(0,0,0,.22);stroke-width:.5;cursor:pointer}
 .bar.not-run{opacity:.45}
 .bar.block{stroke:#4c1d95;stroke-width:1}
-.bar.cached{fill:url(#hatch)}
+.bar.cached{fill:url(#hatch);stroke:#14532d;stroke-width:1}
+.bar.point{stroke:#111827;stroke-width:.75}
 .bar.focus{stroke:#000;stroke-width:2}
 .wait.deps{opacity:.12}
 .now-line{stroke:#3d7bd9;stroke-width:1;stroke-dasharray:3 3;opacity:.6}
@@ -208,7 +215,7 @@ var RENDER_MS=${RENDER_MS};
 var ROW_H=18,GROUP_H=26,MORE_H=18,AXIS_H=30,PAD=12;
 var STATE=["PENDING","PENDING","PENDING","RUNNING","PENDING","DONE","FAILED","CANCELLED"];
 var PHASE=["waiting for dependencies","ready","submitted to its backend","running","waiting to retry","done","failed","cancelled"];
-var S={live:true,ended:false,past:false,t0:null,now:0,recvAt:0,counts:{},backends:[],buckets:null,
+var S={live:true,ended:false,past:false,t0:null,now:0,recvAt:0,counts:{},backends:[],namedLimits:[],buckets:null,note:null,
   groups:[],rows:[],failures:[],failSeen:{},marks:[],markSeen:{},markTypes:{},limits:{}};
 var layout=null,layoutDirty=true,listsDirty=true,toggled={},showDeps=false,selected=null,aggregate=false;
 // beyond the rows drawn one by one, the chart shows workflows: their rows start collapsed
@@ -238,7 +245,8 @@ var lost=false;
 function setTime(d){if(d.now!=null){S.now=d.now;S.recvAt=performance.now();}if(d.t0!=null)S.t0=d.t0;}
 function applyFull(d){
   S.live=!!d.live;S.past=!d.live;S.limits=d.limits||{};setTime(d);
-  S.counts=d.counts||{};S.backends=d.backends||[];S.buckets=d.buckets||null;
+  S.counts=d.counts||{};S.backends=d.backends||[];S.namedLimits=d.namedLimits||[];S.buckets=d.buckets||null;
+  S.note=d.note||null;
   S.groups=[];(d.groups||[]).forEach(function(g){S.groups[g.i]=g;});
   S.rows=[];(d.rows||[]).forEach(function(r){S.rows[r.i]=r;});
   S.failures=[];S.failSeen={};addFailures(d.failures||[]);
@@ -250,6 +258,7 @@ function applyDelta(d){
   setTime(d);
   if(d.counts)S.counts=d.counts;
   if(d.backends)S.backends=d.backends;
+  if(d.namedLimits)S.namedLimits=d.namedLimits;
   if(d.buckets)S.buckets=d.buckets;
   (d.groups||[]).forEach(function(g){if(!S.groups[g.i])layoutDirty=true;S.groups[g.i]=g;});
   (d.rows||[]).forEach(function(r){if(!S.rows[r.i])layoutDirty=true;S.rows[r.i]=r;});
@@ -295,6 +304,7 @@ function renderHeader(){
   else if(S.past){st.className="status past";st.textContent="finished run";}
   else if(S.t0===null&&stats.messages===0){st.className="status connecting";st.textContent="connecting…";}
   else{st.className="status live";st.textContent="live";}
+  var nt=$("note");if(nt.textContent!==(S.note||""))nt.textContent=S.note||"";nt.hidden=!S.note;
   var now=nowRel(),c=S.counts;
   $("elapsed").textContent=S.t0===null?"no events yet":fmtDur(now)+(S.t0!==null?" since "+new Date(S.t0).toLocaleTimeString():"");
   var fin=(c.done||0)+(c.failed||0)+(c.cancelled||0);
@@ -307,11 +317,12 @@ function renderCards(){
   setText("n-tasks",num(c.tasks));
   setText("n-blocks",c.blocks?num(c.blocks)+" block"+(c.blocks===1?"":"s"):"");
   setText("n-pending",num(c.pending));
-  setText("n-waiting",c.pending?num(c.waiting)+" ready, "+num(c.pending-c.waiting)+" on dependencies":"");
+  setText("n-waiting",c.pending?num(c.waiting)+" ready"+(c.waitingLimits?" ("+num(c.waitingLimits)+" for a limit)":"")+", "+num(c.pending-c.waiting)+" on dependencies":"");
   setText("n-running",num(c.running));
   setText("n-retries",c.retries?num(c.retries)+" retr"+(c.retries===1?"y":"ies"):"");
   setText("n-done",num(c.done));
-  setText("n-cached",c.cached?num(c.cached)+" from the cache":(c.promptTokens?num(c.promptTokens+c.completionTokens)+" tokens":""));
+  var tok=(c.promptTokens||0)+(c.completionTokens||0);
+  setText("n-cached",[c.cached?num(c.cached)+" cached":"",tok?num(tok)+" tokens":""].filter(Boolean).join(" \u00b7 "));
   setText("n-failed",num(c.failed));
   setText("n-deps",c.depFailures?num(c.failures-c.depFailures)+" own, "+num(c.depFailures)+" via dependencies":"");
   setText("n-cancelled",num(c.cancelled));
@@ -360,6 +371,7 @@ function fmtRate(v){return v>=100?Math.round(v).toLocaleString("en-US"):v>=10?v.
 function renderBackends(){
   var tb=document.querySelector("#backends tbody"),list=S.backends;
   $("no-backends").hidden=list.length>0;$("backends").hidden=list.length===0;
+  setText("no-backends",S.live?"No task has been routed yet.":"No task of this run names its backend.");
   var max=1;list.forEach(function(b){if(b.running+b.waiting>max)max=b.running+b.waiting;});
   var h=list.map(function(b){
     return '<tr><td class="name">'+esc(b.name)+'</td><td class="num">'+num(b.waiting)+'</td><td class="num">'+num(b.running)+
@@ -367,6 +379,17 @@ function renderBackends(){
       num(b.done)+'</td><td class="num">'+num(b.failed)+'</td></tr>';
   }).join("");
   if(tb.innerHTML!==h)tb.innerHTML=h;
+  renderLimits();
+}
+function renderLimits(){
+  var list=S.namedLimits||[];$("limits-box").hidden=list.length===0;
+  var max=1;list.forEach(function(l){if(l.held+l.waiting>max)max=l.held+l.waiting;});
+  var h=list.map(function(l){
+    return '<tr data-limit="'+esc(l.name)+'"><td class="name">'+esc(l.name)+'</td><td class="num l-waiting">'+num(l.waiting)+'</td><td class="num l-held">'+num(l.held)+
+      '</td><td class="num l-running">'+num(l.running)+'</td><td><span class="mini"><i class="m-run" style="width:'+(100*l.running/max)+'%"></i><i class="m-held" style="width:'+(100*(l.held-l.running)/max)+
+      '%"></i><i class="m-wait" style="width:'+(100*l.waiting/max)+'%"></i></span></td><td class="num">'+num(l.done)+'</td><td class="num">'+num(l.failed)+'</td></tr>';
+  }).join("");
+  var tb=document.querySelector("#limits tbody");if(tb.innerHTML!==h)tb.innerHTML=h;
 }
 
 // ------------------------------------------------------------ failures and custom events
@@ -475,7 +498,7 @@ function label(x,y,cls,name,sub,room){
 function groupRow(it,G){
   var g=S.groups[it.i],y=it.y,lx=8+it.d*14,fin=g.done+g.failed+g.cancelled;
   var title=g.kind==="block"?"members of "+g.label:g.kind==="scope"?"workflow "+g.label:g.label;
-  var sub=num(g.n)+" task"+(g.n===1?"":"s")+(g.failed?" · "+num(g.failed)+" failed":"")+(g.running?" · "+num(g.running)+" running":"");
+  var sub=num(g.n)+" task"+(g.n===1?"":"s")+(g.cached?" · "+num(g.cached)+" cached":"")+(g.failed?" · "+num(g.failed)+" failed":"")+(g.running?" · "+num(g.running)+" running":"");
   var o='<rect class="grow'+(g.kind==="block"?" block-group":"")+'" data-group="'+g.i+'" x="0" y="'+y+'" width="'+G.W+'" height="'+it.h+'"/>';
   o+='<text class="caret" x="'+lx+'" y="'+(y+16)+'">'+(isCollapsed(g)?"\u25B8":"\u25BE")+'</text>';
   var room=Math.floor((G.LW-lx-16)/7.2);
@@ -505,8 +528,17 @@ function taskRow(it,G,now,i){
   if(run!==null&&run>c)o+='<rect class="wait s-'+st+'" x="'+G.x(c).toFixed(1)+'" y="'+by+'" width="'+Math.max(G.x(run)-G.x(c),0.5).toFixed(1)+'" height="'+h+'"/>';
   else if(run===null&&r.e==null)o+='<rect class="wait s-PENDING'+(r.st===0?" deps":"")+'" x="'+G.x(c).toFixed(1)+'" y="'+by+'" width="'+Math.max(G.x(now)-G.x(c),0.5).toFixed(1)+'" height="'+h+'"/>';
   if(run===null&&r.e==null)return o;
-  var from=run!==null?run:c,cls="bar s-"+st+(r.block?" block":"")+(r.ca?" cached":"")+(run===null?" not-run":"");
-  o+='<rect class="'+cls+'" data-uid="'+esc(r.uid)+'" data-state="'+st+'" x="'+G.x(from).toFixed(1)+'" y="'+by+'" width="'+Math.max(G.x(end)-G.x(from),r.ca?3:2).toFixed(1)+'" height="'+h+'" rx="2"/>';
+  var attrs='" data-uid="'+esc(r.uid)+'" data-state="'+st+'" y="'+by+'" height="'+h+'"';
+  if(run===null&&(r.ca||r.e<=c)){
+    // completed from the cache, or only its final time is known (a journal): a mark at its end,
+    // after the wait since its creation
+    var ex=G.x(r.e);
+    if(ex-G.x(c)>1)o+='<rect class="wait s-PENDING" x="'+G.x(c).toFixed(1)+'" y="'+by+'" width="'+(ex-G.x(c)).toFixed(1)+'" height="'+h+'"/>';
+    var mw=r.ca?7:5;
+    return o+'<rect class="bar s-'+st+(r.block?" block":"")+(r.ca?" cached":" point")+attrs+' x="'+(ex-mw/2).toFixed(1)+'" width="'+mw+'" rx="1"/>';
+  }
+  var from=run!==null?run:c,cls="bar s-"+st+(r.block?" block":"")+(run===null?" not-run":"");
+  o+='<rect class="'+cls+attrs+' x="'+G.x(from).toFixed(1)+'" width="'+Math.max(G.x(end)-G.x(from),2).toFixed(1)+'" rx="2"/>';
   return o;
 }
 function moreRow(it,G){
@@ -520,6 +552,8 @@ function rowByUid(uid){for(var i=0;i<S.rows.length;i++){var r=S.rows[i];if(r&&r.
 function tipText(r){
   var out=[(r.block?"block ":"task ")+r.name+" ("+r.uid+")","state: "+PHASE[r.st]+(r.ca?" (cached)":"")];
   if(r.be)out.push("backend: "+r.be);
+  if(r.lim)out.push("limits: "+r.lim.join(", ")+(r.st===1?" (waiting for a unit)":""));
+  if(r.pr)out.push("priority: "+r.pr);
   out.push("created: "+fmtDur(r.c)+"   started: "+fmtDur(r.s)+"   end: "+fmtDur(r.e));
   if(r.s!=null&&r.e!=null)out.push("ran: "+fmtDur(r.e-r.s));
   if(r.c!=null&&r.s!=null)out.push("waited: "+fmtDur(r.s-r.c));
@@ -569,7 +603,7 @@ function openDetail(uid){
   function add(k,v){if(v!=null&&v!=="")dl.push("<dt>"+esc(k)+"</dt><dd>"+esc(v)+"</dd>");}
   if(r){add("state",PHASE[r.st]+(r.ca?" (from the cache)":""));add("kind",r.block?"block":"task");
     var g=S.groups[r.g];if(g)add(g.kind==="block"?"block":"workflow",g.kind==="block"?g.label+" ("+g.id+")":g.label);
-    add("backend",r.be);add("created",fmtDur(r.c));add("ready",r.r!=null?fmtDur(r.r):null);add("started",r.s!=null?fmtDur(r.s):"never");
+    add("backend",r.be);if(r.lim)add("limits",r.lim.join(", "));if(r.pr)add("priority",r.pr);add("created",fmtDur(r.c));add("ready",r.r!=null?fmtDur(r.r):null);add("started",r.s!=null?fmtDur(r.s):"never");
     add("ended",r.e!=null?fmtDur(r.e):null);if(r.s!=null&&r.e!=null)add("ran",fmtDur(r.e-r.s));if(r.c!=null&&r.s!=null)add("waited",fmtDur(r.s-r.c));
     add("attempts",r.at);if(r.rt)add("retries",r.rt);if(r.deps)add("depends on",r.deps.join(", "));}
   else{add("state","failed");add("workflow",f.workflowId);add("backend",f.backend);add("ended",fmtDur(f.t));add("attempts",f.attempts);}
