@@ -129,10 +129,9 @@ function includes(a: Int32Array, n: number, v: number): boolean {
 }
 
 /**
- * One rate limit's window: each admission takes a unit that comes back
- * `perMs` later. The return times are a FIFO (they are in admission order)
- * with one timer for the earliest, so a window costs one timer, not one per
- * task.
+ * One rate limit's window: each start takes a unit that comes back `perMs`
+ * later. The return times are a FIFO (they are in admission order) with one
+ * timer for the earliest, so a window costs one timer, not one per task.
  */
 class RateWindow {
   readonly #due: number[] = [];
@@ -177,6 +176,17 @@ class RateWindow {
   }
 }
 
+/**
+ * A core entry that asks for a unit of a task's rate limits for a retry (a
+ * retry is a start, and its task was admitted already). It waits in the
+ * core's queues like a task, in the task's priority, and is completed as
+ * soon as it is admitted. Not a task: no future, no event.
+ */
+class Ticket {
+  id = -1;
+  constructor(readonly task: Task) {}
+}
+
 /** A growable list of ids on an Int32Array (it never shrinks: reuse allocates nothing). */
 class IdList {
   a = new Int32Array(256);
@@ -203,7 +213,7 @@ export class Engine implements EngineLink {
   #activeScopes = 0;
   #listeners: FlowListener[] = [];
   #seq = 0;
-  #bySlot: (Task | Gate | undefined)[] = [];
+  #bySlot: (Task | Gate | Ticket | undefined)[] = [];
   /** Foreign thenables among arguments, each watched once. */
   readonly #watches = new WeakMap<PromiseLike<unknown>, Watch>();
   #closed = false;
@@ -896,6 +906,13 @@ export class Engine implements EngineLink {
       }
       x.values = undefined;
       x.parent?.x?.members?.delete(t);
+      const k = x.ticket;
+      if (k !== undefined) {
+        // a retry that waited for a rate unit: its ticket goes (the core reports it cancelled)
+        x.ticket = undefined;
+        this.#one[0] = k.id;
+        this.#core.cancel(1, this.#one);
+      }
     }
     t.args = EMPTY; // drop what the task no longer needs
     if (listening) {
@@ -992,13 +1009,13 @@ export class Engine implements EngineLink {
         for (let i = 0; i < nf; i += 2) {
           const t = bySlot[fb[i]! & SLOT_MASK]!;
           this.#toRelease.push(t.id);
-          if (t instanceof Gate || t.ph >= Phase.DONE) continue;
+          if (t instanceof Gate || t instanceof Ticket || t.ph >= Phase.DONE) continue;
           this.#dependencyFailed(t, this.#entry(fb[i + 1]!));
         }
         for (let i = 0; i < nc; i += 2) {
           const t = bySlot[cb[i]! & SLOT_MASK]!;
           this.#toRelease.push(t.id);
-          if (t instanceof Gate || t.ph >= Phase.DONE) continue;
+          if (t instanceof Gate || t instanceof Ticket || t.ph >= Phase.DONE) continue;
           const c = this.#entry(cb[i + 1]!);
           const why = c === undefined
             ? "cancelled"
@@ -1009,11 +1026,15 @@ export class Engine implements EngineLink {
         }
         for (let i = 0; i < na; i++) {
           const t = bySlot[ab[i]! & SLOT_MASK];
-          if (t !== undefined && !(t instanceof Gate) && t.id === ab[i]) this.#admitted(t);
+          if (t === undefined || t.id !== ab[i] || t instanceof Gate) continue;
+          if (t instanceof Ticket) this.#ticketAdmitted(t);
+          else this.#admitted(t);
         }
         for (let i = 0; i < nr; i++) {
           const t = bySlot[rb[i]! & SLOT_MASK]!;
-          if (!(t instanceof Gate)) this.#ready(t);
+          if (t instanceof Gate) continue;
+          if (t instanceof Ticket) this.#toAdmit.push(t.id); // a retry's rate units
+          else this.#ready(t);
         }
         // the journal's lookups of this pass, in one query (hits complete, misses go on)
         this.#durable?.drain();
@@ -1023,9 +1044,10 @@ export class Engine implements EngineLink {
           let k = 0;
           for (let i = 0; i < q.n; i++) {
             const e = bySlot[q.a[i]! & SLOT_MASK];
-            if (e !== undefined && e.id === q.a[i] && !(e instanceof Gate) && e.ph === Phase.HELD) {
-              q.a[k++] = q.a[i]!;
-            }
+            if (
+              e !== undefined && e.id === q.a[i] && !(e instanceof Gate) &&
+              (e instanceof Ticket ? e.task.x?.ticket === e : e.ph === Phase.HELD)
+            ) q.a[k++] = q.a[i]!;
           }
           q.n = 0;
           if (k !== 0) core.admit(k, q.a);
@@ -1095,7 +1117,7 @@ export class Engine implements EngineLink {
   #entry(id: number): Task | Gate | undefined {
     if (id < 0) return undefined;
     const e = this.#bySlot[id & SLOT_MASK];
-    return e?.id === id ? e : undefined;
+    return e?.id === id && !(e instanceof Ticket) ? e : undefined;
   }
 
   #release(ids: IdList): void {
@@ -1282,6 +1304,45 @@ export class Engine implements EngineLink {
     this.pass(t, this.#limitStep!);
   }
 
+  /**
+   * A retry starts again: it first takes a unit of each of its rate limits
+   * (a start is a start; the concurrency units it holds are still its own)
+   * through a {@link Ticket}, then goes to its backend.
+   */
+  #resubmit(t: Task): void {
+    const lim = t.def.limits;
+    let rates: number[] | undefined;
+    if (lim !== undefined) {
+      for (let i = 0; i < lim.length; i++) {
+        if (this.#rates.has(lim[i]!)) (rates ??= []).push(lim[i]!);
+      }
+    }
+    if (rates === undefined) {
+      this.#submit(t);
+      return;
+    }
+    const ticket = new Ticket(t);
+    ticket.id = this.#core.add(EMPTY as number[], 0, t.priority, rates, rates.length);
+    this.#bySlot[ticket.id & SLOT_MASK] = ticket;
+    t.extra.ticket = ticket;
+    this.#schedule(); // the flush reads it as ready and asks for its units
+  }
+
+  /** A ticket's units were granted: take them, and the retry goes on. */
+  #ticketAdmitted(k: Ticket): void {
+    const lim = k.task.def.limits!;
+    for (let i = 0; i < lim.length; i++) this.#rates.get(lim[i]!)?.took(this);
+    this.#endTicket(k);
+    if (k.task.ph === Phase.BACKOFF) this.#submit(k.task);
+  }
+
+  #endTicket(k: Ticket): void {
+    const x = k.task.x;
+    if (x?.ticket === k) x.ticket = undefined;
+    this.#core.completeOne(k.id as TaskId, Outcome.DONE);
+    this.#toRelease.push(k.id);
+  }
+
   /** A rate window's unit comes back (its timer fired). */
   giveBack(limit: number, n: number): void {
     if (this.#closed) return;
@@ -1433,12 +1494,12 @@ export class Engine implements EngineLink {
     }
     t.extra.retried = retried + 1;
     this.#to(t, Phase.BACKOFF, e, false, { attempt: retried + 2, delay });
-    if (delay <= 0) this.#submit(t);
+    if (delay <= 0) this.#resubmit(t);
     else {
       t.extra.timer = after(delay, () => {
         if (t.ph !== Phase.BACKOFF) return;
         t.x!.timer = undefined;
-        this.#submit(t);
+        this.#resubmit(t);
       });
     }
   }
@@ -1501,7 +1562,7 @@ export class Engine implements EngineLink {
     }
     // cancel blocks first (their members go with them), then everything else
     const live = this.#bySlot.filter((t): t is Task =>
-      t !== undefined && !(t instanceof Gate) && t.ph < Phase.DONE
+      t !== undefined && !(t instanceof Gate) && !(t instanceof Ticket) && t.ph < Phase.DONE
     );
     for (const t of live) {
       if (!t.def.kind.onBackend && t.parent === undefined) {

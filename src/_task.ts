@@ -137,6 +137,8 @@ export interface TaskExtra {
   raw?: readonly unknown[] | undefined;
   /** With a journal: the foreign thenables' values, until the key is computed. */
   rawValues?: Map<unknown, unknown> | undefined;
+  /** A retry's request for rate units, while it waits (the engine's Ticket). */
+  ticket?: { readonly id: number } | undefined;
   /** The journal record a cache hit came from. */
   source?: number | undefined;
   /** Completed from the journal. */

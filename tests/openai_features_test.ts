@@ -164,13 +164,10 @@ Deno.test("a rate limit spaces prompt requests: at most `count` per `perMs` wind
   assertEquals(fs.map((f) => f.attempts), [1, 1, 1, 1, 1, 1]);
 });
 
-// Ignored until the engine counts retries against rate limits: a retry goes from BACKOFF
-// straight to its backend (Engine#retry calls #submit), so it takes no unit of the task's rate
-// limits, and a prompt retried after a 500 is sent again at once however full the window is —
-// three requests within 10 ms here, against a limit of one per 400 ms.
+// A retry is a start: it takes a unit of its task's rate limits too (before the engine counted
+// it, a prompt retried after a 500 was sent again at once however full the window was).
 Deno.test({
   name: "a rate limit spaces the retries of a prompt task too (each attempt is a start)",
-  ignore: true,
   async fn() {
     await using fake = await startFakeOpenAI();
     const arrivals: number[] = [];
