@@ -89,9 +89,12 @@ export const Status = {
 
 /**
  * Milliseconds a host waits for a runtime to acknowledge an abort: a runtime
- * that does not is stuck in synchronous code and is killed.
+ * that does not is stuck in synchronous code and is killed. A healthy runtime
+ * answers within milliseconds, but on a loaded machine (two cores, a test
+ * suite in parallel) its turn can come hundreds of milliseconds late; a kill
+ * then would take the body's chance to see its signal, so the wait is long.
  */
-export const ABORT_ACK_MS = 250;
+export const ABORT_ACK_MS = 1000;
 /**
  * Milliseconds a cancelled or timed-out body has, after its signal aborted,
  * to settle before its runtime is killed.
