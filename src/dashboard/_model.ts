@@ -314,6 +314,14 @@ export class DashboardModel {
       rec = this.#add(ev, uid, t);
     }
     const row = rec.row;
+    if (typeof ev.name === "string" && ev.name !== rec.name) {
+      // renamed once prepared (an executable without a name: its program's)
+      rec.name = ev.name;
+      if (row !== undefined) {
+        row.name = ev.name;
+        this.#dirtyRows.add(row);
+      }
+    }
     switch (ev.type) {
       case "TaskCreated":
         if (row !== undefined) {
