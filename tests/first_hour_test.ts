@@ -78,7 +78,7 @@ Deno.test("the root deno.json names no npm package and its demo task is the demo
   }
   assertEquals(config.lock, false);
   const rootLock = await Deno.stat(new URL("deno.lock", ROOT)).then(() => true, () => false);
-  assert(!rootLock, "a deno.lock at the root would be installed by every deno task");
+  assert(!rootLock, "a deno.lock at the root: the root config reads none (lock: false)");
   // the tools that need npm packages lock them apart
   for (const task of ["test", "check", "build:wasm", "bench:report"]) {
     assertStringIncludes(config.tasks[task], "--lock=dev/deno.lock", task);
