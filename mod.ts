@@ -15,9 +15,14 @@
  * import { WorkflowEngine } from "./mod.ts";
  *
  * await using flow = await WorkflowEngine.create();
- * const fetchData = flow.functionTask(async (n: number) => n * 10);
- * const combine = flow.functionTask((a: number, b: number) => a + b);
- * const report = flow.executableTask((total: number) => ["echo", `total=${total}`]);
+ * // a task is named after its function, or by the `name` option
+ * const fetchData = flow.functionTask(async function fetchData(n: number) {
+ *   return n * 10;
+ * });
+ * const combine = flow.functionTask((a: number, b: number) => a + b, { name: "combine" });
+ * const report = flow.executableTask((total: number) => ["echo", `total=${total}`], {
+ *   name: "report",
+ * });
  *
  * const total = combine(fetchData(1), fetchData(2)); // runs when both are done
  * assert((await report(total)) === "total=30\n");

@@ -50,7 +50,8 @@ export function procStatusMB(field: "VmRSS" | "VmHWM"): number {
 
 /**
  * The command line of a benchmark subprocess: the project's config (import
- * map) and a collectable heap, so each measurement starts in a fresh process.
+ * map), the development lock file and a collectable heap, so each
+ * measurement starts in a fresh process.
  */
 export function benchChildArgs(script: URL, args: string[]): string[] {
   return [
@@ -58,6 +59,7 @@ export function benchChildArgs(script: URL, args: string[]): string[] {
     "-A",
     "--config",
     new URL("../deno.json", import.meta.url).pathname,
+    `--lock=${new URL("../dev/deno.lock", import.meta.url).pathname}`,
     "--v8-flags=--expose-gc",
     script.pathname,
     ...args,

@@ -8,8 +8,15 @@
  * deno task bench:report                       # the full sweep
  * deno task bench:report --shapes dag,chain --sizes 1e4,1e5 --impls inline-wasm,floor
  * deno task bench:smoke                        # CI: a few shapes at 1k, 2 repetitions
+ * deno task bench:report --estimate            # how long a run would take, without running it
  * deno run -A bench/report.ts --help
  * ```
+ *
+ * Before it starts, the report prints how many subprocesses it will run and
+ * an estimate of how long they take (the full default sweep: about 47
+ * minutes on the 2-vCPU build machine); while it runs, the progress line
+ * shows the time left, the estimate scaled by how this machine has done so
+ * far.
  *
  * @module
  */
@@ -18,7 +25,9 @@ import { type Impl, IMPLS } from "./_impls.ts";
 import { type Shape, SHAPES } from "./_shapes.ts";
 import { benchChildArgs, type RunResult } from "./_run_one.ts";
 
-const HELP = `deno task bench:report [options]
+/** The usage text (a function: it names the full sweep, computed below). */
+const help = () =>
+  `deno task bench:report [options]
 
   --shapes  LIST   graph shapes (${SHAPES.join(",")}) [all]
   --sizes   LIST   task counts, e.g. 1e3,1e4,1e5,1e6 [1e3,1e4,1e5,1e6]
@@ -31,10 +40,105 @@ const HELP = `deno task bench:report [options]
   --out     PATH   JSON output [bench/results/report-<date>.json]
   --smoke          CI: independent,chain,fan,dag at 1e3, all impls, 2 reps
                    (out: bench/results/smoke.json)
-  --help`;
+  --estimate       print the jobs and the estimated time, and run nothing
+  --help
+
+With no options it runs the full sweep: ${FULL_SWEEP}.`;
+
+/** One subprocess: an implementation, a shape and a size. */
+export type Job = readonly [Impl, Shape, number];
+
+/**
+ * µs one task costs in one run, by implementation: measured on the build
+ * machine (2 vCPUs) at 10⁵ tasks, rounded up. Two shapes stand out: a chain
+ * on workers is a worker round trip per hop, and p-graph is slowest on
+ * independent tasks.
+ */
+const US_PER_TASK: Readonly<Record<Impl, number>> = {
+  "inline-wasm": 2,
+  "inline-ts": 2,
+  "noop": 2,
+  "workers-1": 3.5,
+  "workers-2": 3.5,
+  "pgraph": 12,
+  "floor": 0.25,
+  "priority-wasm": 2.5,
+  "priority-ts": 2.5,
+  "limit-wasm": 2.5,
+  "limit-ts": 2.5,
+  "journal": 14,
+  "journal-hit": 9,
+};
+const US_CHAIN_ON_WORKERS = 125;
+const US_PGRAPH_INDEPENDENT = 32;
+/** Seconds a subprocess takes besides its runs (start, module loading, a cold first run). */
+const PROCESS_S = 0.3;
+/** µs per task to build the workload once per subprocess. */
+const US_BUILD = 2;
+
+/**
+ * Estimated seconds the jobs take on a machine like the build machine: per
+ * subprocess, its start plus building the workload plus every run (the
+ * checked first run, the warm-ups, the repetitions; `journal-hit` also fills
+ * its journal once).
+ *
+ * @param jobs the subprocesses
+ * @param reps timed repetitions per subprocess
+ * @param warmup untimed runs after the first
+ * @returns the estimate in seconds
+ */
+export function estimateSeconds(jobs: readonly Job[], reps: number, warmup: number): number {
+  let total = 0;
+  for (const [impl, shape, n] of jobs) {
+    let us = US_PER_TASK[impl];
+    if (shape === "chain" && impl.startsWith("workers-")) us = US_CHAIN_ON_WORKERS;
+    if (shape === "independent" && impl === "pgraph") us = US_PGRAPH_INDEPENDENT;
+    const runs = 1 + warmup + reps;
+    const fill = impl === "journal-hit" ? US_PER_TASK.journal : 0;
+    total += PROCESS_S + n * (US_BUILD + fill + runs * us) / 1e6;
+  }
+  return total;
+}
+
+/** An estimate, as precise as it is: 44 → "44 s", 75 → "1 min 15 s", 2816 → "47 min", 5400 → "1 h 30 min". */
+export function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 180) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ""}`;
+}
+
+/** The jobs of a sweep, smallest size first. */
+export function sweep(
+  sizes: readonly number[],
+  shapes: readonly string[],
+  impls: readonly string[],
+  limits: ReadonlyMap<string, number>,
+): Job[] {
+  const jobs: Job[] = [];
+  for (const n of sizes) {
+    for (const s of shapes) {
+      for (const i of impls) {
+        if (n <= (limits.get(i) ?? Infinity)) jobs.push([i as Impl, s as Shape, n]);
+      }
+    }
+  }
+  return jobs;
+}
+
+const DEFAULT_SIZES = [1e3, 1e4, 1e5, 1e6];
+const DEFAULT_LIMITS = new Map([["pgraph", 1e5], ["workers-1", 1e5], ["workers-2", 1e5]]);
+const FULL_JOBS = sweep(DEFAULT_SIZES, SHAPES, IMPLS, DEFAULT_LIMITS);
+const FULL_SWEEP = `${FULL_JOBS.length} subprocesses, about ${
+  duration(estimateSeconds(FULL_JOBS, 5, 1))
+} on the 2-vCPU build machine`;
 
 /** One line of the JSON output: what the subprocess reported, plus the statistics. */
 export interface Row extends RunResult {
+  /** Wall time of the whole subprocess (start, graph building, every run), ms. */
+  wallMs: number;
   medianMs: number;
   minMs: number;
   maxMs: number;
@@ -185,11 +289,12 @@ async function runOne(
   }
 }
 
-function toRow(r: RunResult): Row {
+function toRow(r: RunResult, wallMs: number): Row {
   const ok = r.error === undefined && r.timesMs.length > 0;
   const med = ok ? median(r.timesMs) : NaN;
   return {
     ...r,
+    wallMs,
     medianMs: med,
     minMs: ok ? Math.min(...r.timesMs) : NaN,
     maxMs: ok ? Math.max(...r.timesMs) : NaN,
@@ -216,7 +321,9 @@ export function markdown(rows: Row[], impls: readonly string[]): string {
     ...(has("inline-wasm") && has("floor") ? ["floor/wasm"] : []),
   ];
   const lines = [
-    "Throughput, tasks/s (median of the repetitions, ± half the min–max range):",
+    rows.some((r) => r.timesMs.length > 1)
+      ? "Throughput, tasks/s (median of the repetitions, ± half the min–max range):"
+      : "Throughput, tasks/s (one repetition each: no spread to show):",
     "",
     `| shape | size | ${impls.join(" | ")} | ${extra.join(" | ")} |`,
     `| --- | --: | ${impls.map(() => "--:").join(" | ")} | ${extra.map(() => "--:").join(" | ")} |`,
@@ -226,6 +333,8 @@ export function markdown(rows: Row[], impls: readonly string[]): string {
       const r = get(i, s, n);
       if (r === undefined) return "";
       if (r.error !== undefined) return r.error.startsWith("Timed out") ? "timeout" : "error";
+      // one repetition has no spread: "±0%" would claim a precision nobody measured
+      if (r.timesMs.length < 2) return si(r.tasksPerSec);
       const spread = (r.maxMs - r.minMs) / 2 / r.medianMs * 100;
       return `${si(r.tasksPerSec)} ±${spread.toFixed(0)}%`;
     });
@@ -258,7 +367,7 @@ export function markdown(rows: Row[], impls: readonly string[]): string {
 async function main(): Promise<number> {
   const a = parseArgs(Deno.args, {
     string: ["shapes", "sizes", "impls", "limit", "reps", "warmup", "timeout", "out"],
-    boolean: ["smoke", "help"],
+    boolean: ["smoke", "help", "estimate"],
     default: {
       shapes: SHAPES.join(","),
       sizes: "1e3,1e4,1e5,1e6",
@@ -275,7 +384,7 @@ async function main(): Promise<number> {
     },
   });
   if (a.help) {
-    console.log(HELP);
+    console.log(help());
     return 0;
   }
   if (a.smoke) {
@@ -320,14 +429,21 @@ async function main(): Promise<number> {
     import.meta.url,
   ).pathname;
 
-  const jobs: [Impl, Shape, number][] = [];
-  for (const n of sizes) {
-    for (const s of shapes) {
-      for (const i of impls) {
-        if (n <= (limits.get(i) ?? Infinity)) jobs.push([i as Impl, s as Shape, n]);
-      }
-    }
+  const jobs = sweep(sizes, shapes, impls, limits);
+  const estimate = estimateSeconds(jobs, reps, warmup);
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const plan = `${jobs.length} subprocesses (${plural(sizes.length, "size")} × ${
+    plural(shapes.length, "shape")
+  } × ${plural(impls.length, "implementation")}${
+    jobs.length < sizes.length * shapes.length * impls.length ? ", less the --limit ones" : ""
+  }), each ${warmup + 1} untimed and ${reps} timed run${reps === 1 ? "" : "s"}: about ${
+    duration(estimate)
+  } on the 2-vCPU build machine`;
+  if (a.estimate) {
+    console.log(plan);
+    return 0;
   }
+  console.error(`bench:report: ${plan}; progress below, results at the end`);
   const info = await machine();
   const progress = new Progress();
   const rows: Row[] = [];
@@ -335,19 +451,23 @@ async function main(): Promise<number> {
   for (let j = 0; j < jobs.length; j++) {
     const [impl, shape, n] = jobs[j]!;
     const head = `[${j + 1}/${jobs.length}] ${impl} ${shape} ${sizeLabel(n)}`;
-    const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)}s`;
+    // time left: the estimate of the rest, scaled by how this machine did so far
+    const done = estimateSeconds(jobs.slice(0, j), reps, warmup);
+    const scale = j === 0 || done === 0 ? 1 : (performance.now() - t0) / 1000 / done;
+    const left = duration(estimateSeconds(jobs.slice(j), reps, warmup) * scale);
+    const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)}s, about ${left} left`;
     progress.show(`${head} starting  ${elapsed()}`);
-    const r = toRow(
-      await runOne(
-        impl,
-        shape,
-        n,
-        reps,
-        warmup,
-        timeoutS,
-        (p) => progress.show(`${head} ${p}  ${elapsed()}`),
-      ),
+    const start = performance.now();
+    const result = await runOne(
+      impl,
+      shape,
+      n,
+      reps,
+      warmup,
+      timeoutS,
+      (p) => progress.show(`${head} ${p}  ${elapsed()}`),
     );
+    const r = toRow(result, performance.now() - start);
     rows.push(r);
     progress.show(
       `${head} ${
@@ -363,7 +483,9 @@ async function main(): Promise<number> {
   console.log(
     `\nMachine: ${info.cpu}, ${info.nproc} CPUs, ${info.memoryMB} MB; Deno ${info.deno}, V8 ${info.v8}; load average at start ${
       (info.loadavgAtStart as number[]).map((x) => x.toFixed(2)).join(" ")
-    }; ${reps} repetitions after ${warmup + 1} untimed runs.\n`,
+    }; ${reps} repetition${reps === 1 ? "" : "s"} after ${warmup + 1} untimed run${
+      warmup === 0 ? "" : "s"
+    }.\n`,
   );
   console.log(md);
   const dir = out.lastIndexOf("/") > 0 ? out.slice(0, out.lastIndexOf("/")) : ".";

@@ -10,25 +10,15 @@
  *
  * `deno run -A bench/slurm_bench.ts [--steps N] [--execs N] [--tasks N]`
  * prints a report; under `deno bench` the same measurements run as benches
- * (few iterations).
+ * (few iterations). Without a cluster it prints the one-line reason the
+ * Slurm tests print and registers no bench (`deno task bench` then leaves
+ * the file out, so no empty table is printed either).
  *
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
 import { SlurmBackend, WorkflowEngine } from "../mod.ts";
-
-async function clusterProblem(): Promise<string | undefined> {
-  try {
-    const o = await new Deno.Command("sinfo", {
-      args: ["--noheader"],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return o.success ? undefined : `sinfo failed: ${new TextDecoder().decode(o.stderr).trim()}`;
-  } catch {
-    return "sinfo could not run (no Slurm client)";
-  }
-}
+import { NODES, probeCluster } from "../tests/_slurm_cluster.ts";
 
 /** `count` runs of `srun --exact -n1 true` in allocation `job`, `concurrency` at a time. */
 async function bareSrun(job: string, count: number, concurrency: number): Promise<number> {
@@ -93,7 +83,7 @@ async function allocate(nodes: number): Promise<string> {
   return job;
 }
 
-const problem = await clusterProblem();
+const problem = await probeCluster();
 
 if (import.meta.main) {
   const args = parseArgs(Deno.args, { string: ["steps", "execs", "tasks", "nodes"] });
@@ -104,7 +94,7 @@ if (import.meta.main) {
   const steps = Number(args.steps ?? 96);
   const execs = Number(args.execs ?? 10_000);
   const tasks = Number(args.tasks ?? 50_000);
-  const job = await allocate(Number(args.nodes ?? 3));
+  const job = await allocate(Number(args.nodes ?? NODES));
   try {
     // two backends in one allocation, used one after the other (each counts
     // every CPU as its own)
@@ -147,14 +137,14 @@ if (import.meta.main) {
   } finally {
     await new Deno.Command("scancel", { args: [job] }).output();
   }
+} else if (problem !== undefined) {
+  console.log(`Slurm benches skipped: ${problem}`);
 } else {
-  const ignore = problem !== undefined;
-  if (ignore) console.log(`Slurm benches skipped: ${problem}`);
   let flow: WorkflowEngine | undefined;
   let job: string | undefined;
   const setup = async () => {
     if (flow === undefined) {
-      job = await allocate(3);
+      job = await allocate(NODES);
       flow = await WorkflowEngine.create({
         backend: [
           new SlurmBackend({ name: "srun", allocation: job }),
@@ -168,7 +158,6 @@ if (import.meta.main) {
   Deno.bench({
     name: "24 `true` executables as steps (launch: srun)",
     group: "slurm executables",
-    ignore,
     n: 3,
     warmup: 1,
     async fn(b) {
@@ -182,7 +171,6 @@ if (import.meta.main) {
     name: "24 bare `srun true`, 24 at a time",
     group: "slurm executables",
     baseline: true,
-    ignore,
     n: 3,
     warmup: 1,
     async fn(b) {
@@ -195,7 +183,6 @@ if (import.meta.main) {
   Deno.bench({
     name: "24 `true` executables on the node agents (launch: agents)",
     group: "slurm executables",
-    ignore,
     n: 10,
     warmup: 2,
     async fn(b) {
@@ -208,7 +195,6 @@ if (import.meta.main) {
   Deno.bench({
     name: "1000 no-op function tasks through agents",
     group: "slurm functions",
-    ignore,
     n: 20,
     warmup: 2,
     async fn(b) {
@@ -221,7 +207,6 @@ if (import.meta.main) {
   Deno.bench({
     name: "shut the Slurm engine down",
     group: "slurm teardown",
-    ignore,
     n: 1,
     warmup: 0,
     async fn() {

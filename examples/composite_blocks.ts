@@ -6,9 +6,14 @@
  * both are done. Part 1 runs three independent blocks concurrently (ideal
  * 3.0 s); part 2 runs block C after blocks A and B (ideal 6.0 s).
  *
- * Run: `deno task demo` — it also writes the run's events to
- * `composite_blocks.events.jsonl` and its timeline to `composite_blocks.timeline.html`
- * (open it in a browser).
+ * Every call gets a name of its own (`.with({ name })`), so the timeline's
+ * rows read `block A`, `A/WF1`…, and a custom event marks where part 2
+ * starts.
+ *
+ * Run: `deno run --allow-read=composite_blocks.events.jsonl --allow-write=composite_blocks.events.jsonl,composite_blocks.timeline.html examples/composite_blocks.ts`
+ * (`deno task demo`) — it writes the run's events to `composite_blocks.events.jsonl`
+ * and its timeline to `composite_blocks.timeline.html` (open it in a browser), and
+ * needs no other permission.
  *
  * @module
  */
@@ -68,30 +73,36 @@ export async function main(
     return `${wf}:task3`;
   }, { name: "task3" });
 
-  // one workflow: task1 ∥ task2, then task3
-  const workflow = flow.block(async (label: string) => {
+  // one workflow: task1 ∥ task2, then task3 (each call named by its label, e.g. "A/WF1")
+  const workflowDef = flow.block(async (label: string) => {
     stamp(`${label} started`);
     const r = await task3(label, task1(label), task2(label));
     stamp(`${label} finished`);
     return r;
   }, { name: "workflow" });
+  const workflow = (label: string) => workflowDef.with({ name: label })(label);
 
-  // a block: WF1 → WF2 → WF3 in sequence
-  const composite = flow.block(async (name: string, ..._after: unknown[]) => {
+  // a block: WF1 → WF2 → WF3 in sequence (each call named "block A", "block B"…)
+  const compositeDef = flow.block(async (name: string, ..._after: unknown[]) => {
     stamp(`block ${name} started`);
     for (const wf of ["WF1", "WF2", "WF3"]) await workflow(`${name}/${wf}`);
     stamp(`block ${name} finished`);
     return name;
   }, { name: "composite" });
+  const composite = (name: string, ...after: unknown[]) =>
+    compositeDef.with({ name: `block ${name}` })(name, ...after);
 
   const totals: number[] = [];
   log("== Part 1: three independent blocks run concurrently (ideal 3.0 s)");
+  flow.emit("demo.Part1", { label: "part 1: A, B, C at once" });
   t0 = performance.now();
   await Promise.all([composite("A"), composite("B"), composite("C")]);
   totals.push((performance.now() - t0) / 1000);
   log(`Total time: ${totals[0]!.toFixed(2)} s`);
 
   log("== Part 2: block C depends on blocks A and B (ideal 6.0 s)");
+  // a marker on the timeline and the dashboard where part 2 starts
+  flow.emit("demo.Part2", { label: "part 2: C after A and B" });
   t0 = performance.now();
   const a = composite("A");
   const b = composite("B");

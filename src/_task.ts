@@ -231,7 +231,8 @@ export class FnTask extends TaskFuture {
     return this.def.kind.prefix + (n < 1000000 ? String(n).padStart(6, "0") : n);
   }
   override get name(): string {
-    return this.def.name;
+    // a kind may name the task once prepared (an unnamed executable: its program)
+    return (this.x?.prep?.name as string | undefined) ?? this.def.name;
   }
   get kind(): string {
     return this.def.kind.name;

@@ -130,6 +130,33 @@ export function received(value: unknown): string {
   return "received " + describe(value);
 }
 
+/**
+ * `"received "` and the value as JSON, cut to `max` characters: for data
+ * that arrived as JSON (a request body), whose JSON says more than
+ * {@link describe}. A value JSON cannot show is described instead.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { receivedJSON } from "./_text.ts";
+ * assertEquals(receivedJSON({ ref: 3 }), 'received {"ref":3}');
+ * assertEquals(receivedJSON(undefined), "received undefined");
+ * ```
+ *
+ * @param value what was received
+ * @param max most characters of the JSON kept (the ellipsis included)
+ * @returns the phrase
+ */
+export function receivedJSON(value: unknown, max = 80): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  return "received " + (json === undefined ? describe(value) : capText(json, max));
+}
+
 /** Eight random hex characters (ids). */
 export function hex8(): string {
   const b = crypto.getRandomValues(new Uint8Array(4));

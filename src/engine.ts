@@ -188,8 +188,8 @@ function checkBackend(b: unknown, i: number): ExecutionBackend {
  * import { assert } from "@std/assert";
  * import { WorkflowEngine } from "../mod.ts";
  * await using flow = await WorkflowEngine.create();
- * const square = flow.functionTask((x: number) => x * x);
- * const sum = flow.functionTask((a: number, b: number) => a + b);
+ * const square = flow.functionTask((x: number) => x * x, { name: "square" });
+ * const sum = flow.functionTask((a: number, b: number) => a + b, { name: "sum" });
  * assert((await sum(square(3), square(4))) === 25);
  * ```
  */
@@ -415,6 +415,7 @@ export class WorkflowEngine {
    * import { WorkflowEngine } from "../mod.ts";
    * await using flow = await WorkflowEngine.create({ dryRun: true });
    * const summarise = flow.promptTask((text: string) => `Summarise: ${text}`, {
+   *   name: "summarise",
    *   prompt: { system: "Be brief.", maxTokens: 64 },
    * });
    * assertEquals(await summarise("a long text"), "Dummy Prompt Output");
@@ -524,7 +525,10 @@ export class WorkflowEngine {
    * import { assertEquals } from "@std/assert";
    * import { WorkflowEngine } from "../mod.ts";
    * await using flow = await WorkflowEngine.create();
-   * const wait = flow.functionTask((ms: number) => new Promise<number>((r) => setTimeout(() => r(ms), ms)));
+   * const wait = flow.functionTask(
+   *   (ms: number) => new Promise<number>((r) => setTimeout(() => r(ms), ms)),
+   *   { name: "wait" },
+   * );
    * const order: number[] = [];
    * for await (const f of flow.asCompleted([wait(30), wait(10), wait(20)])) order.push(f.result!);
    * assertEquals(order, [10, 20, 30]);
@@ -550,7 +554,7 @@ export class WorkflowEngine {
    * import { assertEquals } from "@std/assert";
    * import { WorkflowEngine } from "../mod.ts";
    * await using flow = await WorkflowEngine.create();
-   * const square = flow.functionTask((x: number) => x * x);
+   * const square = flow.functionTask((x: number) => x * x, { name: "square" });
    * async function* numbers() {
    *   for (let i = 1; i <= 100; i++) yield i;
    * }
@@ -592,7 +596,7 @@ export class WorkflowEngine {
    * import { WorkflowEngine } from "../mod.ts";
    * await using flow = await WorkflowEngine.create();
    * const { url } = await flow.dashboard();
-   * await flow.functionTask((x: number) => x * 2)(21);
+   * await flow.functionTask((x: number) => x * 2, { name: "double" })(21);
    * const state = await (await fetch(`${url}state`)).json();
    * assertEquals(state.counts.done, 1);
    * ```

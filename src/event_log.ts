@@ -120,7 +120,7 @@ function eventLine(ev: FlowEvent): string {
  * const log = await EventLog.open(path);
  * const flow = await WorkflowEngine.create();
  * flow.subscribe(log.listener);
- * await flow.functionTask((x: number) => x + 1)(1);
+ * await flow.functionTask((x: number) => x + 1, { name: "increment" })(1);
  * await flow.shutdown();
  * await log.close();
  * const events = parseEventLog(await Deno.readTextFile(path));

@@ -134,6 +134,8 @@ function collect(events: readonly FlowEvent[]): Item[] {
     }
     if (ev.workflowId !== undefined) it.workflowId = ev.workflowId;
     if (ev.backend !== undefined) it.backend = ev.backend;
+    // the latest name: an executable without one is named after its program once built
+    if (typeof ev.name === "string") it.name = ev.name;
     switch (ev.type) {
       case "TaskCreated": {
         it.created ??= ev.time;
@@ -356,15 +358,22 @@ export function renderTimeline(
     );
   }
   svg.push(`</g>`);
-  // custom events (`flow.emit`): a marker on the axis and a line down the chart
+  // custom events (`flow.emit`): a marker on the axis with its label above
+  // the ticks (`attrs.label`, else the type), and a line down the chart
   const marks = events.filter(isCustom);
   for (const m of marks) {
-    const mx = x(m.time).toFixed(1);
+    const px = x(m.time);
+    const mx = px.toFixed(1);
+    // near the right edge the label ends at the marker instead of starting there
+    const end = px > LABEL_W + plotW * 0.75;
     svg.push(
       `<g class="mark" data-type="${escapeHtml(m.type)}"><title>${
         escapeHtml(markText(m, t0))
       }</title><line x1="${mx}" y1="${AXIS_H - 4}" x2="${mx}" y2="${height - 10}"/>` +
-        `<path d="M${mx},${AXIS_H - 1} l-4,-6 h8 z"/></g>`,
+        `<path d="M${mx},${AXIS_H - 1} l-4,-6 h8 z"/>` +
+        `<text class="mark-label${end ? " end" : ""}" x="${(px + (end ? -5 : 5)).toFixed(1)}" y="${
+          AXIS_H - 21
+        }">${escapeHtml(markLabel(m))}</text></g>`,
     );
   }
   // scope and block spans behind the bars
@@ -515,6 +524,12 @@ function isCustom(ev: FlowEvent): boolean {
   return ev.type.includes(".");
 }
 
+/** The text beside a custom event's marker: `attrs.label` when it is a string, else the type. */
+function markLabel(ev: FlowEvent): string {
+  const label = (ev.attrs as { label?: unknown } | undefined)?.label;
+  return truncate(typeof label === "string" && label.trim() !== "" ? label : ev.type, 48);
+}
+
 /** The tooltip of a custom event's marker. */
 function markText(ev: FlowEvent, t0: number): string {
   let attrs = "";
@@ -597,6 +612,7 @@ svg{display:block}
 .tick{font-size:10px;fill:#666;text-anchor:middle}
 ${STATE_CSS}.bar{stroke:rgba(0,0,0,.25);stroke-width:.5;cursor:pointer}
 .mark line{stroke:#b06ad9;stroke-width:1;stroke-dasharray:2 3}.mark path{fill:#b06ad9}
+.mark-label{font-size:10px;fill:#8a3fb8}.mark-label.end{text-anchor:end}
 .mark-sw{background:#b06ad9;width:4px}
 .bar.not-run{opacity:.45}
 .not-run-sw{background:#9a9a9a;opacity:.45}

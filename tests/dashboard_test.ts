@@ -899,6 +899,23 @@ test("dashboard tool serves a journal's run, --run picks one, a bad run is refus
   }
 });
 
+test("DashboardModel shows a task under its latest name (an executable named once built)", () => {
+  const m = model();
+  fold(m, [
+    { type: "TaskCreated", uid: "task.000001", name: "task" },
+    { type: "TaskReady", uid: "task.000001", name: "task" },
+  ]);
+  m.delta(T0 + 5);
+  fold(m, [{ type: "TaskStarted", uid: "task.000001", name: "echo" }], T0 + 10);
+  // the renamed row is sent again, with the new name
+  // deno-lint-ignore no-explicit-any
+  assertEquals((m.delta(T0 + 20)!.rows as any[]).map((r) => [r.uid, r.name]), [
+    ["task.000001", "echo"],
+  ]);
+  // deno-lint-ignore no-explicit-any
+  assertEquals((m.full(T0 + 30).rows as any[]).map((r) => r.name), ["echo"]);
+});
+
 // ---------------------------------------------------------------- the tool
 
 test("dashboard tool serves a log until stopped and rejects bad usage", async () => {

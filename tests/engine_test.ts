@@ -16,6 +16,7 @@ import {
   type FlowEvent,
   NoopBackend,
   TaskFuture,
+  TaskTimeoutError,
   WorkflowEngine,
 } from "../mod.ts";
 
@@ -686,4 +687,42 @@ Deno.test("WorkflowEngine.create() rejects an event log it cannot write, naming 
     Error,
     "/nonexistent-dir/events.jsonl",
   );
+});
+
+Deno.test("executableTask() without a name is named after its program once its command is built", async () => {
+  await using flow = await WorkflowEngine.create();
+  const events: FlowEvent[] = [];
+  flow.subscribe((e) => events.push(e));
+  // an anonymous builder and no name option: "task" at the call, the program after
+  const shout = flow.executableTask((text: string) => ["/bin/echo", text]);
+  assertEquals(shout.taskName, "task");
+  const f = shout("hi");
+  assertEquals(f.name, "task");
+  assertEquals(await f, "hi\n");
+  assertEquals(f.name, "echo");
+  const mine = events.filter((e) => e.uid === f.uid);
+  assertEquals(mine[0]!.type, "TaskCreated");
+  assertEquals(mine[0]!.name, "task");
+  assertEquals(mine.at(-1)!.type, "TaskCompleted");
+  assertEquals(mine.at(-1)!.name, "echo");
+  assertEquals(String(f), `TaskFuture(echo ${f.uid} DONE)`);
+
+  // errors name the program: a timeout, and a dependent's failed dependency
+  const slow = flow.executableTask(() => "OMP_NUM_THREADS=1 exec sleep 5", { timeout: 50 })();
+  const err = await assertRejects(() => slow, TaskTimeoutError);
+  assertEquals(err.message, "Task 'sleep' timed out after 50 ms");
+  const after = flow.functionTask((x: string) => x, { name: "after" })(
+    flow.executableTask(() => ["false"])(),
+  );
+  const dep = await assertRejects(() => after, DependencyFailureError);
+  assertEquals((dep as DependencyFailureError).failedDependencies.map((d) => d.name), ["false"]);
+
+  // a name of its own always wins: the option, or a named builder
+  const named = flow.executableTask(() => ["true"], { name: "check" })();
+  function build(): string[] {
+    return ["true"];
+  }
+  const built = flow.executableTask(build)();
+  await Promise.all([named, built]);
+  assertEquals([named.name, built.name], ["check", "build"]);
 });

@@ -8,6 +8,8 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { main as compositeBlocks } from "../examples/composite_blocks.ts";
+import type { FlowEvent } from "../mod.ts";
+import { parseEventLog } from "../src/event_log.ts";
 import { startFakeOpenAI } from "./_fake_openai.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -173,7 +175,40 @@ Deno.test("runLine() reads the example's Run: command from its module doc", asyn
 
 Deno.test("composite_blocks.ts main() runs part 1's blocks concurrently and part 2's C after A and B", async () => {
   const lines: string[] = [];
-  const totals = await compositeBlocks((line) => lines.push(line));
+  const dir = await Deno.makeTempDir({ prefix: "asyncflow_demo_" });
+  let totals: number[];
+  let events: FlowEvent[];
+  try {
+    totals = await compositeBlocks((line) => lines.push(line), `${dir}/events.jsonl`);
+    events = parseEventLog(await Deno.readTextFile(`${dir}/events.jsonl`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  // every block and workflow has a name of its own, and a marker starts part 2
+  const created = events.filter((e) => e.type === "TaskCreated" && e.uid.startsWith("block."));
+  const names = created.map((e) => e.name);
+  assertEquals(names.filter((n) => n.startsWith("block ")).sort(), [
+    "block A",
+    "block A",
+    "block B",
+    "block B",
+    "block C",
+    "block C",
+  ]);
+  for (const x of ["A", "B", "C"]) {
+    for (const wf of ["WF1", "WF2", "WF3"]) {
+      assertEquals(names.filter((n) => n === `${x}/${wf}`).length, 2, `${x}/${wf}`);
+    }
+  }
+  const mark = events.findIndex((e) => e.type === "demo.Part2");
+  assert(mark > 0, "no demo.Part2 event");
+  assertEquals((events[mark]!.attrs as { label: string }).label, "part 2: C after A and B");
+  assertEquals(
+    events.slice(0, mark).filter((e) => e.type === "TaskCompleted" && e.name.startsWith("block "))
+      .length,
+    3,
+    "part 2 starts after part 1's three blocks",
+  );
   assertEquals(totals.length, 2);
   const at = (text: string, from = 0) => lines.findIndex((l, i) => i >= from && l.includes(text));
   const part2 = at("== Part 2");

@@ -111,6 +111,7 @@ Deno.test("journal: explainTask says which part of the key changed", async () =>
     const data = `${dir}/data.csv`;
     await Deno.writeTextFile(data, "a,b\n");
     const readIt = async () => {
+      // the sandbox goes under the test's directory, not the current one
       await using flow = await WorkflowEngine.create({ journal: db, workDir: dir });
       const read = flow.functionTask(function read(f: InputFile) {
         return Deno.readTextFileSync(f.path);

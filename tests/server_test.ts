@@ -1,17 +1,13 @@
 /**
- * The run server example (`examples/server.ts`), driven the way a user drives
- * it: real HTTP requests with `fetch`, many at once, against a server started
- * in this process on a free port.
+ * The run server: the library's handler (`src/server.ts`, the package's
+ * `./server` entry) and the example that wires it to `Deno.serve`
+ * (`examples/server.ts`), driven the way a user drives them: real HTTP
+ * requests with `fetch`, many at once, against a server started in this
+ * process on a free port.
  */
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "@std/assert";
-import {
-  createRunHandler,
-  createServer,
-  defaultRegistry,
-  type Registry,
-  type RunResult,
-  type RunServer,
-} from "../examples/server.ts";
+import { createRunHandler, type Registry, type RunResult } from "../src/server.ts";
+import { createServer, defaultRegistry, type RunServer } from "../examples/server.ts";
 import { type FlowEvent, WorkflowEngine } from "../mod.ts";
 
 /**
@@ -519,7 +515,7 @@ test("RunServer.shutdown() cancels runs in flight and ends their streams with th
 
 test("createRunHandler() answers /health, /tasks, 404 and 405 on an engine it does not own", async () => {
   await using flow = await WorkflowEngine.create();
-  const runs = createRunHandler(flow);
+  const runs = createRunHandler(flow, { registry: defaultRegistry });
   const call = async (method: string, path: string) => {
     const res = await runs.handle(new Request(`http://local${path}`, { method }));
     return [res.status, await res.json()];
@@ -566,5 +562,97 @@ test("createRunHandler() answers /health, /tasks, 404 and 405 on an engine it do
   );
   // closing the handler leaves the engine to its owner
   assertEquals(await flow.functionTask(() => "still up")(), "still up");
-  assertThrows(() => createRunHandler(flow, { maxTasks: 0 }), RangeError, "received 0");
+  assertThrows(
+    () => createRunHandler(flow, { registry: defaultRegistry, maxTasks: 0 }),
+    RangeError,
+    "received 0",
+  );
+});
+
+test("createRunHandler() serves a registry of your own under basePath, as Deno.serve's handler", async () => {
+  await using flow = await WorkflowEngine.create();
+  const square = flow.functionTask((x: unknown) => Number(x) ** 2, { name: "square" });
+  const registry: Registry = new Map([
+    ["square", { description: "x * x", minArgs: 1, maxArgs: 1, create: (a) => square(a[0]) }],
+  ]);
+  const runs = createRunHandler(flow, { registry, basePath: "/flow" });
+  // the handler is bound: passed as is, it serves
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, runs.handle);
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}`;
+    const res = await fetch(`${url}/flow/runs`, {
+      method: "POST",
+      body: JSON.stringify({
+        tasks: [{ id: "a", fn: "square", args: [3] }, {
+          id: "b",
+          fn: "square",
+          args: [{ ref: "a" }],
+        }],
+      }),
+    });
+    const result: RunResult = (await new SseReader(res).rest()).at(-1)!.data;
+    assertEquals(result.state, "DONE");
+    assertEquals(result.tasks.b!.value, 81);
+    const tasks = await fetch(`${url}/flow/tasks`);
+    assertEquals(await tasks.json(), { square: { description: "x * x", minArgs: 1, maxArgs: 1 } });
+    // outside the base path: 404, naming where the endpoints are
+    const outside = await fetch(`${url}/runs`, { method: "POST", body: "{}" });
+    assertEquals(outside.status, 404);
+    assertEquals(
+      (await outside.json()).error.message,
+      "Cannot find /runs as it is not one of /flow/runs, /flow/tasks, /flow/health",
+    );
+    const unknown = await fetch(`${url}/flow/runs`, {
+      method: "POST",
+      body: JSON.stringify({ tasks: [{ id: "a", fn: "add", args: [1, 2] }] }),
+    });
+    assertEquals(unknown.status, 400);
+    assertMatch((await unknown.json()).error.message, /unknown function \(known: square\)/);
+  } finally {
+    await runs.close();
+    await server.shutdown();
+  }
+});
+
+test("createRunHandler() refuses a missing or malformed registry and a bad basePath at once", async () => {
+  await using flow = await WorkflowEngine.create();
+  const ok = {
+    description: "d",
+    minArgs: 0,
+    maxArgs: 1,
+    create: () => flow.functionTask(() => 1)(),
+  };
+  assertThrows(
+    () => createRunHandler(flow, undefined as never),
+    TypeError,
+    "Cannot create run handler as 'options' must be an object with a 'registry': received undefined",
+  );
+  assertThrows(
+    () => createRunHandler(flow, {} as never),
+    TypeError,
+    "Cannot create run handler as 'registry' must be a Map of task entries or a function of the engine that returns one: received undefined",
+  );
+  assertThrows(
+    () => createRunHandler(flow, { registry: () => ({}) as never }),
+    TypeError,
+    "received an object",
+  );
+  assertThrows(
+    () =>
+      createRunHandler(flow, { registry: new Map([["f", { ...ok, create: undefined as never }]]) }),
+    TypeError,
+    `'registry' entry "f" must have a 'create' function: received undefined`,
+  );
+  assertThrows(
+    () => createRunHandler(flow, { registry: new Map([["f", { ...ok, maxArgs: -1 }]]) }),
+    RangeError,
+    `'registry' entry "f" must have an integer 'maxArgs' >= minArgs (0), or Infinity: received -1`,
+  );
+  assertThrows(
+    () => createRunHandler(flow, { registry: new Map([["f", ok]]), basePath: "/flow/" }),
+    TypeError,
+    `'basePath' must be "" or a path that starts and does not end with '/': received "/flow/"`,
+  );
+  // nothing was left subscribed or running
+  assertEquals(flow.stats().pending, 0);
 });

@@ -84,6 +84,21 @@ const SURFACE: Record<string, string> = {
   unsupportedKind: "function",
 };
 
+/** Every exported symbol of the package's `./server` entry (`src/server.ts`). */
+const SERVER_SURFACE: Record<string, string> = {
+  Registry: "typeAlias",
+  RegistryEntry: "interface",
+  RegistryFactory: "typeAlias",
+  RunContext: "interface",
+  RunHandler: "interface",
+  RunHandlerOptions: "interface",
+  RunResult: "interface",
+  SerializedError: "interface",
+  TaskResult: "interface",
+  createRunHandler: "function",
+  serializeError: "function",
+};
+
 /** The members of the public classes users call. */
 const MEMBERS: Record<string, string[]> = {
   WorkflowEngine: [
@@ -130,22 +145,34 @@ async function run(args: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout);
 }
 
-Deno.test("mod.ts exports exactly the pinned public surface", async () => {
-  const doc = JSON.parse(await run(["doc", "--json", "mod.ts"]));
+/** The exported symbols of a module with their kinds, as `deno doc` sees them. */
+async function surface(module: string): Promise<Record<string, string>> {
+  const doc = JSON.parse(await run(["doc", "--json", module]));
   const symbols = (Object.values(doc.nodes)[0] as {
     symbols: { name: string; declarations: { kind: string }[] }[];
   }).symbols;
-  const got = Object.fromEntries(
+  return Object.fromEntries(
     symbols.map((s) => [s.name, s.declarations[0]!.kind] as const).sort((x, y) =>
       x[0] < y[0] ? -1 : 1
     ),
   );
-  assertEquals(got, SURFACE);
+}
+
+Deno.test("mod.ts exports exactly the pinned public surface", async () => {
+  assertEquals(await surface("mod.ts"), SURFACE);
   // the values among them are the runtime exports, and nothing else is
   const values = Object.entries(SURFACE).filter(([, k]) =>
     k === "class" || k === "function" || k === "variable"
   ).map(([n]) => n).sort();
   assertEquals(Object.keys(mod).sort(), values);
+});
+
+Deno.test("the package's ./server entry is src/server.ts and exports the pinned surface", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  assertEquals(config.exports, { ".": "./mod.ts", "./server": "./src/server.ts" });
+  assertEquals(await surface("src/server.ts"), SERVER_SURFACE);
+  const server = await import("../src/server.ts");
+  assertEquals(Object.keys(server).sort(), ["createRunHandler", "serializeError"]);
 });
 
 Deno.test("the public classes keep their pinned members", () => {
@@ -157,9 +184,13 @@ Deno.test("the public classes keep their pinned members", () => {
 });
 
 Deno.test("src/ has no import cycle (type-only imports included)", async () => {
-  const info = JSON.parse(await run(["info", "--json", "mod.ts"]));
+  // both entries of the package: mod.ts and src/server.ts
+  const modules = [
+    ...JSON.parse(await run(["info", "--json", "mod.ts"])).modules,
+    ...JSON.parse(await run(["info", "--json", "src/server.ts"])).modules,
+  ];
   const graph = new Map<string, string[]>();
-  for (const m of info.modules as { specifier: string; dependencies?: unknown[] }[]) {
+  for (const m of modules as { specifier: string; dependencies?: unknown[] }[]) {
     if (!m.specifier.startsWith(new URL("src/", ROOT).href)) continue;
     const deps: string[] = [];
     for (const d of (m.dependencies ?? []) as Record<string, { specifier?: string }>[]) {

@@ -43,7 +43,8 @@ Deno.test({
     const totals = await compositeBlocks(() => {}, logPath); // the engine's eventLog option
     assertEquals(totals.length, 2);
     const events = parseEventLog(await Deno.readTextFile(logPath));
-    const uids = new Set(events.map((e) => e.uid));
+    // task events (the demo also emits two custom events, which carry no uid)
+    const uids = new Set(events.filter((e) => e.uid !== undefined).map((e) => e.uid));
     const blocks = [...uids].filter((u) => u.startsWith("block.")).length;
     // 2 parts x 3 composite blocks, each: 1 + 3 workflow blocks, 3 x 3 tasks
     assertEquals([uids.size - blocks, blocks], [54, 24]);
@@ -85,6 +86,11 @@ Deno.test({
       assertEquals(await page.locator('rect.bar[data-kind="block"]').count(), 24);
       assertEquals(await page.locator('rect.bar[data-state="DONE"]').count(), uids.size);
       assertEquals(await page.locator("rect.block-span").count(), 24);
+      // the markers of the demo's two parts, with their labels
+      assertEquals(await page.locator("text.mark-label").allTextContents(), [
+        "part 1: A, B, C at once",
+        "part 2: C after A and B",
+      ]);
       const ticks = await page.locator("text.tick").allTextContents();
       assert(ticks.length >= 3, `too few ticks: ${ticks}`);
       assertMatch(ticks.at(-1)!, /^\d+(\.\d+)?s$/);

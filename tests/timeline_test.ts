@@ -178,6 +178,24 @@ Deno.test("renderTimeline() draws custom events as markers and survives retries 
   assertMatch(html, /"attempts":2/);
 });
 
+Deno.test("renderTimeline() labels custom event markers and names a task by its latest name", () => {
+  const events = [
+    ev("TaskCreated", "task.000001", "task", 0),
+    ev("TaskStarted", "task.000001", "echo", 5),
+    ev("TaskCompleted", "task.000001", "echo", 100),
+    { type: "demo.Part2", time: T0 + 50, attrs: { label: "part <2>" } } as unknown as FlowEvent,
+    { type: "demo.Checkpoint", time: T0 + 60, attrs: { step: 1 } } as unknown as FlowEvent,
+  ];
+  const html = renderTimeline(events);
+  const labels = [...html.matchAll(/<text class="mark-label[^"]*"[^>]*>([^<]*)<\/text>/g)].map((
+    m,
+  ) => m[1]);
+  // attrs.label when it is a string (escaped), else the type
+  assertEquals(labels, ["part &lt;2&gt;", "demo.Checkpoint"]);
+  // an executable without a name is "task" when created and its program once built
+  assertMatch(html, /<title>echo task\.000001<\/title>/);
+});
+
 Deno.test("renderTimeline() gives a page that says so for an empty log", () => {
   const html = renderTimeline([]);
   assertEquals(bars(html), []);

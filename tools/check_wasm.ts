@@ -17,6 +17,8 @@ try {
     args: [
       "run",
       "-A",
+      // the build tools' lock file (see the README's Development)
+      "--lock=dev/deno.lock",
       "npm:assemblyscript@0.28.20/asc",
       "asm/core.ts",
       "--config",

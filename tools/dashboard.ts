@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
+import { parseFlags } from "./_args.ts";
 import { parseEventLog } from "../src/event_log.ts";
 import { checkDashboardOptions, type DashboardSource, startDashboard } from "../src/dashboard.ts";
 import { isSqliteFile, journalRun } from "../src/dashboard/_journal.ts";
@@ -48,28 +48,19 @@ export async function main(
   out: { log(s: string): void; error(s: string): void } = console,
   signal?: AbortSignal,
 ): Promise<number> {
-  let bad = false;
-  const flags = parseArgs(args, {
+  const { values: flags, positionals: positional, unknown } = parseFlags(args, {
     string: ["port", "hostname", "title", "run"],
     boolean: ["help"],
     alias: { h: "help" },
-    unknown: (arg: string) => {
-      if (arg.startsWith("-")) {
-        if (!bad) {
-          out.error(`Cannot serve dashboard as the option is unknown: received ${arg}\n\n${USAGE}`);
-        }
-        bad = true;
-        return false;
-      }
-      return true;
-    },
   });
-  if (bad) return 2;
+  if (unknown !== undefined) {
+    out.error(`Cannot serve dashboard as the option is unknown: received ${unknown}\n\n${USAGE}`);
+    return 2;
+  }
   if (flags.help) {
     out.log(USAGE);
     return 0;
   }
-  const positional = flags._.map(String);
   if (positional.length !== 1) {
     out.error(
       `Cannot serve dashboard as exactly one event log or journal is needed: received ${positional.length}\n\n${USAGE}`,

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
+import { parseFlags } from "./_args.ts";
 import { Journal } from "../src/journal/store.ts";
 import type { RecordState, RunInfo, TaskInfo } from "../src/journal/types.ts";
 import { explainTask } from "../src/journal/explain.ts";
@@ -50,28 +50,20 @@ export interface Output {
  * @returns the exit code: 0 on success, 1 when the journal cannot be read, 2 for bad usage
  */
 export function main(args: string[], out: Output = console): number {
-  let bad: string | undefined;
-  const flags = parseArgs(args, {
+  const { values: flags, positionals, unknown } = parseFlags(args, {
     string: ["run", "state", "name", "limit"],
     boolean: ["help", "json"],
     alias: { h: "help" },
-    unknown: (arg: string) => {
-      if (arg.startsWith("-")) {
-        bad ??= arg;
-        return false;
-      }
-      return true;
-    },
   });
-  if (bad !== undefined) {
-    out.error(`Cannot read journal as the option is unknown: received ${bad}\n\n${USAGE}`);
+  if (unknown !== undefined) {
+    out.error(`Cannot read journal as the option is unknown: received ${unknown}\n\n${USAGE}`);
     return 2;
   }
   if (flags.help) {
     out.log(USAGE);
     return 0;
   }
-  const [command, path, ...rest] = flags._.map(String);
+  const [command, path, ...rest] = positionals;
   const usage = (why: string) => {
     out.error(`Cannot read journal as ${why}\n\n${USAGE}`);
     return 2;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
+import { parseFlags } from "./_args.ts";
 import { parseEventLog } from "../src/event_log.ts";
 import { renderTimeline, type TimelineOptions } from "../src/timeline.ts";
 
@@ -31,28 +31,19 @@ export async function main(
   args: string[],
   out: { log(s: string): void; error(s: string): void } = console,
 ): Promise<number> {
-  let bad = false;
-  const flags = parseArgs(args, {
+  const { values: flags, positionals: positional, unknown } = parseFlags(args, {
     string: ["group", "title", "width"],
     boolean: ["help"],
     alias: { h: "help" },
-    unknown: (arg: string) => {
-      if (arg.startsWith("-")) {
-        if (!bad) {
-          out.error(`Cannot render timeline as the option is unknown: received ${arg}\n\n${USAGE}`);
-        }
-        bad = true;
-        return false;
-      }
-      return true;
-    },
   });
-  if (bad) return 2;
+  if (unknown !== undefined) {
+    out.error(`Cannot render timeline as the option is unknown: received ${unknown}\n\n${USAGE}`);
+    return 2;
+  }
   if (flags.help) {
     out.log(USAGE);
     return 0;
   }
-  const positional = flags._.map(String);
   if (positional.length !== 2) {
     out.error(
       `Cannot render timeline as exactly two paths are needed (events, output): received ${positional.length}\n\n${USAGE}`,

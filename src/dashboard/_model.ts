@@ -360,6 +360,14 @@ export class DashboardModel {
       rec = this.#add(ev, uid, t);
     }
     const row = rec.row;
+    if (typeof ev.name === "string" && ev.name !== rec.name) {
+      // renamed once prepared (an executable without a name: its program's)
+      rec.name = ev.name;
+      if (row !== undefined) {
+        row.name = ev.name;
+        this.#dirtyRows.add(row);
+      }
+    }
     switch (ev.type) {
       case "TaskCreated":
         if (rec.st === S_CREATED && rec.lims === undefined && !rec.block) {

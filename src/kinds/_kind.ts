@@ -37,7 +37,9 @@ export interface Kind {
   /**
    * Kind-specific preparation, after the dependencies are done and the
    * arguments resolved, before the dispatch stage: returns the fields its
-   * backends read (command, cwd, messages…). A rejection fails the task
+   * backends read (command, cwd, messages…); a string `name` among them
+   * names the task from then on (its events, messages and `future.name`).
+   * A rejection fails the task
    * (it is the task's own failure: `retries` apply). Undefined when the kind
    * prepares nothing.
    */

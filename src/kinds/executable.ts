@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { received } from "../_text.ts";
+import { capText, received } from "../_text.ts";
 import type { BackendTaskBase } from "../types.ts";
 import type { Kind, PrepareInput } from "./_kind.ts";
 
@@ -28,6 +28,11 @@ export interface ExecutableTask extends BackendTaskBase {
 /** The fields an executable's preparation fills in. */
 export interface ExecutablePrep {
   command: string | readonly string[];
+  /**
+   * The task's name from here on when it has none of its own (no `name`
+   * option, an anonymous builder): its program's name ({@link programName}).
+   */
+  name?: string;
   cwd: string | undefined;
   stdoutPath: string | undefined;
   stderrPath: string | undefined;
@@ -68,14 +73,58 @@ export function checkCommand(name: string, cmd: unknown): string | string[] {
   return cmd as string[];
 }
 
+/**
+ * The name of the program a command runs: the base name of `argv[0]`, or of
+ * the first word of a shell string (after any leading `VAR=value`
+ * assignments and `exec`; a quoted word is taken whole). Empty when there is
+ * none.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { programName } from "./executable.ts";
+ * assertEquals(programName(["/usr/bin/python3", "-c", "print(1)"]), "python3");
+ * assertEquals(programName("OMP_NUM_THREADS=4 ./simulate --steps 10 > out.txt"), "simulate");
+ * assertEquals(programName(`"/opt/my tool/run" -v`), "run");
+ * assertEquals(programName("exec sleep 30"), "sleep");
+ * ```
+ *
+ * @param command a command as a builder returns it
+ * @returns the program's name
+ */
+export function programName(command: string | readonly string[]): string {
+  let word: string;
+  if (typeof command !== "string") word = command[0] ?? "";
+  else {
+    const s = command.replace(/^\s*(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:exec\s+)?/, "");
+    const quote = s[0];
+    if (quote === '"' || quote === "'") {
+      const end = s.indexOf(quote, 1);
+      word = s.slice(1, end < 0 ? undefined : end);
+    } else word = /^[^\s;&|<>()]*/.exec(s)![0];
+  }
+  return word.slice(word.lastIndexOf("/") + 1);
+}
+
+/** Most characters of a task name taken from its program's name. */
+const MAX_PROGRAM_NAME = 80;
+
 async function prepare(input: PrepareInput): Promise<Record<string, unknown>> {
   const built = await (input.fn as (...a: unknown[]) => unknown)(...input.args);
+  const command = checkCommand(input.name, built);
   const prep: ExecutablePrep = {
-    command: checkCommand(input.name, built),
+    command,
     cwd: input.sandbox ?? input.opts.cwd,
     stdoutPath: undefined,
     stderrPath: undefined,
   };
+  // a task without a name of its own is named after its program once its
+  // command is built (before that, and in its TaskCreated event, it is "task")
+  if (input.opts.name === undefined && input.fn.name === "") {
+    const program = programName(command);
+    // (cut: a generated program path must not make every message about it huge)
+    if (program !== "") prep.name = capText(program, MAX_PROGRAM_NAME);
+  }
   if (input.opts.captureStdio) {
     prep.stdoutPath = input.outputBase + ".stdout";
     prep.stderrPath = input.outputBase + ".stderr";
