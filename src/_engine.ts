@@ -1579,6 +1579,14 @@ export class Engine implements EngineLink {
     );
     // after the backends: the last events (cancels) are still delivered to hooks
     for (const hook of this.#shutdownHooks) await hook().catch((e) => errors.push(e));
+    // every task is final: the core's memory goes to the next engine (the core stays
+    // usable, empty, for a late report)
+    if (this.pending + this.running === 0) {
+      this.#bySlot = [];
+      this.#toRelease.n = 0;
+      this.#spare.n = 0;
+      this.#core.dispose?.();
+    }
     if (this.#fatal !== undefined && !errors.includes(this.#fatal)) errors.unshift(this.#fatal);
     if (errors.length !== 0) {
       throw new AggregateError(errors, `Cannot shut down engine '${this.uid}' cleanly`);
