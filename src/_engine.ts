@@ -234,6 +234,8 @@ export class Engine implements EngineLink {
   readonly #steps: DispatchStep[] = [];
   /** Each backend's batch for this flush (its array is reused: `n` counts what is in it). */
   #batches = new Map<ExecutionBackend, { tasks: Task[]; n: number }>();
+  #lastBackend: ExecutionBackend | undefined;
+  #lastBatch: { tasks: Task[]; n: number } | undefined;
   /** The backends whose batch holds tasks, in the order they got their first. */
   #dirty: ExecutionBackend[] = [];
   #nDirty = 0;
@@ -1354,8 +1356,11 @@ export class Engine implements EngineLink {
   #submit(t: Task): void {
     this.#to(t, Phase.SUBMITTED);
     const b = t.def.backend!;
-    let batch = this.#batches.get(b);
+    // the backend of the last task submitted (one backend for most workloads): no map lookup
+    let batch = b === this.#lastBackend ? this.#lastBatch! : this.#batches.get(b);
     if (batch === undefined) this.#batches.set(b, batch = { tasks: [], n: 0 });
+    this.#lastBackend = b;
+    this.#lastBatch = batch;
     if (batch.n === 0) this.#dirty[this.#nDirty++] = b;
     batch.tasks[batch.n++] = t;
     this.#schedule();
@@ -1368,10 +1373,19 @@ export class Engine implements EngineLink {
     let i = 0;
     for (; i < this.#nDirty; i++) {
       const b = dirty[i]!;
-      const staged = this.#batches.get(b)!;
+      const staged = b === this.#lastBackend ? this.#lastBatch! : this.#batches.get(b)!;
       // the backend gets an array of its own (it may keep it): exactly sized
-      const batch = staged.tasks.slice(0, staged.n);
-      staged.tasks.fill(undefined as unknown as Task, 0, staged.n);
+      const n = staged.n;
+      const tasks = staged.tasks;
+      let batch: Task[];
+      if (n === 1) {
+        // a chain submits one task per pass: no builtin calls for it
+        batch = [tasks[0]!];
+        tasks[0] = undefined as unknown as Task;
+      } else {
+        batch = tasks.slice(0, n);
+        tasks.fill(undefined as unknown as Task, 0, n);
+      }
       staged.n = 0;
       try {
         b.submit(batch as unknown as BackendTask[]);
@@ -1388,7 +1402,7 @@ export class Engine implements EngineLink {
       }
     }
     // cleared without shrinking (a shrunk array allocates again on the next push)
-    dirty.fill(undefined as unknown as ExecutionBackend, 0, i);
+    for (let k = 0; k < i; k++) dirty[k] = undefined as unknown as ExecutionBackend;
     this.#nDirty = 0;
   }
 
