@@ -434,7 +434,8 @@ export class Engine implements EngineLink {
 
   #emit(type: TaskEventType, t: Task, more?: Partial<TaskEvent>): void {
     const ev: TaskEvent = { type, uid: t.uid, name: t.name, time: now() };
-    if (t.wf !== undefined) ev.workflowId = t.wf;
+    const wf = t.x?.wf;
+    if (wf !== undefined) ev.workflowId = wf;
     const b = t.def.backend;
     if (b !== undefined) ev.backend = b.name;
     const key = t.x?.key;
@@ -643,7 +644,8 @@ export class Engine implements EngineLink {
     // keep no per-call array alive for calls without arguments (survivors cost GC time)
     const t = newTask(++this.#seq, def, args.length === 0 ? EMPTY : args);
     const scope = this.#scope();
-    t.wf = def.opts.workflowId ?? scope?.id;
+    const wf = def.opts.workflowId ?? scope?.id;
+    if (wf !== undefined) t.extra.wf = wf;
     const priority = def.opts.priority ?? scope?.priority ?? 0;
     if (priority !== 0) t.extra.priority = priority;
     def.stats.count++;
