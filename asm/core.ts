@@ -558,11 +558,15 @@ function ensureSlots(k: i32): i32 {
   memory.copy(ns, slots, <usize> slotTop << 4);
   memory.copy(nq, seqs, <usize> slotTop << 3);
   // prios and lims: copied, the rest clean (a reused block holds anything)
-  // (a fresh block is zero already: filling it would touch pages no slot may ever use)
-  memory.copy(np, prios, <usize> slotTop << 3);
-  if (!npFresh) memory.fill(np + (<usize> slotTop << 3), 0, <usize> (cap - slotTop) << 3);
-  memory.copy(nl, lims, <usize> slotTop << 4);
-  if (!nlFresh) memory.fill(nl + (<usize> slotTop << 4), 0, <usize> (cap - slotTop) << 4);
+  // (a fresh block is zero already: filling it would touch pages no slot may ever use;
+  // and with no priority or limit written since the last reset, both tables are all zero)
+  const used: usize = dirty != 0 ? <usize> slotTop : 0;
+  if (used != 0) {
+    memory.copy(np, prios, used << 3);
+    memory.copy(nl, lims, used << 4);
+  }
+  if (!npFresh) memory.fill(np + (used << 3), 0, (<usize> cap - used) << 3);
+  if (!nlFresh) memory.fill(nl + (used << 4), 0, (<usize> cap - used) << 4);
   const mask = slotCap - 1;
   for (let i = 0; i < ringCount; i++) {
     store<i32>(nr + (<usize> i << 2), load<i32>(ring + (<usize> ((ringHead + i) & mask) << 2)));

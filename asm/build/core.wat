@@ -56,9 +56,9 @@
  (global $asm/core/dAdmitted (mut i32) (i32.const 0))
  (global $asm/core/failCap (mut i32) (i32.const 0))
  (global $asm/core/cancCap (mut i32) (i32.const 0))
+ (global $asm/core/dirty (mut i32) (i32.const 0))
  (global $asm/core/scratchBytes (mut i32) (i32.const 0))
  (global $asm/core/admPtr (mut i32) (i32.const 0))
- (global $asm/core/dirty (mut i32) (i32.const 0))
  (global $asm/core/nRetired (mut i32) (i32.const 0))
  (global $asm/core/seqNext (mut f64) (f64.const 0))
  (global $asm/core/heapStart (mut i32) (i32.const 0))
@@ -1726,41 +1726,52 @@
   global.get $asm/core/slotTop
   i32.const 3
   i32.shl
+  memory.copy
+  global.get $asm/core/slotTop
+  i32.const 0
+  global.get $asm/core/dirty
+  select
   local.tee $8
-  memory.copy
-  local.get $4
-  global.get $asm/core/prios
-  local.get $8
-  memory.copy
+  if
+   local.get $4
+   global.get $asm/core/prios
+   local.get $8
+   i32.const 3
+   i32.shl
+   memory.copy
+   local.get $5
+   global.get $asm/core/lims
+   local.get $8
+   i32.const 4
+   i32.shl
+   memory.copy
+  end
   i32.eqz
   if
    local.get $4
    local.get $8
+   i32.const 3
+   i32.shl
    i32.add
    i32.const 0
    local.get $0
-   global.get $asm/core/slotTop
+   local.get $8
    i32.sub
    i32.const 3
    i32.shl
    memory.fill
   end
-  local.get $5
-  global.get $asm/core/lims
-  global.get $asm/core/slotTop
-  i32.const 4
-  i32.shl
-  local.tee $8
-  memory.copy
   local.get $13
   i32.eqz
   if
    local.get $5
    local.get $8
+   i32.const 4
+   i32.shl
    i32.add
    i32.const 0
    local.get $0
-   global.get $asm/core/slotTop
+   local.get $8
    i32.sub
    i32.const 4
    i32.shl
