@@ -201,6 +201,23 @@ class IdList {
   }
 }
 
+/**
+ * An engine's growable buffers. A shut-down engine hands them to the next
+ * engine created: memory the process has not touched yet costs page faults
+ * (on the build machine's VM more than the work done in it), and a program
+ * that creates an engine per job would pay them per job.
+ */
+interface Scratch {
+  times: Float64Array;
+  ready: Int32Array;
+  failed: Int32Array;
+  cancelled: Int32Array;
+  admitted: Int32Array;
+  release: IdList;
+  spare: IdList;
+}
+let spareScratch: Scratch | undefined;
+
 /** The engine's implementation; `WorkflowEngine` is its public face. */
 export class Engine implements EngineLink {
   readonly uid: string;
@@ -221,12 +238,12 @@ export class Engine implements EngineLink {
   #scheduled = false;
   #flushing = false;
   /** Final tasks the core has been told about, released after the flush reads their outputs. */
-  #toRelease = new IdList();
+  #toRelease: IdList;
   /** The other release list (the two alternate, so a flush allocates none). */
-  #spare = new IdList();
-  #readyBuf = new Int32Array(1024);
-  #failedBuf = new Int32Array(1024);
-  #cancelledBuf = new Int32Array(1024);
+  #spare: IdList;
+  #readyBuf: Int32Array;
+  #failedBuf: Int32Array;
+  #cancelledBuf: Int32Array;
   #depIds = new Int32Array(64);
   #one = new Int32Array(1);
   #scan = new ArgScan();
@@ -242,7 +259,7 @@ export class Engine implements EngineLink {
   #signalHandlers: [() => void, () => void] | undefined;
   #shutdownHooks: (() => Promise<void>)[] = [];
   /** Per core slot: when the task became ready, and when it first started (ms). */
-  #times = new Float64Array(2048);
+  #times: Float64Array;
   /** The engine's clock, read at most once per turn (see #time). */
   #clock = 0;
   #clockFresh = false;
@@ -276,7 +293,7 @@ export class Engine implements EngineLink {
   readonly #rates = new Map<number, RateWindow>();
   /** The limits step, when the engine has limits. */
   #limitStep: DispatchStep | undefined;
-  #admittedBuf = new Int32Array(1024);
+  #admittedBuf: Int32Array;
   /** HELD tasks to ask the core to admit, once per flush. */
   #toAdmit = new IdList();
   /** The engine's named limits. */
@@ -295,6 +312,15 @@ export class Engine implements EngineLink {
   ) {
     this.uid = uid;
     this.limits = limits;
+    const scratch = spareScratch;
+    spareScratch = undefined;
+    this.#times = scratch?.times ?? new Float64Array(2048);
+    this.#readyBuf = scratch?.ready ?? new Int32Array(1024);
+    this.#failedBuf = scratch?.failed ?? new Int32Array(1024);
+    this.#cancelledBuf = scratch?.cancelled ?? new Int32Array(1024);
+    this.#admittedBuf = scratch?.admitted ?? new Int32Array(1024);
+    this.#toRelease = scratch?.release ?? new IdList();
+    this.#spare = scratch?.spare ?? new IdList();
     // each named limit is one or two core limits: a concurrency and a rate one
     let next = 0;
     for (const [name, spec] of limits) {
@@ -1599,9 +1625,28 @@ export class Engine implements EngineLink {
     // usable, empty, for a late report)
     if (this.pending + this.running === 0) {
       this.#bySlot = [];
-      this.#toRelease.n = 0;
-      this.#spare.n = 0;
       this.#core.dispose?.();
+      // and its buffers (this engine keeps small new ones, for a late report)
+      if (spareScratch === undefined) {
+        this.#toRelease.n = 0;
+        this.#spare.n = 0;
+        spareScratch = {
+          times: this.#times,
+          ready: this.#readyBuf,
+          failed: this.#failedBuf,
+          cancelled: this.#cancelledBuf,
+          admitted: this.#admittedBuf,
+          release: this.#toRelease,
+          spare: this.#spare,
+        };
+        this.#times = new Float64Array(16);
+        this.#readyBuf = new Int32Array(16);
+        this.#failedBuf = new Int32Array(16);
+        this.#cancelledBuf = new Int32Array(16);
+        this.#admittedBuf = new Int32Array(16);
+      }
+      this.#toRelease = new IdList();
+      this.#spare = new IdList();
     }
     if (this.#fatal !== undefined && !errors.includes(this.#fatal)) errors.unshift(this.#fatal);
     if (errors.length !== 0) {
