@@ -217,6 +217,8 @@ interface Scratch {
   spare: IdList;
 }
 let spareScratch: Scratch | undefined;
+/** Bytes of buffers kept for the next engine at most (a huge engine's are left to the GC). */
+const SCRATCH_KEPT = 8 << 20;
 
 /** The engine's implementation; `WorkflowEngine` is its public face. */
 export class Engine implements EngineLink {
@@ -1627,7 +1629,10 @@ export class Engine implements EngineLink {
       this.#bySlot = [];
       this.#core.dispose?.();
       // and its buffers (this engine keeps small new ones, for a late report)
-      if (spareScratch === undefined) {
+      const bytes = this.#times.byteLength + this.#readyBuf.byteLength +
+        this.#failedBuf.byteLength + this.#cancelledBuf.byteLength +
+        this.#admittedBuf.byteLength + this.#toRelease.a.byteLength + this.#spare.a.byteLength;
+      if (spareScratch === undefined && bytes <= SCRATCH_KEPT) {
         this.#toRelease.n = 0;
         this.#spare.n = 0;
         spareScratch = {

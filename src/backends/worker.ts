@@ -267,7 +267,6 @@ export class WorkerBackend implements ExecutionBackend {
   #nextWorkerId = 1;
   /** Waiting on the host, by priority. Cancelled entries stay until met. */
   readonly #queue = new PriorityQueue<Entry>();
-  /** Function tasks given and not finished. */
   /** The entries sent to a worker (and those sent back to the queue), by task. */
   readonly #entries = new Map<BackendTask, Entry>();
   /** Tasks cancelled while queued on the host (never sent): dropped when the queue meets them. */
