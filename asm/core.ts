@@ -258,17 +258,23 @@ function freeHead(cls: i32): usize {
 }
 
 /** A block of 2^cls bytes, or 0 when memory cannot grow. */
+/** Whether the block allocBlock() returned last is fresh (all zero: never written). */
+let fresh = false;
+
 function allocBlock(cls: i32): usize {
   if (cls > MAX_CLASS) return 0;
   const head = freeHead(cls);
   const p = load<usize>(head);
   if (p != 0) {
     store<usize>(head, load<usize>(p));
+    fresh = false;
     return p;
   }
   const size = <u64> 1 << <u64> cls;
   const end = <u64> heapTop + size;
   if (end > 0x7fff0000) return 0;
+  // a block from the top of the heap has never been written: it reads zero
+  fresh = true;
   const have = <u64> memory.size() << 16;
   if (end > have) {
     if (memory.grow(<i32> ((end - have + 0xffff) >> 16)) < 0) return 0;
@@ -537,7 +543,9 @@ function ensureSlots(k: i32): i32 {
   const ns = allocBlock(classOf(cap, 4));
   const nq = allocBlock(classOf(cap, 3));
   const np = allocBlock(classOf(cap, 3));
+  const npFresh = fresh;
   const nl = allocBlock(classOf(cap, 4));
+  const nlFresh = fresh;
   const nr = allocBlock(classOf(cap, 2));
   if (ns == 0 || nq == 0 || np == 0 || nl == 0 || nr == 0) {
     if (ns != 0) freeBlock(ns, classOf(cap, 4));
@@ -550,10 +558,15 @@ function ensureSlots(k: i32): i32 {
   memory.copy(ns, slots, <usize> slotTop << 4);
   memory.copy(nq, seqs, <usize> slotTop << 3);
   // prios and lims: copied, the rest clean (a reused block holds anything)
-  memory.copy(np, prios, <usize> slotTop << 3);
-  memory.fill(np + (<usize> slotTop << 3), 0, <usize> (cap - slotTop) << 3);
-  memory.copy(nl, lims, <usize> slotTop << 4);
-  memory.fill(nl + (<usize> slotTop << 4), 0, <usize> (cap - slotTop) << 4);
+  // (a fresh block is zero already: filling it would touch pages no slot may ever use;
+  // and with no priority or limit written since the last reset, both tables are all zero)
+  const used: usize = dirty != 0 ? <usize> slotTop : 0;
+  if (used != 0) {
+    memory.copy(np, prios, used << 3);
+    memory.copy(nl, lims, used << 4);
+  }
+  if (!npFresh) memory.fill(np + (used << 3), 0, (<usize> cap - used) << 3);
+  if (!nlFresh) memory.fill(nl + (used << 4), 0, (<usize> cap - used) << 4);
   const mask = slotCap - 1;
   for (let i = 0; i < ringCount; i++) {
     store<i32>(nr + (<usize> i << 2), load<i32>(ring + (<usize> ((ringHead + i) & mask) << 2)));

@@ -8,12 +8,13 @@
 import {
   InlineBackend,
   NoopBackend,
+  ProcessBackend,
   WorkerBackend,
   WorkflowEngine,
   type WorkflowEngine as Engine,
 } from "../mod.ts";
-import { build, graph, layeredDag, type Shape } from "./_shapes.ts";
-import { runFloor } from "./floor.ts";
+import { build, buildAll, graph, layeredDag, type Shape } from "./_shapes.ts";
+import { parentLists, runFloor, runFloorAsync } from "./floor.ts";
 import { pgraphIds, runPGraph } from "./pgraph.ts";
 
 /** The implementations. */
@@ -31,6 +32,11 @@ export const IMPLS = [
   "limit-ts",
   "journal",
   "journal-hit",
+  "api-wasm",
+  "api-ts",
+  "api-workers-2",
+  "api-processes-2",
+  "floor-async",
 ] as const;
 /** One of {@link IMPLS}. */
 export type Impl = typeof IMPLS[number];
@@ -99,6 +105,17 @@ export async function prepare(
     );
   }
   const dag = shape === "dag" ? layeredDag(n, 256, 4) : undefined;
+  if (impl === "floor-async") {
+    const g = graph(shape, n, dag);
+    const parents = parentLists(g);
+    return {
+      tasks: g.n,
+      run: () => runFloorAsync(parents),
+      check: (out) => out === g.n ? undefined : `expected ${g.n} tasks to run, ${out} did`,
+      close: () => Promise.resolve(),
+    };
+  }
+  if (impl.startsWith("api-")) return prepareApi(impl, shape, n, dag);
   if (impl === "floor" || impl === "pgraph") {
     const g = graph(shape, n, dag);
     const ids = impl === "pgraph" ? pgraphIds(g.n) : [];
@@ -190,5 +207,65 @@ async function prepareJournal(
       return undefined;
     },
     close: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+function createApiEngine(impl: Impl): Promise<Engine> {
+  switch (impl) {
+    case "api-wasm":
+      return WorkflowEngine.create({ backend: new InlineBackend(), core: "wasm" });
+    case "api-ts":
+      return WorkflowEngine.create({ backend: new InlineBackend(), core: "ts" });
+    case "api-workers-2":
+      return WorkflowEngine.create({ backend: new WorkerBackend({ workers: 2 }) });
+    case "api-processes-2":
+      return WorkflowEngine.create({ backend: new ProcessBackend({ processes: 2 }) });
+    default:
+      throw new TypeError(`Cannot create engine as '${impl}' is not an api implementation`);
+  }
+}
+
+interface ApiOut {
+  values: unknown[];
+  done: number;
+  other: number;
+}
+
+/**
+ * The "api" workload (issue 16), the way users write it: every run a FRESH
+ * engine (created, then shut down — both timed), the shape's tasks created
+ * through the public API, and `Promise.all` over EVERY future.
+ */
+function prepareApi(
+  impl: Impl,
+  shape: Shape,
+  n: number,
+  dag: number[][] | undefined,
+): Prepared {
+  const tasks = graph(shape, n, dag).n;
+  return {
+    tasks,
+    run: async (): Promise<ApiOut> => {
+      const flow = await createApiEngine(impl);
+      const all = buildAll(flow, shape, n, dag);
+      const values = await Promise.all(all);
+      const s = flow.stats();
+      await flow.shutdown();
+      return { values, done: s.done, other: s.pending + s.running + s.failed + s.cancelled };
+    },
+    check: (o) => {
+      const out = o as ApiOut;
+      if (out.done !== tasks) return `expected ${tasks} tasks DONE, ${out.done} are`;
+      if (out.other !== 0) return `expected every task DONE, ${out.other} are not`;
+      if (shape === "blocks") return undefined;
+      if (out.values.length !== tasks) {
+        return `expected ${tasks} futures awaited, ${out.values.length} were`;
+      }
+      const bad = out.values.findIndex((v) => v !== 0);
+      return bad >= 0
+        ? `expected every value 0, value ${bad} is ${String(out.values[bad])}`
+        : undefined;
+    },
+    close: () => Promise.resolve(),
   };
 }

@@ -28,6 +28,12 @@ export interface RunResult {
   tasks: number;
   /** Wall time of each timed run (build + run to the last task final), ms. */
   timesMs: number[];
+  /**
+   * The `api-*` implementations only: wall time of each run of `floor-async`
+   * on the same graph, in the same process, alternating with the timed runs
+   * (so the ratio to the floor is measured in the same process and run), ms.
+   */
+  floorTimesMs?: number[];
   /** VmRSS before the workload was prepared, MB. */
   rssStartMB: number;
   /** VmHWM at the end: the peak RSS of the whole process, MB. */
@@ -106,17 +112,28 @@ async function main(): Promise<number> {
     peakRssMB: 0,
   };
   const p = await prepare(impl, shape, size);
+  // the api workload's floor, run in this process beside it
+  const floor = impl.startsWith("api-") ? await prepare("floor-async", shape, size) : undefined;
+  if (floor) res.floorTimesMs = [];
   res.tasks = p.tasks;
   try {
     for (let i = 0; i <= warmup; i++) {
       phase(i === 0 ? "check" : "warmup", i, warmup);
-      const err = p.check(await p.run());
+      const err = p.check(await p.run()) ?? (floor && floor.check(await floor.run()));
       if (err !== undefined) {
         throw new Error(`Check failed on ${i === 0 ? "the first run" : `warm-up ${i}`}: ${err}`);
       }
     }
     for (let i = 1; i <= reps; i++) {
       phase("rep", i, reps);
+      if (floor) {
+        gc?.();
+        const f0 = performance.now();
+        const fout = await floor.run();
+        res.floorTimesMs!.push(performance.now() - f0);
+        const ferr = floor.check(fout);
+        if (ferr !== undefined) throw new Error(`Floor check failed on repetition ${i}: ${ferr}`);
+      }
       gc?.();
       const t0 = performance.now();
       const out = await p.run();

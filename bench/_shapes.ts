@@ -50,11 +50,12 @@ export function build(
   n: number,
   dag?: number[][],
   variant?: "priority" | "limit",
+  fn?: Fn,
 ): {
   wait: PromiseLike<unknown>[];
   tasks: number;
 } {
-  let noop = flow.functionTask((..._a: unknown[]) => 0, {
+  let noop = fn ?? flow.functionTask((..._a: unknown[]) => 0, {
     name: "noop",
     ...(variant === "limit" ? { limit: "bench" } : {}),
   }) as Fn;
@@ -228,4 +229,65 @@ export function graph(shape: Shape, n: number, dag?: number[][]): Graph {
     }
   }
   return { n: start.length - 1, start: Int32Array.from(start), parents: Int32Array.from(parents) };
+}
+
+/**
+ * The "api" workload (issue 16): `shape` built as {@link build} builds it,
+ * returning EVERY future created (in creation order), so that the caller
+ * awaits `Promise.all` over all of them, the way users write it.
+ */
+export function buildAll(
+  flow: WorkflowEngine,
+  shape: Shape,
+  n: number,
+  dag?: number[][],
+): PromiseLike<unknown>[] {
+  const noop = flow.functionTask((..._a: unknown[]) => 0, { name: "noop" }) as Fn;
+  switch (shape) {
+    case "independent": {
+      const all = new Array(n);
+      for (let i = 0; i < n; i++) all[i] = noop();
+      return all;
+    }
+    case "chain": {
+      const all = new Array(n);
+      let f = all[0] = noop();
+      for (let i = 1; i < n; i++) all[i] = f = noop(f);
+      return all;
+    }
+    case "fan": {
+      const all = new Array(n);
+      const root = all[0] = noop();
+      const mid = new Array(n - 2);
+      for (let i = 0; i < n - 2; i++) all[i + 1] = mid[i] = noop(root);
+      all[n - 1] = noop(mid);
+      return all;
+    }
+    case "dag": {
+      const g = dag ?? layeredDag(n, 256, 4);
+      const all = new Array(g.length);
+      for (let i = 0; i < g.length; i++) {
+        const ps = g[i]!;
+        all[i] = ps.length === 0
+          ? noop()
+          : ps.length === 1
+          ? noop(all[ps[0]!])
+          : noop(...ps.map((p) => all[p]));
+      }
+      return all;
+    }
+    default: {
+      // the other shapes: build's workload, every future recorded on the way
+      // (a block's members are awaited by their block)
+      const all: PromiseLike<unknown>[] = [];
+      const wrapped = ((...a: unknown[]) => {
+        const f = noop(...a);
+        all.push(f);
+        return f;
+      }) as unknown as Fn;
+      const w = build(flow, shape, n, dag, undefined, wrapped).wait;
+      if (shape === "blocks") all.push(...w);
+      return all;
+    }
+  }
 }

@@ -58,3 +58,55 @@ export function runFloor(g: Graph): Promise<number> {
     drain();
   });
 }
+
+/**
+ * The floor of the "api" workload (issue 16): Kahn's algorithm over `async`
+ * no-op functions with `.then`, plain arrays — successor lists as arrays of
+ * arrays, indegrees in an array, a ready queue in an array. `parents[i]`
+ * lists the parents of task `i` (every parent before its children). Building
+ * the successor lists is part of the cost. Resolves with the number of tasks
+ * that completed.
+ */
+export function runFloorAsync(parents: readonly (readonly number[])[]): Promise<number> {
+  const n = parents.length;
+  const indeg: number[] = new Array(n);
+  const succ: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) succ[i] = [];
+  for (let i = 0; i < n; i++) {
+    const ps = parents[i]!;
+    indeg[i] = ps.length;
+    for (let k = 0; k < ps.length; k++) succ[ps[k]!]!.push(i);
+  }
+  const ready: number[] = [];
+  let head = 0;
+  let completed = 0;
+  return new Promise<number>((resolve) => {
+    if (n === 0) return resolve(0);
+    const drain = () => {
+      while (head < ready.length) body(ready[head++]!).then(complete);
+    };
+    const complete = (i: number) => {
+      completed++;
+      const ss = succ[i]!;
+      for (let k = 0; k < ss.length; k++) {
+        const s = ss[k]!;
+        if (--indeg[s]! === 0) ready.push(s);
+      }
+      if (completed === n) resolve(completed);
+      else drain();
+    };
+    for (let i = 0; i < n; i++) if (indeg[i] === 0) ready.push(i);
+    drain();
+  });
+}
+
+/** The plain parent lists of `g`, for {@link runFloorAsync}. */
+export function parentLists(g: Graph): number[][] {
+  const out: number[][] = new Array(g.n);
+  for (let i = 0; i < g.n; i++) {
+    const ps: number[] = [];
+    for (let e = g.start[i]!; e < g.start[i + 1]!; e++) ps.push(g.parents[e]!);
+    out[i] = ps;
+  }
+  return out;
+}

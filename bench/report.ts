@@ -33,12 +33,14 @@ const help = () =>
   --sizes   LIST   task counts, e.g. 1e3,1e4,1e5,1e6 [1e3,1e4,1e5,1e6]
   --impls   LIST   ${IMPLS.join(",")} [all]
   --limit   LIST   largest size per impl, e.g. pgraph=1e5 ('' for none)
-                   [pgraph=1e5,workers-1=1e5,workers-2=1e5]
+                   [pgraph=1e5,workers-1=1e5,workers-2=1e5,api-workers-2=1e5,
+                    api-processes-2=1e5]
   --reps    N      timed repetitions per run [5]
   --warmup  N      untimed runs after the checked first run [1]
   --timeout S      seconds one subprocess may take before it is killed [600]
   --out     PATH   JSON output [bench/results/report-<date>.json]
-  --smoke          CI: independent,chain,fan,dag at 1e3, all impls, 2 reps
+  --smoke          CI: independent,chain,fan,dag at 1e3, all impls but
+                   api-processes-2, 2 reps
                    (out: bench/results/smoke.json)
   --estimate       print the jobs and the estimated time, and run nothing
   --help
@@ -68,11 +70,18 @@ const US_PER_TASK: Readonly<Record<Impl, number>> = {
   "limit-ts": 2.5,
   "journal": 14,
   "journal-hit": 9,
+  "api-wasm": 2.5,
+  "api-ts": 2.5,
+  "api-workers-2": 4,
+  "api-processes-2": 8,
+  "floor-async": 0.5,
 };
 const US_CHAIN_ON_WORKERS = 125;
 const US_PGRAPH_INDEPENDENT = 32;
 /** Seconds a subprocess takes besides its runs (start, module loading, a cold first run). */
 const PROCESS_S = 0.3;
+/** Seconds each run of `api-workers-2` / `api-processes-2` spends starting and stopping its pool. */
+const POOL_S: Partial<Record<Impl, number>> = { "api-workers-2": 0.1, "api-processes-2": 0.5 };
 /** µs per task to build the workload once per subprocess. */
 const US_BUILD = 2;
 
@@ -95,7 +104,10 @@ export function estimateSeconds(jobs: readonly Job[], reps: number, warmup: numb
     if (shape === "independent" && impl === "pgraph") us = US_PGRAPH_INDEPENDENT;
     const runs = 1 + warmup + reps;
     const fill = impl === "journal-hit" ? US_PER_TASK.journal : 0;
-    total += PROCESS_S + n * (US_BUILD + fill + runs * us) / 1e6;
+    // an api run also runs its floor, in the same process
+    const floor = impl.startsWith("api-") ? US_PER_TASK["floor-async"] : 0;
+    total += PROCESS_S + runs * (POOL_S[impl] ?? 0) +
+      n * (US_BUILD + fill + runs * (us + floor)) / 1e6;
   }
   return total;
 }
@@ -129,7 +141,13 @@ export function sweep(
 }
 
 const DEFAULT_SIZES = [1e3, 1e4, 1e5, 1e6];
-const DEFAULT_LIMITS = new Map([["pgraph", 1e5], ["workers-1", 1e5], ["workers-2", 1e5]]);
+const DEFAULT_LIMITS = new Map([
+  ["pgraph", 1e5],
+  ["workers-1", 1e5],
+  ["workers-2", 1e5],
+  ["api-workers-2", 1e5],
+  ["api-processes-2", 1e5],
+]);
 const FULL_JOBS = sweep(DEFAULT_SIZES, SHAPES, IMPLS, DEFAULT_LIMITS);
 const FULL_SWEEP = `${FULL_JOBS.length} subprocesses, about ${
   duration(estimateSeconds(FULL_JOBS, 5, 1))
@@ -303,7 +321,14 @@ function toRow(r: RunResult, wallMs: number): Row {
   };
 }
 
-/** The Markdown tables: throughput with ratios, then peak RSS. */
+/** The api implementations whose ratio to the floor the table shows. */
+const API_RATIOS = ["api-wasm", "api-ts", "api-workers-2", "api-processes-2"];
+
+/**
+ * The Markdown tables: throughput with ratios, then peak RSS. An `x/floor`
+ * column is x's throughput over the `floor-async` runs made in x's own
+ * process (same graph, alternating with x's timed runs).
+ */
 export function markdown(rows: Row[], impls: readonly string[]): string {
   const get = (impl: string, shape: string, size: number) =>
     rows.find((r) => r.impl === impl && r.shape === shape && r.size === size);
@@ -314,11 +339,22 @@ export function markdown(rows: Row[], impls: readonly string[]): string {
   const rate = (impl: string, s: string, n: number) => get(impl, s, n)?.tasksPerSec ?? NaN;
   const ratio = (x: number) => Number.isFinite(x) ? x.toFixed(x >= 10 ? 0 : 2) + "×" : "–";
   const has = (i: string) => impls.includes(i);
+  // an api row's floor: the floor-async runs in its own process, else the floor-async row
+  const floorRate = (impl: string, s: string, n: number) => {
+    const r = get(impl, s, n);
+    if (r?.floorTimesMs !== undefined && r.floorTimesMs.length > 0) {
+      return r.tasks / (median(r.floorTimesMs) / 1000);
+    }
+    return rate("floor-async", s, n);
+  };
   const extra = [
     ...(has("inline-wasm") ? ["wasm µs/task"] : []),
     ...(has("inline-wasm") && has("inline-ts") ? ["wasm/ts"] : []),
     ...(has("inline-wasm") && has("pgraph") ? ["wasm/p-graph"] : []),
     ...(has("inline-wasm") && has("floor") ? ["floor/wasm"] : []),
+    ...(has("api-wasm") ? ["api-wasm µs/task"] : []),
+    ...API_RATIOS.filter((i) => has(i)).map((i) => `${i}/floor`),
+    ...(has("api-wasm") && has("api-ts") ? ["api wasm/ts"] : []),
   ];
   const lines = [
     rows.some((r) => r.timesMs.length > 1)
@@ -344,6 +380,15 @@ export function markdown(rows: Row[], impls: readonly string[]): string {
       ...(has("inline-wasm") && has("inline-ts") ? [ratio(w / rate("inline-ts", s, n))] : []),
       ...(has("inline-wasm") && has("pgraph") ? [ratio(w / rate("pgraph", s, n))] : []),
       ...(has("inline-wasm") && has("floor") ? [ratio(rate("floor", s, n) / w)] : []),
+      ...(has("api-wasm")
+        ? [
+          Number.isFinite(rate("api-wasm", s, n)) ? (1e6 / rate("api-wasm", s, n)).toFixed(2) : "–",
+        ]
+        : []),
+      ...API_RATIOS.filter((i) => has(i)).map((i) => ratio(rate(i, s, n) / floorRate(i, s, n))),
+      ...(has("api-wasm") && has("api-ts")
+        ? [ratio(rate("api-wasm", s, n) / rate("api-ts", s, n))]
+        : []),
     ];
     lines.push(`| ${s} | ${sizeLabel(n)} | ${cells.join(" | ")} | ${ex.join(" | ")} |`);
   }
@@ -372,7 +417,7 @@ async function main(): Promise<number> {
       shapes: SHAPES.join(","),
       sizes: "1e3,1e4,1e5,1e6",
       impls: IMPLS.join(","),
-      limit: "pgraph=1e5,workers-1=1e5,workers-2=1e5",
+      limit: "pgraph=1e5,workers-1=1e5,workers-2=1e5,api-workers-2=1e5,api-processes-2=1e5",
       reps: "5",
       warmup: "1",
       timeout: "600",
@@ -389,6 +434,10 @@ async function main(): Promise<number> {
   }
   if (a.smoke) {
     a.shapes = "independent,chain,fan,dag";
+    // every impl but api-processes-2: at 1k it measures starting two Deno processes a run
+    if (!Deno.args.some((x) => x.startsWith("--impls"))) {
+      a.impls = IMPLS.filter((i) => i !== "api-processes-2").join(",");
+    }
     a.sizes = "1e3";
     a.reps = "2";
     a.warmup = "1";

@@ -201,6 +201,25 @@ class IdList {
   }
 }
 
+/**
+ * An engine's growable buffers. A shut-down engine hands them to the next
+ * engine created: memory the process has not touched yet costs page faults
+ * (on the build machine's VM more than the work done in it), and a program
+ * that creates an engine per job would pay them per job.
+ */
+interface Scratch {
+  times: Float64Array;
+  ready: Int32Array;
+  failed: Int32Array;
+  cancelled: Int32Array;
+  admitted: Int32Array;
+  release: IdList;
+  spare: IdList;
+}
+let spareScratch: Scratch | undefined;
+/** Bytes of buffers kept for the next engine at most (a huge engine's are left to the GC). */
+const SCRATCH_KEPT = 8 << 20;
+
 /** The engine's implementation; `WorkflowEngine` is its public face. */
 export class Engine implements EngineLink {
   readonly uid: string;
@@ -221,12 +240,12 @@ export class Engine implements EngineLink {
   #scheduled = false;
   #flushing = false;
   /** Final tasks the core has been told about, released after the flush reads their outputs. */
-  #toRelease = new IdList();
+  #toRelease: IdList;
   /** The other release list (the two alternate, so a flush allocates none). */
-  #spare = new IdList();
-  #readyBuf = new Int32Array(1024);
-  #failedBuf = new Int32Array(1024);
-  #cancelledBuf = new Int32Array(1024);
+  #spare: IdList;
+  #readyBuf: Int32Array;
+  #failedBuf: Int32Array;
+  #cancelledBuf: Int32Array;
   #depIds = new Int32Array(64);
   #one = new Int32Array(1);
   #scan = new ArgScan();
@@ -234,13 +253,15 @@ export class Engine implements EngineLink {
   readonly #steps: DispatchStep[] = [];
   /** Each backend's batch for this flush (its array is reused: `n` counts what is in it). */
   #batches = new Map<ExecutionBackend, { tasks: Task[]; n: number }>();
+  #lastBackend: ExecutionBackend | undefined;
+  #lastBatch: { tasks: Task[]; n: number } | undefined;
   /** The backends whose batch holds tasks, in the order they got their first. */
   #dirty: ExecutionBackend[] = [];
   #nDirty = 0;
   #signalHandlers: [() => void, () => void] | undefined;
   #shutdownHooks: (() => Promise<void>)[] = [];
   /** Per core slot: when the task became ready, and when it first started (ms). */
-  #times = new Float64Array(2048);
+  #times: Float64Array;
   /** The engine's clock, read at most once per turn (see #time). */
   #clock = 0;
   #clockFresh = false;
@@ -274,7 +295,7 @@ export class Engine implements EngineLink {
   readonly #rates = new Map<number, RateWindow>();
   /** The limits step, when the engine has limits. */
   #limitStep: DispatchStep | undefined;
-  #admittedBuf = new Int32Array(1024);
+  #admittedBuf: Int32Array;
   /** HELD tasks to ask the core to admit, once per flush. */
   #toAdmit = new IdList();
   /** The engine's named limits. */
@@ -293,6 +314,15 @@ export class Engine implements EngineLink {
   ) {
     this.uid = uid;
     this.limits = limits;
+    const scratch = spareScratch;
+    spareScratch = undefined;
+    this.#times = scratch?.times ?? new Float64Array(2048);
+    this.#readyBuf = scratch?.ready ?? new Int32Array(1024);
+    this.#failedBuf = scratch?.failed ?? new Int32Array(1024);
+    this.#cancelledBuf = scratch?.cancelled ?? new Int32Array(1024);
+    this.#admittedBuf = scratch?.admitted ?? new Int32Array(1024);
+    this.#toRelease = scratch?.release ?? new IdList();
+    this.#spare = scratch?.spare ?? new IdList();
     // each named limit is one or two core limits: a concurrency and a rate one
     let next = 0;
     for (const [name, spec] of limits) {
@@ -432,7 +462,8 @@ export class Engine implements EngineLink {
 
   #emit(type: TaskEventType, t: Task, more?: Partial<TaskEvent>): void {
     const ev: TaskEvent = { type, uid: t.uid, name: t.name, time: now() };
-    if (t.wf !== undefined) ev.workflowId = t.wf;
+    const wf = t.x?.wf;
+    if (wf !== undefined) ev.workflowId = wf;
     const b = t.def.backend;
     if (b !== undefined) ev.backend = b.name;
     const key = t.x?.key;
@@ -641,7 +672,8 @@ export class Engine implements EngineLink {
     // keep no per-call array alive for calls without arguments (survivors cost GC time)
     const t = newTask(++this.#seq, def, args.length === 0 ? EMPTY : args);
     const scope = this.#scope();
-    t.wf = def.opts.workflowId ?? scope?.id;
+    const wf = def.opts.workflowId ?? scope?.id;
+    if (wf !== undefined) t.extra.wf = wf;
     const priority = def.opts.priority ?? scope?.priority ?? 0;
     if (priority !== 0) t.extra.priority = priority;
     def.stats.count++;
@@ -1354,8 +1386,11 @@ export class Engine implements EngineLink {
   #submit(t: Task): void {
     this.#to(t, Phase.SUBMITTED);
     const b = t.def.backend!;
-    let batch = this.#batches.get(b);
+    // the backend of the last task submitted (one backend for most workloads): no map lookup
+    let batch = b === this.#lastBackend ? this.#lastBatch! : this.#batches.get(b);
     if (batch === undefined) this.#batches.set(b, batch = { tasks: [], n: 0 });
+    this.#lastBackend = b;
+    this.#lastBatch = batch;
     if (batch.n === 0) this.#dirty[this.#nDirty++] = b;
     batch.tasks[batch.n++] = t;
     this.#schedule();
@@ -1368,10 +1403,19 @@ export class Engine implements EngineLink {
     let i = 0;
     for (; i < this.#nDirty; i++) {
       const b = dirty[i]!;
-      const staged = this.#batches.get(b)!;
+      const staged = b === this.#lastBackend ? this.#lastBatch! : this.#batches.get(b)!;
       // the backend gets an array of its own (it may keep it): exactly sized
-      const batch = staged.tasks.slice(0, staged.n);
-      staged.tasks.fill(undefined as unknown as Task, 0, staged.n);
+      const n = staged.n;
+      const tasks = staged.tasks;
+      let batch: Task[];
+      if (n === 1) {
+        // a chain submits one task per pass: no builtin calls for it
+        batch = [tasks[0]!];
+        tasks[0] = undefined as unknown as Task;
+      } else {
+        batch = tasks.slice(0, n);
+        tasks.fill(undefined as unknown as Task, 0, n);
+      }
       staged.n = 0;
       try {
         b.submit(batch as unknown as BackendTask[]);
@@ -1388,7 +1432,7 @@ export class Engine implements EngineLink {
       }
     }
     // cleared without shrinking (a shrunk array allocates again on the next push)
-    dirty.fill(undefined as unknown as ExecutionBackend, 0, i);
+    for (let k = 0; k < i; k++) dirty[k] = undefined as unknown as ExecutionBackend;
     this.#nDirty = 0;
   }
 
@@ -1579,6 +1623,36 @@ export class Engine implements EngineLink {
     );
     // after the backends: the last events (cancels) are still delivered to hooks
     for (const hook of this.#shutdownHooks) await hook().catch((e) => errors.push(e));
+    // every task is final: the core's memory goes to the next engine (the core stays
+    // usable, empty, for a late report)
+    if (this.pending + this.running === 0) {
+      this.#bySlot = [];
+      this.#core.dispose?.();
+      // and its buffers (this engine keeps small new ones, for a late report)
+      const bytes = this.#times.byteLength + this.#readyBuf.byteLength +
+        this.#failedBuf.byteLength + this.#cancelledBuf.byteLength +
+        this.#admittedBuf.byteLength + this.#toRelease.a.byteLength + this.#spare.a.byteLength;
+      if (spareScratch === undefined && bytes <= SCRATCH_KEPT) {
+        this.#toRelease.n = 0;
+        this.#spare.n = 0;
+        spareScratch = {
+          times: this.#times,
+          ready: this.#readyBuf,
+          failed: this.#failedBuf,
+          cancelled: this.#cancelledBuf,
+          admitted: this.#admittedBuf,
+          release: this.#toRelease,
+          spare: this.#spare,
+        };
+        this.#times = new Float64Array(16);
+        this.#readyBuf = new Int32Array(16);
+        this.#failedBuf = new Int32Array(16);
+        this.#cancelledBuf = new Int32Array(16);
+        this.#admittedBuf = new Int32Array(16);
+      }
+      this.#toRelease = new IdList();
+      this.#spare = new IdList();
+    }
     if (this.#fatal !== undefined && !errors.includes(this.#fatal)) errors.unshift(this.#fatal);
     if (errors.length !== 0) {
       throw new AggregateError(errors, `Cannot shut down engine '${this.uid}' cleanly`);

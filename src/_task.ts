@@ -108,6 +108,8 @@ export interface Scope {
 
 /** Per-task data most tasks never need, allocated on first use. */
 export interface TaskExtra {
+  /** The workflow id (a scope's or a block's), when the task has one. */
+  wf?: string | undefined;
   /** Resolved values of foreign thenables (set by the gate). */
   values?: Map<unknown, unknown> | undefined;
   /** The gate of this task's foreign thenables, until it is released. */
@@ -169,8 +171,6 @@ export const EMPTY: readonly unknown[] = Object.freeze([]);
 export class FnTask extends TaskFuture {
   seq: number;
   def!: TaskDef;
-  /** The workflow id. */
-  wf: string | undefined;
   /** The phase (see {@link Phase}); assigned by the engine's transition function only. */
   ph: Phase;
   /** The promise's resolve function while not final; the value or error once final. */
@@ -186,7 +186,6 @@ export class FnTask extends TaskFuture {
   constructor() {
     super();
     this.seq = 0;
-    this.wf = undefined;
     this.ph = Phase.WAITING;
     this.o = takeResolver();
     this.id = -1;
@@ -208,7 +207,7 @@ export class FnTask extends TaskFuture {
     return this.ph > Phase.DONE ? this.o : undefined;
   }
   override get workflowId(): string | undefined {
-    return this.wf;
+    return this.x?.wf;
   }
   override get attempts(): number {
     return this.flags >>> 3;
@@ -304,7 +303,6 @@ export class FnTask extends TaskFuture {
 export class BlockTask extends BlockFuture {
   seq: number;
   def!: TaskDef;
-  wf: string | undefined;
   ph: Phase;
   o: unknown;
   id: number;
@@ -315,7 +313,6 @@ export class BlockTask extends BlockFuture {
   constructor() {
     super();
     this.seq = 0;
-    this.wf = undefined;
     this.ph = Phase.WAITING;
     this.o = takeResolver();
     this.id = -1;

@@ -69,6 +69,8 @@ export const EXACT_SAMPLES = 65536;
 
 /** Buckets per doubling of a duration (relative width ≈ 2^(1/64) − 1 ≈ 1.1%). */
 const PER_OCTAVE = 64;
+/** The last bucket (durations of more than 10^300 years share it). */
+const MAX_BUCKET = 1024 * PER_OCTAVE;
 /** Durations below this (ms) share the first bucket. */
 const FLOOR_MS = 1e-3;
 
@@ -77,7 +79,8 @@ export class Samples {
   #exact = new Float64Array(64);
   #n = 0;
   #max = -Infinity;
-  #buckets: Map<number, number> | undefined;
+  /** Count per bucket index (a typed array: no map lookup per sample past the exact ones). */
+  #buckets: Float64Array | undefined;
   #bucketed = 0;
 
   /** How many durations were added. */
@@ -98,9 +101,15 @@ export class Samples {
       this.#exact[this.#n++] = ms;
       return;
     }
-    const b = ms <= FLOOR_MS ? 0 : Math.ceil(Math.log2(ms / FLOOR_MS) * PER_OCTAVE);
-    const m = this.#buckets ??= new Map();
-    m.set(b, (m.get(b) ?? 0) + 1);
+    let b = ms <= FLOOR_MS ? 0 : Math.ceil(Math.log2(ms / FLOOR_MS) * PER_OCTAVE);
+    if (!(b < MAX_BUCKET)) b = MAX_BUCKET; // 2^1024 µs: never, but the array stays finite
+    let m = this.#buckets;
+    if (m === undefined || b >= m.length) {
+      const a = new Float64Array(Math.max(b + 1, (m?.length ?? 512) * 2));
+      if (m !== undefined) a.set(m);
+      this.#buckets = m = a;
+    }
+    m[b] = m[b]! + 1;
     this.#bucketed++;
   }
 
@@ -113,7 +122,9 @@ export class Samples {
       const rank = Math.max(1, Math.ceil(p * total)); // 1-based nearest rank
       if (this.#buckets === undefined) return sorted[rank - 1]!;
       // merge the exact values with the buckets' upper bounds, in order
-      const bounds = [...this.#buckets.entries()].sort((a, b) => a[0] - b[0]);
+      const counts = this.#buckets;
+      const bounds: [number, number][] = [];
+      for (let b = 0; b < counts.length; b++) if (counts[b] !== 0) bounds.push([b, counts[b]!]);
       let i = 0;
       let seen = 0;
       for (const [b, count] of bounds) {

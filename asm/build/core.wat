@@ -28,6 +28,7 @@
  (global $asm/core/failPtr (mut i32) (i32.const 0))
  (global $asm/core/cancPtr (mut i32) (i32.const 0))
  (global $asm/core/nDone (mut i32) (i32.const 0))
+ (global $asm/core/fresh (mut i32) (i32.const 0))
  (global $asm/core/slots (mut i32) (i32.const 0))
  (global $asm/core/broken (mut i32) (i32.const 0))
  (global $asm/core/limits (mut i32) (i32.const 0))
@@ -55,9 +56,9 @@
  (global $asm/core/dAdmitted (mut i32) (i32.const 0))
  (global $asm/core/failCap (mut i32) (i32.const 0))
  (global $asm/core/cancCap (mut i32) (i32.const 0))
+ (global $asm/core/dirty (mut i32) (i32.const 0))
  (global $asm/core/scratchBytes (mut i32) (i32.const 0))
  (global $asm/core/admPtr (mut i32) (i32.const 0))
- (global $asm/core/dirty (mut i32) (i32.const 0))
  (global $asm/core/nRetired (mut i32) (i32.const 0))
  (global $asm/core/seqNext (mut f64) (f64.const 0))
  (global $asm/core/heapStart (mut i32) (i32.const 0))
@@ -512,64 +513,66 @@
   i32.store offset=60
  )
  (func $asm/core/growList (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
-  (local $3 i64)
-  (local $4 i32)
-  (local $5 i64)
+  (local $3 i32)
+  (local $4 i64)
+  (local $5 i32)
   (local $6 i32)
-  (local $7 i32)
-  block $__inlined_func$asm/core/allocBlock$20 (result i32)
-   i32.const 0
+  (local $7 i64)
+  block $__inlined_func$asm/core/allocBlock$19
    local.get $2
    i32.const 1
    i32.shl
    i32.ctz
    i32.const 2
    i32.add
-   local.tee $7
+   local.tee $5
    i32.const 30
    i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$20
-   drop
-   local.get $7
+   br_if $__inlined_func$asm/core/allocBlock$19
+   local.get $5
    i32.const 2
    i32.shl
    i32.const 1024
    i32.add
-   local.tee $4
-   i32.load
    local.tee $6
+   i32.load
+   local.tee $3
    if
-    local.get $4
     local.get $6
+    local.get $3
     i32.load
     i32.store
-    local.get $6
-    br $__inlined_func$asm/core/allocBlock$20
+    i32.const 0
+    global.set $asm/core/fresh
+    br $__inlined_func$asm/core/allocBlock$19
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1
-   local.get $7
+   local.get $5
    i64.extend_i32_s
    i64.shl
    i64.add
-   local.tee $3
+   local.tee $4
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$20
-   drop
+   if
+    i32.const 0
+    local.set $3
+    br $__inlined_func$asm/core/allocBlock$19
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $5
-   local.get $3
+   local.tee $7
+   local.get $4
    i64.lt_u
    if
-    i32.const 0
-    local.get $3
-    local.get $5
+    local.get $4
+    local.get $7
     i64.sub
     i64.const 65535
     i64.add
@@ -579,21 +582,25 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$20
-    drop
+    if
+     i32.const 0
+     local.set $3
+     br $__inlined_func$asm/core/allocBlock$19
+    end
    end
    global.get $asm/core/heapTop
-   local.get $3
+   local.set $3
+   local.get $4
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $4
+  local.get $3
   i32.eqz
   if
    i32.const 0
    return
   end
-  local.get $4
+  local.get $3
   local.get $0
   local.get $1
   i32.const 2
@@ -618,7 +625,7 @@
   i32.shl
   i32.add
   global.set $asm/core/bytesHeld
-  local.get $4
+  local.get $3
  )
  (func $asm/core/failDependents (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
   (local $3 i32)
@@ -1167,17 +1174,19 @@
   global.set $asm/core/nWaiting
  )
  (func $asm/core/ensureSlots (param $0 i32) (result i32)
-  (local $1 i64)
+  (local $1 i32)
   (local $2 i32)
   (local $3 i32)
   (local $4 i32)
   (local $5 i32)
-  (local $6 i32)
-  (local $7 i64)
+  (local $6 i64)
+  (local $7 i32)
   (local $8 i32)
   (local $9 i32)
   (local $10 i32)
-  (local $11 i32)
+  (local $11 i64)
+  (local $12 i32)
+  (local $13 i32)
   local.get $0
   i64.extend_i32_s
   global.get $asm/core/nLive
@@ -1186,7 +1195,7 @@
   i64.extend_i32_s
   i64.add
   i64.add
-  local.tee $1
+  local.tee $6
   i64.const 2097152
   i64.gt_s
   if
@@ -1201,7 +1210,7 @@
    i32.lt_s
    local.get $0
    i64.extend_i32_s
-   local.get $1
+   local.get $6
    i64.const 1
    i64.shl
    i64.lt_s
@@ -1221,58 +1230,60 @@
    i32.const 0
    return
   end
-  block $__inlined_func$asm/core/allocBlock$14 (result i32)
-   i32.const 0
+  block $__inlined_func$asm/core/allocBlock$13
    local.get $0
    i32.ctz
-   local.tee $3
+   local.tee $10
    i32.const 4
    i32.add
-   local.tee $4
+   local.tee $5
    i32.const 30
    i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$14
-   drop
-   local.get $4
+   br_if $__inlined_func$asm/core/allocBlock$13
+   local.get $5
    i32.const 2
    i32.shl
    i32.const 1024
    i32.add
-   local.tee $5
+   local.tee $2
    i32.load
-   local.tee $6
+   local.tee $1
    if
-    local.get $5
-    local.get $6
+    local.get $2
+    local.get $1
     i32.load
     i32.store
-    local.get $6
-    br $__inlined_func$asm/core/allocBlock$14
+    i32.const 0
+    global.set $asm/core/fresh
+    br $__inlined_func$asm/core/allocBlock$13
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1
-   local.get $4
+   local.get $5
    i64.extend_i32_s
    i64.shl
    i64.add
-   local.tee $1
+   local.tee $6
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$14
-   drop
+   if
+    i32.const 0
+    local.set $1
+    br $__inlined_func$asm/core/allocBlock$13
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $7
-   local.get $1
+   local.tee $11
+   local.get $6
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $7
+    local.get $6
+    local.get $11
     i64.sub
     i64.const 65535
     i64.add
@@ -1282,65 +1293,152 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$14
-    drop
+    if
+     i32.const 0
+     local.set $1
+     br $__inlined_func$asm/core/allocBlock$13
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $1
+   local.get $6
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $5
-  block $__inlined_func$asm/core/allocBlock$15 (result i32)
-   i32.const 0
-   local.get $3
+  local.get $1
+  local.set $2
+  block $__inlined_func$asm/core/allocBlock$14
+   local.get $10
    i32.const 3
    i32.add
+   local.tee $4
+   i32.const 30
+   i32.gt_u
+   if
+    i32.const 0
+    local.set $1
+    br $__inlined_func$asm/core/allocBlock$14
+   end
+   local.get $4
+   i32.const 2
+   i32.shl
+   i32.const 1024
+   i32.add
+   local.tee $3
+   i32.load
+   local.tee $1
+   if
+    local.get $3
+    local.get $1
+    i32.load
+    i32.store
+    i32.const 0
+    global.set $asm/core/fresh
+    br $__inlined_func$asm/core/allocBlock$14
+   end
+   global.get $asm/core/heapTop
+   i64.extend_i32_u
+   i64.const 1
+   local.get $4
+   i64.extend_i32_s
+   i64.shl
+   i64.add
    local.tee $6
+   i64.const 2147418112
+   i64.gt_u
+   if
+    i32.const 0
+    local.set $1
+    br $__inlined_func$asm/core/allocBlock$14
+   end
+   i32.const 1
+   global.set $asm/core/fresh
+   memory.size
+   i64.extend_i32_s
+   i64.const 16
+   i64.shl
+   local.tee $11
+   local.get $6
+   i64.lt_u
+   if
+    local.get $6
+    local.get $11
+    i64.sub
+    i64.const 65535
+    i64.add
+    i64.const 16
+    i64.shr_u
+    i32.wrap_i64
+    memory.grow
+    i32.const 0
+    i32.lt_s
+    if
+     i32.const 0
+     local.set $1
+     br $__inlined_func$asm/core/allocBlock$14
+    end
+   end
+   global.get $asm/core/heapTop
+   local.set $1
+   local.get $6
+   i32.wrap_i64
+   global.set $asm/core/heapTop
+  end
+  local.get $1
+  local.set $3
+  block $__inlined_func$asm/core/allocBlock$15
+   local.get $4
    i32.const 30
    i32.gt_s
-   br_if $__inlined_func$asm/core/allocBlock$15
-   drop
-   local.get $6
+   if
+    i32.const 0
+    local.set $1
+    br $__inlined_func$asm/core/allocBlock$15
+   end
+   local.get $4
    i32.const 2
    i32.shl
    i32.const 1024
    i32.add
    local.tee $8
    i32.load
-   local.tee $9
+   local.tee $1
    if
     local.get $8
-    local.get $9
+    local.get $1
     i32.load
     i32.store
-    local.get $9
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$15
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1
-   local.get $6
+   local.get $4
    i64.extend_i32_s
    i64.shl
    i64.add
-   local.tee $1
+   local.tee $6
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$15
-   drop
+   if
+    i32.const 0
+    local.set $1
+    br $__inlined_func$asm/core/allocBlock$15
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $7
-   local.get $1
+   local.tee $11
+   local.get $6
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $7
+    local.get $6
+    local.get $11
     i64.sub
     i64.const 65535
     i64.add
@@ -1350,62 +1448,74 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$15
-    drop
+    if
+     i32.const 0
+     local.set $1
+     br $__inlined_func$asm/core/allocBlock$15
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $1
+   local.get $6
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $8
-  block $__inlined_func$asm/core/allocBlock$16 (result i32)
-   i32.const 0
-   local.get $6
+  local.get $1
+  local.set $4
+  global.get $asm/core/fresh
+  block $__inlined_func$asm/core/allocBlock$16
+   local.get $5
    i32.const 30
    i32.gt_s
-   br_if $__inlined_func$asm/core/allocBlock$16
-   drop
-   local.get $6
-   i32.const 2
-   i32.shl
-   i32.const 1024
-   i32.add
-   local.tee $9
-   i32.load
-   local.tee $10
    if
-    local.get $9
-    local.get $10
-    i32.load
-    i32.store
-    local.get $10
+    i32.const 0
+    local.set $1
     br $__inlined_func$asm/core/allocBlock$16
    end
-   i32.const 0
+   local.get $5
+   i32.const 2
+   i32.shl
+   i32.const 1024
+   i32.add
+   local.tee $8
+   i32.load
+   local.tee $1
+   if
+    local.get $8
+    local.get $1
+    i32.load
+    i32.store
+    i32.const 0
+    global.set $asm/core/fresh
+    br $__inlined_func$asm/core/allocBlock$16
+   end
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1
-   local.get $6
+   local.get $5
    i64.extend_i32_s
    i64.shl
    i64.add
-   local.tee $1
+   local.tee $6
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$16
-   drop
+   if
+    i32.const 0
+    local.set $1
+    br $__inlined_func$asm/core/allocBlock$16
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $7
-   local.get $1
+   local.tee $11
+   local.get $6
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $7
+    local.get $6
+    local.get $11
     i64.sub
     i64.const 65535
     i64.add
@@ -1415,130 +1525,78 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$16
-    drop
+    if
+     i32.const 0
+     local.set $1
+     br $__inlined_func$asm/core/allocBlock$16
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $1
+   local.get $6
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $6
-  block $__inlined_func$asm/core/allocBlock$17 (result i32)
-   i32.const 0
-   local.get $4
-   i32.const 30
-   i32.gt_s
-   br_if $__inlined_func$asm/core/allocBlock$17
-   drop
-   local.get $4
+  local.get $1
+  local.set $5
+  global.get $asm/core/fresh
+  local.set $13
+  block $__inlined_func$asm/core/allocBlock$17
+   local.get $10
    i32.const 2
-   i32.shl
-   i32.const 1024
    i32.add
-   local.tee $9
-   i32.load
-   local.tee $10
+   local.tee $8
+   i32.const 30
+   i32.gt_u
    if
-    local.get $9
-    local.get $10
-    i32.load
-    i32.store
-    local.get $10
+    i32.const 0
+    local.set $1
     br $__inlined_func$asm/core/allocBlock$17
    end
-   i32.const 0
-   global.get $asm/core/heapTop
-   i64.extend_i32_u
-   i64.const 1
-   local.get $4
-   i64.extend_i32_s
-   i64.shl
-   i64.add
-   local.tee $1
-   i64.const 2147418112
-   i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$17
-   drop
-   memory.size
-   i64.extend_i32_s
-   i64.const 16
-   i64.shl
-   local.tee $7
-   local.get $1
-   i64.lt_u
-   if
-    i32.const 0
-    local.get $1
-    local.get $7
-    i64.sub
-    i64.const 65535
-    i64.add
-    i64.const 16
-    i64.shr_u
-    i32.wrap_i64
-    memory.grow
-    i32.const 0
-    i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$17
-    drop
-   end
-   global.get $asm/core/heapTop
-   local.get $1
-   i32.wrap_i64
-   global.set $asm/core/heapTop
-  end
-  local.set $4
-  block $__inlined_func$asm/core/allocBlock$18 (result i32)
-   i32.const 0
-   local.get $3
-   i32.const 2
-   i32.add
-   local.tee $9
-   i32.const 30
-   i32.gt_s
-   br_if $__inlined_func$asm/core/allocBlock$18
-   drop
-   local.get $9
+   local.get $8
    i32.const 2
    i32.shl
    i32.const 1024
    i32.add
-   local.tee $10
+   local.tee $9
    i32.load
-   local.tee $11
+   local.tee $1
    if
-    local.get $10
-    local.get $11
+    local.get $9
+    local.get $1
     i32.load
     i32.store
-    local.get $11
-    br $__inlined_func$asm/core/allocBlock$18
+    i32.const 0
+    global.set $asm/core/fresh
+    br $__inlined_func$asm/core/allocBlock$17
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1
-   local.get $9
+   local.get $8
    i64.extend_i32_s
    i64.shl
    i64.add
-   local.tee $1
+   local.tee $6
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$18
-   drop
+   if
+    i32.const 0
+    local.set $1
+    br $__inlined_func$asm/core/allocBlock$17
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $7
-   local.get $1
+   local.tee $11
+   local.get $6
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $7
+    local.get $6
+    local.get $11
     i64.sub
     i64.const 65535
     i64.add
@@ -1548,47 +1606,51 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$18
-    drop
+    if
+     i32.const 0
+     local.set $1
+     br $__inlined_func$asm/core/allocBlock$17
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $1
+   local.get $6
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $9
+  local.get $1
+  i32.eqz
+  local.get $5
   i32.eqz
   local.get $4
   i32.eqz
-  local.get $6
+  local.get $3
   i32.eqz
-  local.get $8
-  i32.eqz
-  local.get $5
+  local.get $2
   i32.eqz
   i32.or
   i32.or
   i32.or
   i32.or
   if
-   local.get $5
+   local.get $2
    if
-    local.get $5
-    local.get $3
+    local.get $2
+    local.get $10
     i32.const 2
     i32.shl
     i32.const 1040
     i32.add
-    local.tee $2
+    local.tee $7
     i32.load
     i32.store
+    local.get $7
     local.get $2
-    local.get $5
     i32.store
    end
-   local.get $8
+   local.get $3
    if
-    local.get $8
+    local.get $3
     local.get $0
     i32.ctz
     i32.const 2
@@ -1599,23 +1661,7 @@
     i32.load
     i32.store
     local.get $2
-    local.get $8
-    i32.store
-   end
-   local.get $6
-   if
-    local.get $6
-    local.get $0
-    i32.ctz
-    i32.const 2
-    i32.shl
-    i32.const 1036
-    i32.add
-    local.tee $2
-    i32.load
-    i32.store
-    local.get $2
-    local.get $6
+    local.get $3
     i32.store
    end
    local.get $4
@@ -1625,7 +1671,7 @@
     i32.ctz
     i32.const 2
     i32.shl
-    i32.const 1040
+    i32.const 1036
     i32.add
     local.tee $2
     i32.load
@@ -1634,9 +1680,25 @@
     local.get $4
     i32.store
    end
-   local.get $9
+   local.get $5
    if
-    local.get $9
+    local.get $5
+    local.get $0
+    i32.ctz
+    i32.const 2
+    i32.shl
+    i32.const 1040
+    i32.add
+    local.tee $2
+    i32.load
+    i32.store
+    local.get $2
+    local.get $5
+    i32.store
+   end
+   local.get $1
+   if
+    local.get $1
     local.get $0
     i32.ctz
     i32.const 2
@@ -1647,137 +1709,158 @@
     i32.load
     i32.store
     local.get $0
-    local.get $9
+    local.get $1
     i32.store
    end
    i32.const -100
    return
   end
-  local.get $5
+  local.get $2
   global.get $asm/core/slots
   global.get $asm/core/slotTop
   i32.const 4
   i32.shl
-  local.tee $3
   memory.copy
-  local.get $8
+  local.get $3
   global.get $asm/core/seqs
   global.get $asm/core/slotTop
   i32.const 3
   i32.shl
-  local.tee $10
   memory.copy
-  local.get $6
-  global.get $asm/core/prios
-  local.get $10
-  memory.copy
-  local.get $6
-  local.get $10
-  i32.add
-  i32.const 0
-  local.get $0
   global.get $asm/core/slotTop
-  i32.sub
-  local.tee $10
-  i32.const 3
-  i32.shl
-  memory.fill
-  local.get $4
-  global.get $asm/core/lims
-  local.get $3
-  memory.copy
-  local.get $3
-  local.get $4
-  i32.add
   i32.const 0
-  local.get $10
-  i32.const 4
-  i32.shl
-  memory.fill
+  global.get $asm/core/dirty
+  select
+  local.tee $8
+  if
+   local.get $4
+   global.get $asm/core/prios
+   local.get $8
+   i32.const 3
+   i32.shl
+   memory.copy
+   local.get $5
+   global.get $asm/core/lims
+   local.get $8
+   i32.const 4
+   i32.shl
+   memory.copy
+  end
+  i32.eqz
+  if
+   local.get $4
+   local.get $8
+   i32.const 3
+   i32.shl
+   i32.add
+   i32.const 0
+   local.get $0
+   local.get $8
+   i32.sub
+   i32.const 3
+   i32.shl
+   memory.fill
+  end
+  local.get $13
+  i32.eqz
+  if
+   local.get $5
+   local.get $8
+   i32.const 4
+   i32.shl
+   i32.add
+   i32.const 0
+   local.get $0
+   local.get $8
+   i32.sub
+   i32.const 4
+   i32.shl
+   memory.fill
+  end
   global.get $asm/core/slotCap
   i32.const 1
   i32.sub
-  local.set $3
+  local.set $8
   loop $for-loop|1
-   local.get $2
+   local.get $7
    global.get $asm/core/ringCount
    i32.lt_s
    if
-    local.get $9
-    local.get $2
+    local.get $1
+    local.get $7
     i32.const 2
     i32.shl
     i32.add
     global.get $asm/core/ring
     global.get $asm/core/ringHead
-    local.get $2
+    local.get $7
     i32.add
-    local.get $3
+    local.get $8
     i32.and
     i32.const 2
     i32.shl
     i32.add
     i32.load
     i32.store
-    local.get $2
+    local.get $7
     i32.const 1
     i32.add
-    local.set $2
+    local.set $7
     br $for-loop|1
    end
   end
   global.get $asm/core/slots
-  local.tee $2
+  local.tee $7
   global.get $asm/core/slotCap
   i32.ctz
   i32.const 2
   i32.shl
-  local.tee $3
+  local.tee $8
   i32.const 1040
+  i32.add
+  local.tee $9
+  i32.load
+  i32.store
+  local.get $9
+  local.get $7
+  i32.store
+  global.get $asm/core/seqs
+  local.tee $7
+  local.get $8
+  i32.const 1036
   i32.add
   local.tee $10
   i32.load
   i32.store
   local.get $10
-  local.get $2
-  i32.store
-  global.get $asm/core/seqs
-  local.tee $2
-  local.get $3
-  i32.const 1036
-  i32.add
-  local.tee $11
-  i32.load
-  i32.store
-  local.get $11
-  local.get $2
+  local.get $7
   i32.store
   global.get $asm/core/prios
-  local.tee $2
-  local.get $11
+  local.tee $7
+  local.get $10
   i32.load
   i32.store
-  local.get $11
-  local.get $2
+  local.get $10
+  local.get $7
   i32.store
   global.get $asm/core/lims
-  local.tee $2
-  local.get $10
+  local.tee $7
+  local.get $9
   i32.load
   i32.store
-  local.get $10
-  local.get $2
+  local.get $9
+  local.get $7
   i32.store
   global.get $asm/core/ring
-  local.tee $2
-  local.get $3
+  local.tee $7
+  local.get $8
   i32.const 1032
   i32.add
-  local.tee $3
+  local.tee $8
   i32.load
   i32.store
-  local.get $3
-  local.get $2
+  local.get $8
+  local.get $7
   i32.store
   global.get $asm/core/bytesHeld
   local.get $0
@@ -1787,15 +1870,15 @@
   i32.mul
   i32.add
   global.set $asm/core/bytesHeld
-  local.get $5
+  local.get $2
   global.set $asm/core/slots
-  local.get $8
+  local.get $3
   global.set $asm/core/seqs
-  local.get $6
-  global.set $asm/core/prios
   local.get $4
+  global.set $asm/core/prios
+  local.get $5
   global.set $asm/core/lims
-  local.get $9
+  local.get $1
   global.set $asm/core/ring
   i32.const 0
   global.set $asm/core/ringHead
@@ -1851,46 +1934,53 @@
     br $while-continue|0
    end
   end
-  block $__inlined_func$asm/core/allocBlock$19 (result i32)
-   i32.const 0
+  block $__inlined_func$asm/core/allocBlock$18
    local.get $1
    i32.ctz
    i32.const 3
    i32.add
-   local.tee $0
+   local.tee $4
    i32.const 30
    i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$19
-   drop
-   local.get $0
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$18
+   end
+   local.get $4
    i32.const 2
    i32.shl
    i32.const 1024
    i32.add
-   local.tee $4
-   i32.load
    local.tee $5
+   i32.load
+   local.tee $0
    if
-    local.get $4
     local.get $5
+    local.get $0
     i32.load
     i32.store
-    local.get $5
-    br $__inlined_func$asm/core/allocBlock$19
+    i32.const 0
+    global.set $asm/core/fresh
+    br $__inlined_func$asm/core/allocBlock$18
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1
-   local.get $0
+   local.get $4
    i64.extend_i32_s
    i64.shl
    i64.add
    local.tee $2
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$19
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$18
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
@@ -1899,7 +1989,6 @@
    local.get $2
    i64.lt_u
    if
-    i32.const 0
     local.get $2
     local.get $3
     i64.sub
@@ -1911,15 +2000,19 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$19
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$18
+    end
    end
    global.get $asm/core/heapTop
+   local.set $0
    local.get $2
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $0
+  local.get $0
   i32.eqz
   if
    i32.const -100
@@ -1993,14 +2086,14 @@
   (local $4 i32)
   (local $5 i32)
   (local $6 f64)
-  (local $7 i32)
-  (local $8 f64)
+  (local $7 f64)
+  (local $8 i32)
   (local $9 i32)
   (local $10 i32)
   (local $11 i64)
-  (local $12 f64)
-  (local $13 i64)
-  (local $14 i32)
+  (local $12 i32)
+  (local $13 f64)
+  (local $14 i64)
   (local $15 i32)
   (local $16 i32)
   (local $17 i32)
@@ -2023,7 +2116,7 @@
    if
     block $for-break0
      local.get $2
-     local.set $3
+     local.set $5
      local.get $0
      local.get $4
      i32.const 2
@@ -2044,11 +2137,11 @@
      else
       f64.const 0
      end
-     local.tee $8
+     local.tee $7
      global.get $asm/core/nPrio
      if (result f64)
       global.get $asm/core/prios
-      local.get $3
+      local.get $5
       i32.const 2097151
       i32.and
       i32.const 3
@@ -2064,7 +2157,7 @@
       i32.const 1
      else
       local.get $6
-      local.get $8
+      local.get $7
       f64.eq
       if (result i32)
        global.get $asm/core/seqs
@@ -2076,7 +2169,7 @@
        i32.add
        f64.load
        global.get $asm/core/seqs
-       local.get $3
+       local.get $5
        i32.const 2097151
        i32.and
        i32.const 3
@@ -2124,58 +2217,63 @@
    i64.clz
    i32.wrap_i64
    i32.sub
-   local.tee $7
+   local.tee $8
    i32.const 30
    i32.gt_s
    local.tee $2
    br_if $__inlined_func$asm/core/ensureScratch$121
    drop
-   i32.const -100
-   block $__inlined_func$asm/core/allocBlock$26 (result i32)
-    i32.const 0
+   block $__inlined_func$asm/core/allocBlock$22
     local.get $2
-    br_if $__inlined_func$asm/core/allocBlock$26
-    drop
-    local.get $7
+    if
+     i32.const 0
+     local.set $2
+     br $__inlined_func$asm/core/allocBlock$22
+    end
+    local.get $8
     i32.const 2
     i32.shl
     i32.const 1024
     i32.add
-    local.tee $3
+    local.tee $4
     i32.load
     local.tee $2
     if
-     local.get $3
+     local.get $4
      local.get $2
      i32.load
      i32.store
-     local.get $2
-     br $__inlined_func$asm/core/allocBlock$26
+     i32.const 0
+     global.set $asm/core/fresh
+     br $__inlined_func$asm/core/allocBlock$22
     end
-    i32.const 0
     global.get $asm/core/heapTop
     i64.extend_i32_u
     i64.const 1
-    local.get $7
+    local.get $8
     i64.extend_i32_s
     i64.shl
     i64.add
-    local.tee $13
+    local.tee $11
     i64.const 2147418112
     i64.gt_u
-    br_if $__inlined_func$asm/core/allocBlock$26
-    drop
+    if
+     i32.const 0
+     local.set $2
+     br $__inlined_func$asm/core/allocBlock$22
+    end
+    i32.const 1
+    global.set $asm/core/fresh
     memory.size
     i64.extend_i32_s
     i64.const 16
     i64.shl
-    local.tee $11
-    local.get $13
+    local.tee $14
+    local.get $11
     i64.lt_u
     if
-     i32.const 0
-     local.get $13
      local.get $11
+     local.get $14
      i64.sub
      i64.const 65535
      i64.add
@@ -2185,47 +2283,52 @@
      memory.grow
      i32.const 0
      i32.lt_s
-     br_if $__inlined_func$asm/core/allocBlock$26
-     drop
+     if
+      i32.const 0
+      local.set $2
+      br $__inlined_func$asm/core/allocBlock$22
+     end
     end
     global.get $asm/core/heapTop
-    local.get $13
+    local.set $2
+    local.get $11
     i32.wrap_i64
     global.set $asm/core/heapTop
    end
-   local.tee $4
+   i32.const -100
+   local.get $2
    i32.eqz
    br_if $__inlined_func$asm/core/ensureScratch$121
    drop
    global.get $asm/core/scratch
    if
     global.get $asm/core/scratch
-    local.tee $3
+    local.tee $5
     global.get $asm/core/scratchBytes
     i32.ctz
     i32.const 2
     i32.shl
     i32.const 1024
     i32.add
-    local.tee $2
+    local.tee $4
     i32.load
     i32.store
-    local.get $2
-    local.get $3
+    local.get $4
+    local.get $5
     i32.store
    end
    global.get $asm/core/bytesHeld
    i32.const 1
-   local.get $7
+   local.get $8
    i32.shl
-   local.tee $2
+   local.tee $4
    global.get $asm/core/scratchBytes
    i32.sub
    i32.add
    global.set $asm/core/bytesHeld
-   local.get $4
-   global.set $asm/core/scratch
    local.get $2
+   global.set $asm/core/scratch
+   local.get $4
    global.set $asm/core/scratchBytes
    i32.const 0
   end
@@ -2244,26 +2347,26 @@
   local.set $4
   loop $for-loop|1
    local.get $1
-   local.get $5
+   local.get $3
    i32.gt_s
    if
     local.get $0
-    local.get $5
+    local.get $3
     i32.const 2
     i32.shl
     i32.add
     i32.load
-    local.set $7
+    local.set $8
     local.get $2
-    local.get $5
+    local.get $3
     i32.const 24
     i32.mul
     i32.add
-    local.tee $3
+    local.tee $5
     global.get $asm/core/nPrio
     if (result f64)
      global.get $asm/core/prios
-     local.get $7
+     local.get $8
      i32.const 2097151
      i32.and
      i32.const 3
@@ -2274,9 +2377,9 @@
      f64.const 0
     end
     f64.store
-    local.get $3
+    local.get $5
     global.get $asm/core/seqs
-    local.get $7
+    local.get $8
     i32.const 2097151
     i32.and
     i32.const 3
@@ -2284,22 +2387,22 @@
     i32.add
     f64.load
     f64.store offset=8
-    local.get $3
-    local.get $7
-    i32.store offset=16
     local.get $5
+    local.get $8
+    i32.store offset=16
+    local.get $3
     i32.const 1
     i32.add
-    local.set $5
+    local.set $3
     br $for-loop|1
    end
   end
   loop $for-loop|2
    local.get $1
-   local.get $16
+   local.get $17
    i32.gt_s
    if
-    local.get $16
+    local.get $17
     i32.const 16
     i32.add
     local.tee $3
@@ -2309,57 +2412,57 @@
     i32.gt_s
     select
     local.set $10
-    local.get $16
+    local.get $17
     i32.const 1
     i32.add
-    local.set $3
+    local.set $5
     loop $for-loop|3
-     local.get $3
+     local.get $5
      local.get $10
      i32.lt_s
      if
       local.get $2
-      local.get $3
+      local.get $5
       i32.const 24
       i32.mul
       i32.add
-      local.tee $5
+      local.tee $3
       f64.load
-      local.set $8
-      local.get $5
+      local.set $7
+      local.get $3
       f64.load offset=8
-      local.set $12
-      local.get $5
+      local.set $6
+      local.get $3
       i32.load offset=16
       local.set $9
-      local.get $3
-      local.set $5
+      local.get $5
+      local.set $3
       loop $while-continue|4
-       local.get $5
-       local.get $16
+       local.get $3
+       local.get $17
        i32.gt_s
        if
+        local.get $7
         local.get $2
-        local.get $5
+        local.get $3
         i32.const 1
         i32.sub
         i32.const 24
         i32.mul
         i32.add
-        local.tee $7
+        local.tee $8
         f64.load
-        local.tee $6
-        local.get $8
-        f64.lt
+        local.tee $13
+        f64.gt
         if (result i32)
          i32.const 1
         else
-         local.get $6
-         local.get $8
+         local.get $7
+         local.get $13
          f64.eq
          if (result i32)
-          local.get $12
-          local.get $7
+          local.get $6
+          local.get $8
           f64.load offset=8
           f64.lt
          else
@@ -2367,24 +2470,22 @@
          end
         end
         if
-         local.get $7
-         i32.const 24
-         i32.add
-         local.get $7
+         local.get $8
+         local.get $8
          i64.load
-         i64.store
-         local.get $7
-         local.get $7
+         i64.store offset=24
+         local.get $8
+         local.get $8
          i64.load offset=8
          i64.store offset=32
-         local.get $7
-         local.get $7
+         local.get $8
+         local.get $8
          i32.load offset=16
          i32.store offset=40
-         local.get $5
+         local.get $3
          i32.const 1
          i32.sub
-         local.set $5
+         local.set $3
          br $while-continue|4
         end
        end
@@ -2394,102 +2495,102 @@
       i32.ne
       if
        local.get $2
-       local.get $5
+       local.get $3
        i32.const 24
        i32.mul
        i32.add
-       local.tee $5
-       local.get $8
+       local.tee $3
+       local.get $7
        f64.store
-       local.get $5
-       local.get $12
+       local.get $3
+       local.get $6
        f64.store offset=8
-       local.get $5
+       local.get $3
        local.get $9
        i32.store offset=16
       end
-      local.get $3
+      local.get $5
       i32.const 1
       i32.add
-      local.set $3
+      local.set $5
       br $for-loop|3
      end
     end
-    local.get $16
+    local.get $17
     i32.const 16
     i32.add
-    local.set $16
+    local.set $17
     br $for-loop|2
    end
   end
   i32.const 16
-  local.set $16
+  local.set $17
   loop $for-loop|5
    local.get $1
-   local.get $16
+   local.get $17
    i32.gt_s
    if
     i32.const 0
-    local.set $5
+    local.set $3
     loop $for-loop|6
      local.get $1
-     local.get $5
+     local.get $3
      i32.gt_s
      if
-      local.get $5
-      local.get $16
+      local.get $3
+      local.get $17
       i32.const 1
       i32.shl
       i32.add
-      local.tee $3
+      local.tee $5
       local.get $1
       local.get $1
-      local.get $3
+      local.get $5
       i32.gt_s
       select
-      local.set $14
-      local.get $5
-      local.set $3
-      local.get $5
-      local.get $16
+      local.set $12
+      local.get $3
+      local.set $5
+      local.get $3
+      local.get $17
       i32.add
-      local.tee $7
+      local.tee $8
       local.get $1
       local.get $1
-      local.get $7
+      local.get $8
       i32.gt_s
       select
       local.tee $10
-      local.set $17
+      local.set $15
       local.get $4
-      local.get $5
+      local.get $3
       i32.const 24
       i32.mul
       i32.add
-      local.set $15
+      local.set $16
       loop $while-continue|0
-       local.get $3
+       local.get $5
        local.get $10
        i32.lt_s
-       local.get $14
-       local.get $17
+       local.get $12
+       local.get $15
        i32.gt_s
        i32.and
        if
         local.get $2
-        local.get $17
+        local.get $15
+        i32.const 24
+        i32.mul
+        i32.add
+        local.tee $8
+        f64.load
+        local.tee $7
+        local.get $2
+        local.get $5
         i32.const 24
         i32.mul
         i32.add
         local.tee $9
-        f64.load
-        local.tee $8
-        local.get $2
-        local.get $3
-        i32.const 24
-        i32.mul
-        i32.add
-        local.tee $7
         f64.load
         local.tee $6
         f64.gt
@@ -2497,12 +2598,12 @@
          i32.const 1
         else
          local.get $6
-         local.get $8
+         local.get $7
          f64.eq
          if (result i32)
-          local.get $9
+          local.get $8
           f64.load offset=8
-          local.get $7
+          local.get $9
           f64.load offset=8
           f64.lt
          else
@@ -2510,88 +2611,88 @@
          end
         end
         if
-         local.get $15
-         local.get $9
+         local.get $16
+         local.get $8
          i64.load
          i64.store
-         local.get $15
-         local.get $9
+         local.get $16
+         local.get $8
          i64.load offset=8
          i64.store offset=8
-         local.get $15
-         local.get $9
+         local.get $16
+         local.get $8
          i32.load offset=16
          i32.store offset=16
-         local.get $17
+         local.get $15
          i32.const 1
          i32.add
-         local.set $17
+         local.set $15
         else
-         local.get $15
-         local.get $7
+         local.get $16
+         local.get $9
          i64.load
          i64.store
-         local.get $15
-         local.get $7
+         local.get $16
+         local.get $9
          i64.load offset=8
          i64.store offset=8
-         local.get $15
-         local.get $7
+         local.get $16
+         local.get $9
          i32.load offset=16
          i32.store offset=16
-         local.get $3
+         local.get $5
          i32.const 1
          i32.add
-         local.set $3
+         local.set $5
         end
-        local.get $15
+        local.get $16
         i32.const 24
         i32.add
-        local.set $15
+        local.set $16
         br $while-continue|0
        end
       end
-      local.get $3
+      local.get $5
       local.get $10
       i32.lt_s
       if
-       local.get $15
+       local.get $16
        local.get $2
-       local.get $3
+       local.get $5
        i32.const 24
        i32.mul
        i32.add
        local.get $10
-       local.get $3
+       local.get $5
        i32.sub
        i32.const 24
        i32.mul
        memory.copy
       else
-       local.get $14
-       local.get $17
+       local.get $12
+       local.get $15
        i32.gt_s
        if
-        local.get $15
+        local.get $16
         local.get $2
-        local.get $17
+        local.get $15
         i32.const 24
         i32.mul
         i32.add
-        local.get $14
-        local.get $17
+        local.get $12
+        local.get $15
         i32.sub
         i32.const 24
         i32.mul
         memory.copy
        end
       end
-      local.get $5
-      local.get $16
+      local.get $3
+      local.get $17
       i32.const 1
       i32.shl
       i32.add
-      local.set $5
+      local.set $3
       br $for-loop|6
      end
     end
@@ -2599,36 +2700,36 @@
     local.get $4
     local.set $2
     local.set $4
-    local.get $16
+    local.get $17
     i32.const 1
     i32.shl
-    local.set $16
+    local.set $17
     br $for-loop|5
    end
   end
   i32.const 0
-  local.set $5
+  local.set $3
   loop $for-loop|7
    local.get $1
-   local.get $5
+   local.get $3
    i32.gt_s
    if
     local.get $0
-    local.get $5
+    local.get $3
     i32.const 2
     i32.shl
     i32.add
     local.get $2
-    local.get $5
+    local.get $3
     i32.const 24
     i32.mul
     i32.add
     i32.load offset=16
     i32.store
-    local.get $5
+    local.get $3
     i32.const 1
     i32.add
-    local.set $5
+    local.set $3
     br $for-loop|7
    end
   end
@@ -3114,8 +3215,8 @@
   (local $5 f64)
   (local $6 i32)
   (local $7 i32)
-  (local $8 f64)
-  (local $9 i32)
+  (local $8 i32)
+  (local $9 f64)
   (local $10 i32)
   (local $11 i32)
   (local $12 i64)
@@ -3125,7 +3226,7 @@
   i32.and
   i32.const 3
   i32.shl
-  local.tee $2
+  local.tee $6
   global.get $asm/core/seqs
   i32.add
   f64.load
@@ -3135,33 +3236,33 @@
   i32.const 6
   i32.shl
   i32.add
-  local.tee $6
-  i32.load offset=24
   local.tee $7
+  i32.load offset=24
+  local.tee $8
   i32.eqz
   global.get $asm/core/nPrio
   if (result f64)
    global.get $asm/core/prios
-   local.get $2
+   local.get $6
    i32.add
    f64.load
   else
    f64.const 0
   end
   local.tee $4
-  local.get $6
+  local.get $7
   f64.load offset=48
-  local.tee $8
+  local.tee $9
   f64.lt
   i32.or
   if (result i32)
    i32.const 1
   else
    local.get $4
-   local.get $8
+   local.get $9
    f64.eq
    if (result i32)
-    local.get $6
+    local.get $7
     f64.load offset=56
     local.get $5
     f64.lt
@@ -3170,58 +3271,65 @@
    end
   end
   if
-   local.get $6
-   i32.load offset=28
-   local.tee $2
    local.get $7
+   i32.load offset=28
+   local.tee $6
+   local.get $8
    i32.eq
    if (result i32)
-    block $__inlined_func$asm/core/allocBlock$24 (result i32)
-     i32.const 0
-     local.get $2
+    block $__inlined_func$asm/core/allocBlock$20
+     local.get $6
      i32.const 1
      i32.shl
      i32.const 16
-     local.get $2
+     local.get $6
      select
-     local.tee $9
+     local.tee $10
      i32.ctz
      i32.const 2
      i32.add
-     local.tee $0
+     local.tee $2
      i32.const 30
      i32.gt_u
-     br_if $__inlined_func$asm/core/allocBlock$24
-     drop
-     local.get $0
+     if
+      i32.const 0
+      local.set $0
+      br $__inlined_func$asm/core/allocBlock$20
+     end
+     local.get $2
      i32.const 2
      i32.shl
      i32.const 1024
      i32.add
-     local.tee $10
-     i32.load
      local.tee $11
+     i32.load
+     local.tee $0
      if
-      local.get $10
       local.get $11
+      local.get $0
       i32.load
       i32.store
-      local.get $11
-      br $__inlined_func$asm/core/allocBlock$24
+      i32.const 0
+      global.set $asm/core/fresh
+      br $__inlined_func$asm/core/allocBlock$20
      end
-     i32.const 0
      global.get $asm/core/heapTop
      i64.extend_i32_u
      i64.const 1
-     local.get $0
+     local.get $2
      i64.extend_i32_s
      i64.shl
      i64.add
      local.tee $3
      i64.const 2147418112
      i64.gt_u
-     br_if $__inlined_func$asm/core/allocBlock$24
-     drop
+     if
+      i32.const 0
+      local.set $0
+      br $__inlined_func$asm/core/allocBlock$20
+     end
+     i32.const 1
+     global.set $asm/core/fresh
      memory.size
      i64.extend_i32_s
      i64.const 16
@@ -3230,7 +3338,6 @@
      local.get $3
      i64.lt_u
      if
-      i32.const 0
       local.get $3
       local.get $12
       i64.sub
@@ -3242,30 +3349,34 @@
       memory.grow
       i32.const 0
       i32.lt_s
-      br_if $__inlined_func$asm/core/allocBlock$24
-      drop
+      if
+       i32.const 0
+       local.set $0
+       br $__inlined_func$asm/core/allocBlock$20
+      end
      end
      global.get $asm/core/heapTop
+     local.set $0
      local.get $3
      i32.wrap_i64
      global.set $asm/core/heapTop
     end
-    local.tee $10
+    local.get $0
     if (result i32)
-     local.get $2
+     local.get $6
      if
-      local.get $2
       local.get $6
+      local.get $7
       i32.load offset=20
       local.tee $11
       i32.sub
       i32.const 2
       i32.shl
       local.set $13
-      local.get $10
-      local.get $6
+      local.get $0
+      local.get $7
       i32.load offset=16
-      local.tee $0
+      local.tee $2
       local.get $11
       i32.const 2
       i32.shl
@@ -3273,14 +3384,14 @@
       i32.add
       local.get $13
       memory.copy
-      local.get $10
+      local.get $0
       local.get $13
       i32.add
-      local.get $0
+      local.get $2
       local.get $11
       memory.copy
-      local.get $0
       local.get $2
+      local.get $6
       i32.ctz
       i32.const 2
       i32.shl
@@ -3290,25 +3401,25 @@
       i32.load
       i32.store
       local.get $11
-      local.get $0
+      local.get $2
       i32.store
      end
      global.get $asm/core/bytesHeld
-     local.get $9
-     local.get $2
+     local.get $10
+     local.get $6
      i32.sub
      i32.const 2
      i32.shl
      i32.add
      global.set $asm/core/bytesHeld
-     local.get $6
-     local.get $10
+     local.get $7
+     local.get $0
      i32.store offset=16
-     local.get $6
+     local.get $7
      i32.const 0
      i32.store offset=20
-     local.get $6
-     local.get $9
+     local.get $7
+     local.get $10
      i32.store offset=28
      i32.const 1
     else
@@ -3323,13 +3434,13 @@
     global.set $asm/core/broken
     return
    end
-   local.get $6
-   i32.load offset=16
-   local.get $6
-   i32.load offset=20
    local.get $7
+   i32.load offset=16
+   local.get $7
+   i32.load offset=20
+   local.get $8
    i32.add
-   local.get $6
+   local.get $7
    i32.load offset=28
    i32.const 1
    i32.sub
@@ -3339,73 +3450,76 @@
    i32.add
    local.get $1
    i32.store
-   local.get $6
    local.get $7
+   local.get $8
    i32.const 1
    i32.add
    i32.store offset=24
-   local.get $6
+   local.get $7
    local.get $4
    f64.store offset=48
-   local.get $6
+   local.get $7
    local.get $5
    f64.store offset=56
    return
   end
-  local.get $6
+  local.get $7
   i32.load offset=36
   local.tee $0
-  local.get $6
+  local.get $7
   i32.load offset=40
-  local.tee $2
+  local.tee $6
   i32.eq
   if (result i32)
-   block $__inlined_func$asm/core/allocBlock$25 (result i32)
-    i32.const 0
-    local.get $2
+   block $__inlined_func$asm/core/allocBlock$21
+    local.get $6
     i32.const 1
     i32.shl
     i32.const 16
-    local.get $2
+    local.get $6
     select
-    local.tee $7
+    local.tee $8
     i32.ctz
     i32.const 5
     i32.add
-    local.tee $9
+    local.tee $10
     i32.const 30
     i32.gt_u
-    br_if $__inlined_func$asm/core/allocBlock$25
-    drop
-    local.get $9
+    br_if $__inlined_func$asm/core/allocBlock$21
+    local.get $10
     i32.const 2
     i32.shl
     i32.const 1024
     i32.add
-    local.tee $10
-    i32.load
     local.tee $11
+    i32.load
+    local.tee $2
     if
-     local.get $10
      local.get $11
+     local.get $2
      i32.load
      i32.store
-     local.get $11
-     br $__inlined_func$asm/core/allocBlock$25
+     i32.const 0
+     global.set $asm/core/fresh
+     br $__inlined_func$asm/core/allocBlock$21
     end
-    i32.const 0
     global.get $asm/core/heapTop
     i64.extend_i32_u
     i64.const 1
-    local.get $9
+    local.get $10
     i64.extend_i32_s
     i64.shl
     i64.add
     local.tee $3
     i64.const 2147418112
     i64.gt_u
-    br_if $__inlined_func$asm/core/allocBlock$25
-    drop
+    if
+     i32.const 0
+     local.set $2
+     br $__inlined_func$asm/core/allocBlock$21
+    end
+    i32.const 1
+    global.set $asm/core/fresh
     memory.size
     i64.extend_i32_s
     i64.const 16
@@ -3414,7 +3528,6 @@
     local.get $3
     i64.lt_u
     if
-     i32.const 0
      local.get $3
      local.get $12
      i64.sub
@@ -3426,29 +3539,33 @@
      memory.grow
      i32.const 0
      i32.lt_s
-     br_if $__inlined_func$asm/core/allocBlock$25
-     drop
+     if
+      i32.const 0
+      local.set $2
+      br $__inlined_func$asm/core/allocBlock$21
+     end
     end
     global.get $asm/core/heapTop
+    local.set $2
     local.get $3
     i32.wrap_i64
     global.set $asm/core/heapTop
    end
-   local.tee $9
+   local.get $2
    if (result i32)
-    local.get $2
+    local.get $6
     if
-     local.get $9
-     local.get $6
+     local.get $2
+     local.get $7
      i32.load offset=32
      local.tee $10
-     local.get $6
+     local.get $7
      i32.load offset=36
      i32.const 5
      i32.shl
      memory.copy
      local.get $10
-     local.get $2
+     local.get $6
      i32.ctz
      i32.const 2
      i32.shl
@@ -3462,18 +3579,18 @@
      i32.store
     end
     global.get $asm/core/bytesHeld
-    local.get $7
-    local.get $2
+    local.get $8
+    local.get $6
     i32.sub
     i32.const 5
     i32.shl
     i32.add
     global.set $asm/core/bytesHeld
-    local.get $6
-    local.get $9
-    i32.store offset=32
-    local.get $6
     local.get $7
+    local.get $2
+    i32.store offset=32
+    local.get $7
+    local.get $8
     i32.store offset=40
     i32.const 1
    else
@@ -3488,12 +3605,12 @@
    global.set $asm/core/broken
    return
   end
-  local.get $6
+  local.get $7
   local.get $0
   i32.const 1
   i32.add
   i32.store offset=36
-  local.get $6
+  local.get $7
   i32.load offset=32
   local.set $6
   loop $while-continue|0
@@ -3513,14 +3630,14 @@
     i32.add
     local.tee $7
     f64.load
-    local.tee $8
+    local.tee $9
     local.get $4
     f64.lt
     if (result i32)
      i32.const 1
     else
      local.get $4
-     local.get $8
+     local.get $9
      f64.eq
      if (result i32)
       local.get $5
@@ -3947,9 +4064,9 @@
  )
  (func $asm/core/setLimit (param $0 i32) (param $1 i32) (param $2 i32) (param $3 i32) (result i32)
   (local $4 i32)
-  (local $5 i64)
+  (local $5 i32)
   (local $6 i64)
-  (local $7 i32)
+  (local $7 i64)
   (local $8 i32)
   local.get $0
   call $asm/core/enter
@@ -4133,7 +4250,7 @@
      local.get $1
      i32.const 1
      i32.add
-     local.tee $4
+     local.tee $5
      global.get $asm/core/limitCap
      i32.le_s
      br_if $__inlined_func$asm/core/ensureLimits$270
@@ -4145,7 +4262,7 @@
      local.set $0
      loop $while-continue|0
       local.get $0
-      local.get $4
+      local.get $5
       i32.lt_s
       if
        local.get $0
@@ -4155,58 +4272,59 @@
        br $while-continue|0
       end
      end
-     i32.const -100
-     block $__inlined_func$asm/core/allocBlock$28 (result i32)
-      i32.const 0
+     block $__inlined_func$asm/core/allocBlock$23
       local.get $0
       i32.ctz
       i32.const 6
       i32.add
-      local.tee $4
+      local.tee $5
       i32.const 30
       i32.gt_u
-      br_if $__inlined_func$asm/core/allocBlock$28
-      drop
-      local.get $4
+      br_if $__inlined_func$asm/core/allocBlock$23
+      local.get $5
       i32.const 2
       i32.shl
       i32.const 1024
       i32.add
-      local.tee $7
-      i32.load
       local.tee $8
+      i32.load
+      local.tee $4
       if
-       local.get $7
        local.get $8
+       local.get $4
        i32.load
        i32.store
-       local.get $8
-       br $__inlined_func$asm/core/allocBlock$28
+       i32.const 0
+       global.set $asm/core/fresh
+       br $__inlined_func$asm/core/allocBlock$23
       end
-      i32.const 0
       global.get $asm/core/heapTop
       i64.extend_i32_u
       i64.const 1
-      local.get $4
+      local.get $5
       i64.extend_i32_s
       i64.shl
       i64.add
-      local.tee $5
+      local.tee $6
       i64.const 2147418112
       i64.gt_u
-      br_if $__inlined_func$asm/core/allocBlock$28
-      drop
+      if
+       i32.const 0
+       local.set $4
+       br $__inlined_func$asm/core/allocBlock$23
+      end
+      i32.const 1
+      global.set $asm/core/fresh
       memory.size
       i64.extend_i32_s
       i64.const 16
       i64.shl
-      local.tee $6
-      local.get $5
+      local.tee $7
+      local.get $6
       i64.lt_u
       if
-       i32.const 0
-       local.get $5
        local.get $6
+       local.get $7
        i64.sub
        i64.const 65535
        i64.add
@@ -4216,28 +4334,33 @@
        memory.grow
        i32.const 0
        i32.lt_s
-       br_if $__inlined_func$asm/core/allocBlock$28
-       drop
+       if
+        i32.const 0
+        local.set $4
+        br $__inlined_func$asm/core/allocBlock$23
+       end
       end
       global.get $asm/core/heapTop
-      local.get $5
+      local.set $4
+      local.get $6
       i32.wrap_i64
       global.set $asm/core/heapTop
      end
-     local.tee $7
+     i32.const -100
+     local.get $4
      i32.eqz
      br_if $__inlined_func$asm/core/ensureLimits$270
      drop
      global.get $asm/core/limitCap
      if
-      local.get $7
+      local.get $4
       global.get $asm/core/limits
       global.get $asm/core/limitCap
       i32.const 6
       i32.shl
       memory.copy
       global.get $asm/core/limits
-      local.tee $4
+      local.tee $5
       global.get $asm/core/limitCap
       i32.ctz
       i32.const 2
@@ -4248,10 +4371,10 @@
       i32.load
       i32.store
       local.get $8
-      local.get $4
+      local.get $5
       i32.store
      end
-     local.get $7
+     local.get $4
      global.get $asm/core/limitCap
      i32.const 6
      i32.shl
@@ -4264,23 +4387,23 @@
      i32.shl
      memory.fill
      global.get $asm/core/limitCap
-     local.set $4
+     local.set $5
      loop $for-loop|1
       local.get $0
-      local.get $4
+      local.get $5
       i32.gt_s
       if
-       local.get $7
        local.get $4
+       local.get $5
        i32.const 6
        i32.shl
        i32.add
        i32.const -2
        i32.store offset=44
-       local.get $4
+       local.get $5
        i32.const 1
        i32.add
-       local.set $4
+       local.set $5
        br $for-loop|1
       end
      end
@@ -4292,7 +4415,7 @@
      i32.shl
      i32.add
      global.set $asm/core/bytesHeld
-     local.get $7
+     local.get $4
      global.set $asm/core/limits
      local.get $0
      global.set $asm/core/limitCap
@@ -5005,9 +5128,9 @@
   i32.const 0
  )
  (func $asm/core/reserveInput (param $0 i32) (param $1 i32) (result i32)
-  (local $2 i64)
+  (local $2 i32)
   (local $3 i64)
-  (local $4 i32)
+  (local $4 i64)
   (local $5 i32)
   (local $6 i32)
   local.get $0
@@ -5095,8 +5218,7 @@
     br $while-continue|0
    end
   end
-  block $__inlined_func$asm/core/allocBlock$13 (result i32)
-   i32.const 0
+  block $__inlined_func$asm/core/allocBlock$12
    local.get $0
    i32.ctz
    i32.const 2
@@ -5104,8 +5226,7 @@
    local.tee $5
    i32.const 30
    i32.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$13
-   drop
+   br_if $__inlined_func$asm/core/allocBlock$12
    local.get $5
    i32.const 2
    i32.shl
@@ -5113,16 +5234,16 @@
    i32.add
    local.tee $6
    i32.load
-   local.tee $4
+   local.tee $2
    if
     local.get $6
-    local.get $4
+    local.get $2
     i32.load
     i32.store
-    local.get $4
-    br $__inlined_func$asm/core/allocBlock$13
+    i32.const 0
+    global.set $asm/core/fresh
+    br $__inlined_func$asm/core/allocBlock$12
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1
@@ -5130,22 +5251,26 @@
    i64.extend_i32_s
    i64.shl
    i64.add
-   local.tee $2
+   local.tee $3
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$13
-   drop
+   if
+    i32.const 0
+    local.set $2
+    br $__inlined_func$asm/core/allocBlock$12
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $3
-   local.get $2
+   local.tee $4
+   local.get $3
    i64.lt_u
    if
-    i32.const 0
-    local.get $2
     local.get $3
+    local.get $4
     i64.sub
     i64.const 65535
     i64.add
@@ -5155,15 +5280,19 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$13
-    drop
+    if
+     i32.const 0
+     local.set $2
+     br $__inlined_func$asm/core/allocBlock$12
+    end
    end
    global.get $asm/core/heapTop
-   local.get $2
+   local.set $2
+   local.get $3
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $4
+  local.get $2
   i32.eqz
   if
    global.get $asm/core/C
@@ -5246,7 +5375,7 @@
   i32.shl
   i32.add
   global.set $asm/core/bytesHeld
-  local.get $4
+  local.get $2
   global.set $asm/core/inPtr
   local.get $0
   global.set $asm/core/inCap
@@ -6513,7 +6642,7 @@
  )
  (func $asm/core/create (result i32)
   (local $0 i32)
-  (local $1 i64)
+  (local $1 i32)
   (local $2 i32)
   (local $3 i32)
   (local $4 i32)
@@ -6521,11 +6650,11 @@
   (local $6 i32)
   (local $7 i32)
   (local $8 i32)
-  (local $9 i64)
+  (local $9 i32)
   (local $10 i32)
   (local $11 i32)
-  (local $12 i32)
-  (local $13 i32)
+  (local $12 i64)
+  (local $13 i64)
   block $__inlined_func$asm/core/initHeap$1
    global.get $asm/core/heapStart
    br_if $__inlined_func$asm/core/initHeap$1
@@ -6565,7 +6694,7 @@
    i32.const -7
    return
   end
-  block $__inlined_func$asm/core/allocBlock (result i32)
+  block $__inlined_func$asm/core/allocBlock
    i32.const 1056
    i32.load
    local.tee $0
@@ -6574,30 +6703,34 @@
     local.get $0
     i32.load
     i32.store
-    local.get $0
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 256
    i64.add
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -6607,25 +6740,30 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $8
+  local.get $0
+  local.tee $1
   i32.eqz
   if
    i32.const -7
    return
   end
-  local.get $8
+  local.get $1
   i32.const 0
   i32.const 256
   memory.fill
-  block $__inlined_func$asm/core/allocBlock$1 (result i32)
+  block $__inlined_func$asm/core/allocBlock$1
    i32.const 1072
    i32.load
    local.tee $0
@@ -6634,30 +6772,34 @@
     local.get $0
     i32.load
     i32.store
-    local.get $0
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$1
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 4096
    i64.add
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$1
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$1
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -6667,48 +6809,57 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$1
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$1
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $0
-  block $__inlined_func$asm/core/allocBlock$2 (result i32)
+  local.get $0
+  local.set $4
+  block $__inlined_func$asm/core/allocBlock$2
    i32.const 1064
    i32.load
-   local.tee $2
+   local.tee $0
    if
     i32.const 1064
-    local.get $2
+    local.get $0
     i32.load
     i32.store
-    local.get $2
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$2
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1024
    i64.add
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$2
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$2
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -6718,48 +6869,57 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$2
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$2
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $2
-  block $__inlined_func$asm/core/allocBlock$3 (result i32)
+  local.get $0
+  local.set $5
+  block $__inlined_func$asm/core/allocBlock$3
    i32.const 1064
    i32.load
-   local.tee $3
+   local.tee $0
    if
     i32.const 1064
-    local.get $3
+    local.get $0
     i32.load
     i32.store
-    local.get $3
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$3
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1024
    i64.add
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$3
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$3
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -6769,48 +6929,57 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$3
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$3
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $3
-  block $__inlined_func$asm/core/allocBlock$4 (result i32)
+  local.get $0
+  local.set $6
+  block $__inlined_func$asm/core/allocBlock$4
    i32.const 1064
    i32.load
-   local.tee $4
+   local.tee $0
    if
     i32.const 1064
-    local.get $4
+    local.get $0
     i32.load
     i32.store
-    local.get $4
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$4
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1024
    i64.add
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$4
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$4
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -6820,48 +6989,57 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$4
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$4
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $4
-  block $__inlined_func$asm/core/allocBlock$5 (result i32)
+  local.get $0
+  local.set $7
+  block $__inlined_func$asm/core/allocBlock$5
    i32.const 1064
    i32.load
-   local.tee $5
+   local.tee $0
    if
     i32.const 1064
-    local.get $5
+    local.get $0
     i32.load
     i32.store
-    local.get $5
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$5
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 1024
    i64.add
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$5
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$5
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -6871,48 +7049,57 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$5
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$5
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $5
-  block $__inlined_func$asm/core/allocBlock$6 (result i32)
+  local.get $0
+  local.set $8
+  block $__inlined_func$asm/core/allocBlock$6
    i32.const 1080
    i32.load
-   local.tee $6
+   local.tee $0
    if
     i32.const 1080
-    local.get $6
+    local.get $0
     i32.load
     i32.store
-    local.get $6
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$6
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 16384
    i64.add
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$6
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$6
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -6922,48 +7109,57 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$6
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$6
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $6
-  block $__inlined_func$asm/core/allocBlock$7 (result i32)
+  local.get $0
+  local.set $9
+  block $__inlined_func$asm/core/allocBlock$7
    i32.const 1076
    i32.load
-   local.tee $7
+   local.tee $0
    if
     i32.const 1076
-    local.get $7
+    local.get $0
     i32.load
     i32.store
-    local.get $7
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$7
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const -8192
    i64.sub
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$7
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$7
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -6973,48 +7169,57 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$7
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$7
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $7
-  block $__inlined_func$asm/core/allocBlock$8 (result i32)
+  local.get $0
+  local.set $10
+  block $__inlined_func$asm/core/allocBlock$8
    i32.const 1076
    i32.load
-   local.tee $10
+   local.tee $0
    if
     i32.const 1076
-    local.get $10
+    local.get $0
     i32.load
     i32.store
-    local.get $10
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$8
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const -8192
    i64.sub
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$8
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$8
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -7024,48 +7229,57 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$8
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$8
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $10
-  block $__inlined_func$asm/core/allocBlock$9 (result i32)
+  local.get $0
+  local.set $2
+  block $__inlined_func$asm/core/allocBlock$9
    i32.const 1080
    i32.load
-   local.tee $11
+   local.tee $0
    if
     i32.const 1080
-    local.get $11
+    local.get $0
     i32.load
     i32.store
-    local.get $11
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$9
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 16384
    i64.add
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$9
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$9
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -7075,48 +7289,57 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$9
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$9
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $11
-  block $__inlined_func$asm/core/allocBlock$10 (result i32)
+  local.get $0
+  local.set $3
+  block $__inlined_func$asm/core/allocBlock$10
    i32.const 1072
    i32.load
-   local.tee $12
+   local.tee $0
    if
     i32.const 1072
-    local.get $12
+    local.get $0
     i32.load
     i32.store
-    local.get $12
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$10
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const 4096
    i64.add
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$10
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$10
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -7126,48 +7349,57 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$10
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$10
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.set $12
-  block $__inlined_func$asm/core/allocBlock$11 (result i32)
+  local.get $0
+  local.set $11
+  block $__inlined_func$asm/core/allocBlock$11
    i32.const 1076
    i32.load
-   local.tee $13
+   local.tee $0
    if
     i32.const 1076
-    local.get $13
+    local.get $0
     i32.load
     i32.store
-    local.get $13
+    i32.const 0
+    global.set $asm/core/fresh
     br $__inlined_func$asm/core/allocBlock$11
    end
-   i32.const 0
    global.get $asm/core/heapTop
    i64.extend_i32_u
    i64.const -8192
    i64.sub
-   local.tee $1
+   local.tee $12
    i64.const 2147418112
    i64.gt_u
-   br_if $__inlined_func$asm/core/allocBlock$11
-   drop
+   if
+    i32.const 0
+    local.set $0
+    br $__inlined_func$asm/core/allocBlock$11
+   end
+   i32.const 1
+   global.set $asm/core/fresh
    memory.size
    i64.extend_i32_s
    i64.const 16
    i64.shl
-   local.tee $9
-   local.get $1
+   local.tee $13
+   local.get $12
    i64.lt_u
    if
-    i32.const 0
-    local.get $1
-    local.get $9
+    local.get $12
+    local.get $13
     i64.sub
     i64.const 65535
     i64.add
@@ -7177,21 +7409,31 @@
     memory.grow
     i32.const 0
     i32.lt_s
-    br_if $__inlined_func$asm/core/allocBlock$11
-    drop
+    if
+     i32.const 0
+     local.set $0
+     br $__inlined_func$asm/core/allocBlock$11
+    end
    end
    global.get $asm/core/heapTop
-   local.get $1
+   local.set $0
+   local.get $12
    i32.wrap_i64
    global.set $asm/core/heapTop
   end
-  local.tee $13
-  i32.eqz
-  local.get $12
+  local.get $0
   i32.eqz
   local.get $11
   i32.eqz
+  local.get $3
+  i32.eqz
+  local.get $2
+  i32.eqz
   local.get $10
+  i32.eqz
+  local.get $9
+  i32.eqz
+  local.get $8
   i32.eqz
   local.get $7
   i32.eqz
@@ -7200,12 +7442,6 @@
   local.get $5
   i32.eqz
   local.get $4
-  i32.eqz
-  local.get $3
-  i32.eqz
-  local.get $2
-  i32.eqz
-  local.get $0
   i32.eqz
   i32.or
   i32.or
@@ -7221,75 +7457,75 @@
    i32.const -7
    return
   end
-  local.get $8
-  local.get $0
+  local.get $1
+  local.get $4
   i32.store
-  local.get $8
+  local.get $1
   i32.const 1024
   i32.store offset=4
-  local.get $8
-  local.get $2
+  local.get $1
+  local.get $5
   i32.store offset=8
-  local.get $8
+  local.get $1
   i32.const 256
   i32.store offset=88
-  local.get $8
-  local.get $3
+  local.get $1
+  local.get $6
   i32.store offset=16
-  local.get $8
+  local.get $1
   i32.const 256
   i32.store offset=92
-  local.get $8
-  local.get $4
+  local.get $1
+  local.get $7
   i32.store offset=24
-  local.get $8
+  local.get $1
   i32.const 256
   i32.store offset=96
+  local.get $1
   local.get $8
-  local.get $5
   i32.store offset=32
-  local.get $8
+  local.get $1
   i32.const 256
   i32.store offset=100
-  local.get $8
-  local.get $6
+  local.get $1
+  local.get $9
   i32.store offset=108
-  local.get $8
-  local.get $7
+  local.get $1
+  local.get $10
   i32.store offset=152
-  local.get $8
-  local.get $10
+  local.get $1
+  local.get $2
   i32.store offset=184
-  local.get $8
-  local.get $11
+  local.get $1
+  local.get $3
   i32.store offset=188
-  local.get $10
+  local.get $2
   i32.const 0
   i32.const 8192
   memory.fill
-  local.get $11
+  local.get $3
   i32.const 0
   i32.const 16384
   memory.fill
-  local.get $8
-  local.get $12
+  local.get $1
+  local.get $11
   i32.store offset=116
-  local.get $8
+  local.get $1
   i32.const 1024
   i32.store offset=80
-  local.get $8
-  local.get $13
+  local.get $1
+  local.get $0
   i32.store offset=128
-  local.get $8
+  local.get $1
   i32.const 1024
   i32.store offset=132
-  local.get $8
+  local.get $1
   i32.const -1
   i32.store offset=140
-  local.get $8
+  local.get $1
   i32.const 69888
   i32.store offset=84
-  local.get $8
+  local.get $1
  )
  (func $asm/core/completeOne (param $0 i32) (param $1 i32) (param $2 i32) (result i32)
   local.get $0

@@ -267,8 +267,10 @@ export class WorkerBackend implements ExecutionBackend {
   #nextWorkerId = 1;
   /** Waiting on the host, by priority. Cancelled entries stay until met. */
   readonly #queue = new PriorityQueue<Entry>();
-  /** Function tasks given and not finished. */
+  /** The entries sent to a worker (and those sent back to the queue), by task. */
   readonly #entries = new Map<BackendTask, Entry>();
+  /** Tasks cancelled while queued on the host (never sent): dropped when the queue meets them. */
+  readonly #cancelledQueued = new Set<BackendTask>();
   readonly #fnIds = new FunctionIds();
   #nextEntryId = 1;
   /** Lowest priority among entries sent since the pool last ran dry. */
@@ -366,6 +368,11 @@ export class WorkerBackend implements ExecutionBackend {
       throw new Error(`Cannot submit tasks to backend '${this.name}' as it is not attached`);
     }
     let top = -Infinity;
+    let lastResources: unknown = undefined;
+    let lastMisfit: string | undefined = undefined;
+    let lastFn: unknown = undefined;
+    let lastModule: string | undefined = undefined;
+    let lastDef: ReturnType<FunctionIds["define"]> | undefined = undefined;
     for (const task of inPriorityOrder(tasks)) {
       if (this.#closed) {
         host.failed(
@@ -390,21 +397,34 @@ export class WorkerBackend implements ExecutionBackend {
           host.failed(task, unsupportedKind(this.name, task));
           continue;
       }
-      const misfit = this.checkResources(task.resources);
-      if (misfit !== undefined) {
-        host.failed(task, new RangeError(misfit));
+      // a batch's tasks mostly share one definition: its resources and function
+      // are checked once, not per task
+      const resources = task.resources;
+      if (resources !== lastResources) {
+        lastResources = resources;
+        lastMisfit = this.checkResources(resources);
+      }
+      if (lastMisfit !== undefined) {
+        host.failed(task, new RangeError(lastMisfit));
         continue;
       }
       let def;
-      try {
-        def = this.#fnIds.define(task.fn, task.module);
-      } catch (error) {
-        host.failed(task, error);
-        continue;
+      const fn = task.fn, module = task.module;
+      if (fn === lastFn && module === lastModule && lastDef !== undefined) def = lastDef;
+      else {
+        try {
+          def = this.#fnIds.define(fn, module);
+        } catch (error) {
+          host.failed(task, error);
+          continue;
+        }
+        lastFn = fn;
+        lastModule = module;
+        lastDef = def;
       }
       const id = this.#nextEntryId++;
       const entry = new Entry(task, def.id, def.shipped, id, id);
-      this.#entries.set(task, entry);
+      // (in #entries from when it is sent: a queued task's cancel is noted in #cancelledQueued)
       this.#queue.push(entry, entry.priority);
       if (entry.priority > top) top = entry.priority;
     }
@@ -425,7 +445,11 @@ export class WorkerBackend implements ExecutionBackend {
       return;
     }
     const entry = this.#entries.get(task);
-    if (entry === undefined) return;
+    if (entry === undefined) {
+      // still queued on the host (or no longer ours): the queue drops it when met
+      this.#cancelledQueued.add(task);
+      return;
+    }
     this.#entries.delete(task);
     entry.cancelled = true;
     const w = entry.worker;
@@ -470,6 +494,7 @@ export class WorkerBackend implements ExecutionBackend {
     this.#pool = [];
     this.#queue.clear();
     this.#entries.clear();
+    this.#cancelledQueued.clear();
     await this.#local.shutdown();
     // a body that has returned since marked its cell: that thread is free again
     const stuck = this.#abandoned.filter((a) => Atomics.load(a.claims, a.slot) === Claim.STARTED);
@@ -552,7 +577,12 @@ export class WorkerBackend implements ExecutionBackend {
   #peek(): Entry | undefined {
     for (;;) {
       const e = this.#queue.peek();
-      if (e === undefined || !e.cancelled) return e;
+      if (e === undefined) return e;
+      if (!e.cancelled) {
+        const cq = this.#cancelledQueued;
+        if (cq.size === 0 || !cq.delete(e.task)) return e;
+        e.cancelled = true;
+      }
       this.#queue.shift();
     }
   }
@@ -771,6 +801,7 @@ export class WorkerBackend implements ExecutionBackend {
   }
 
   #assign(w: PoolWorker, e: Entry): void {
+    this.#entries.set(e.task, e);
     const slot = w.free.pop()!;
     w.slots[slot] = e;
     e.worker = w;

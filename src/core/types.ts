@@ -398,4 +398,10 @@ export interface SchedulerCore {
    * sequence numbers included): ids issued before must not be used again.
    */
   reset(): void;
+  /**
+   * The owner is done with this core (engine shutdown): its memory may go to
+   * the next core created. The core stays usable, empty (as after
+   * {@link reset}). Optional: a core that holds nothing worth reusing has none.
+   */
+  dispose?(): void;
 }

@@ -115,6 +115,12 @@ class Binding {
   readonly at: Layout;
   readonly finalizer: FinalizationRegistry<number>;
   heap: Int32Array;
+  /**
+   * Contexts given back by {@link WasmCore.dispose}, reset but with their
+   * capacity: the next core takes one instead of growing a new context
+   * (touching fresh pages costs more than the work on them).
+   */
+  readonly pool: number[] = [];
 
   constructor(x: CoreExports) {
     this.x = x;
@@ -155,6 +161,8 @@ class Binding {
 }
 
 const bindings = new WeakMap<CoreExports, Binding>();
+/** At most this many contexts wait in a binding's pool. */
+const POOLED = 2;
 
 /** A cached subarray view of one output list. */
 interface ListView {
@@ -173,9 +181,9 @@ class WasmCore implements SchedulerCore {
   readonly kind = "wasm" as const;
   readonly #b: Binding;
   readonly #x: CoreExports;
-  readonly #ctx: number;
+  #ctx: number;
   /** The header's int32 index. */
-  readonly #h: number;
+  #h: number;
   /** The input buffer's int32 index and capacity (it moves only in #reserve). */
   #in = 0;
   #inCap = 0;
@@ -187,12 +195,34 @@ class WasmCore implements SchedulerCore {
   constructor(b: Binding) {
     this.#b = b;
     this.#x = b.x;
-    const ctx = b.x.create();
+    const ctx = b.pool.pop() ?? b.x.create();
     if (ctx < 0) throw coreError("create core", ctx, -2, 0);
     this.#ctx = ctx;
     this.#h = ctx >> 2;
     this.#readInput();
-    b.finalizer.register(this, ctx);
+    b.finalizer.register(this, ctx, this);
+  }
+
+  /**
+   * Gives this core's context (reset, its capacity kept) to the next core
+   * created; this core goes on, empty, on a new small context of its own.
+   */
+  dispose(): void {
+    const b = this.#b;
+    if (b.pool.length >= POOLED) return;
+    const fresh = this.#x.create();
+    if (fresh < 0) return;
+    const old = this.#ctx;
+    if (this.#x.reset(old) < 0) {
+      this.#x.destroy(fresh);
+      return;
+    }
+    b.finalizer.unregister(this);
+    b.pool.push(old);
+    this.#ctx = fresh;
+    this.#h = fresh >> 2;
+    this.#readInput();
+    b.finalizer.register(this, fresh, this);
   }
 
   #readInput(): void {
