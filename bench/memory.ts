@@ -30,6 +30,9 @@ import { benchChildArgs, procStatusMB } from "./_run_one.ts";
 
 type Fn = TaskFunction<unknown[], unknown>;
 
+/** Peak RSS a 1M-task DAG held at once may reach (issue 16; issue 6 asked 500 MB). */
+const HELD_TARGET_MB = 400;
+
 interface HeldResult {
   tasks: number;
   rssStartMB: number;
@@ -267,7 +270,9 @@ async function main(): Promise<number> {
       h.peakRssMB.toFixed(0)
     } MB | ${h.createMs.toFixed(0)} ms | ${h.totalMs.toFixed(0)} ms |`,
   );
-  console.log(`\nPeak RSS ${h.peakRssMB <= 500 ? "≤" : ">"} 500 MB (the target).\n`);
+  console.log(
+    `\nPeak RSS ${h.peakRssMB <= HELD_TARGET_MB ? "≤" : ">"} ${HELD_TARGET_MB} MB (the target).\n`,
+  );
 
   const flatStream = printStream(
     "Streaming (ring of futures, 0-4 parents each)",
@@ -277,7 +282,7 @@ async function main(): Promise<number> {
     "flow.map over a generator",
     await child("map", pass) as StreamResult,
   );
-  return h.peakRssMB <= 500 && flatStream && flatMap ? 0 : 1;
+  return h.peakRssMB <= HELD_TARGET_MB && flatStream && flatMap ? 0 : 1;
 }
 
 if (import.meta.main) Deno.exit(await main());

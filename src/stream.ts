@@ -147,7 +147,10 @@ class Mapped<I, F extends TaskFuture> extends FutureIterator<F> {
   readonly #taskFn: (input: I) => F;
   readonly #it: AsyncIterator<I> | Iterator<I>;
   readonly #maxLive: number;
-  readonly #live = new Set<F>();
+  /** The started futures not yet final, by slot (no hash table: 10M adds and deletes churn one). */
+  readonly #live: (F | undefined)[] = [];
+  readonly #free: number[] = [];
+  #liveCount = 0;
   readonly #done = new Finished();
   #exhausted = false;
   #closed = false;
@@ -164,7 +167,7 @@ class Mapped<I, F extends TaskFuture> extends FutureIterator<F> {
     try {
       for (;;) {
         // pull while fewer than maxLive are started and not yet yielded
-        while (!this.#exhausted && this.#live.size + this.#done.size < this.#maxLive) {
+        while (!this.#exhausted && this.#liveCount + this.#done.size < this.#maxLive) {
           const r = await this.#it.next();
           if (this.#closed) return { done: true, value: undefined };
           if (r.done) {
@@ -175,13 +178,19 @@ class Mapped<I, F extends TaskFuture> extends FutureIterator<F> {
           if (!(f instanceof TaskFuture)) {
             throw new TypeError(`Cannot map as 'taskFn' must return a task future: ${received(f)}`);
           }
-          this.#live.add(f);
+          const slot = this.#free.length !== 0 ? this.#free.pop()! : this.#live.length;
+          this.#live[slot] = f;
+          this.#liveCount++;
           whenFinal(f, () => {
-            if (this.#live.delete(f)) this.#done.push(f);
+            if (this.#live[slot] !== f) return; // the loop was left
+            this.#live[slot] = undefined;
+            this.#free.push(slot);
+            this.#liveCount--;
+            this.#done.push(f);
           });
         }
         if (this.#done.size !== 0) return { done: false, value: this.#done.shift() as F };
-        if (this.#live.size === 0 && this.#exhausted) {
+        if (this.#liveCount === 0 && this.#exhausted) {
           this.#closed = true;
           return { done: true, value: undefined };
         }
@@ -202,8 +211,10 @@ class Mapped<I, F extends TaskFuture> extends FutureIterator<F> {
   async #close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const f of this.#live) f.cancel("the map loop was left");
-    this.#live.clear();
+    const live = this.#live.splice(0);
+    this.#free.length = 0;
+    this.#liveCount = 0;
+    for (const f of live) f?.cancel("the map loop was left");
     if (!this.#exhausted) {
       this.#exhausted = true;
       try {
