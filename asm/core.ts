@@ -257,10 +257,10 @@ function freeHead(cls: i32): usize {
   return ((__heap_base + 63) & ~<usize> 63) + (<usize> cls << 2);
 }
 
-/** A block of 2^cls bytes, or 0 when memory cannot grow. */
 /** Whether the block allocBlock() returned last is fresh (all zero: never written). */
 let fresh = false;
 
+/** A block of 2^cls bytes, or 0 when memory cannot grow. */
 function allocBlock(cls: i32): usize {
   if (cls > MAX_CLASS) return 0;
   const head = freeHead(cls);

@@ -73,10 +73,13 @@ const US_PER_TASK: Readonly<Record<Impl, number>> = {
   "api-wasm": 2.5,
   "api-ts": 2.5,
   "api-workers-2": 4,
-  "api-processes-2": 8,
+  // one task per subprocess at a time, a pipe round trip each: ~6k tasks/s with 2
+  "api-processes-2": 170,
   "floor-async": 0.5,
 };
 const US_CHAIN_ON_WORKERS = 125;
+/** The api workload's chain on 2 workers (measured at ~40 µs a hop). */
+const US_API_CHAIN_ON_WORKERS = 45;
 const US_PGRAPH_INDEPENDENT = 32;
 /** Seconds a subprocess takes besides its runs (start, module loading, a cold first run). */
 const PROCESS_S = 0.3;
@@ -101,6 +104,7 @@ export function estimateSeconds(jobs: readonly Job[], reps: number, warmup: numb
   for (const [impl, shape, n] of jobs) {
     let us = US_PER_TASK[impl];
     if (shape === "chain" && impl.startsWith("workers-")) us = US_CHAIN_ON_WORKERS;
+    if (shape === "chain" && impl === "api-workers-2") us = US_API_CHAIN_ON_WORKERS;
     if (shape === "independent" && impl === "pgraph") us = US_PGRAPH_INDEPENDENT;
     const runs = 1 + warmup + reps;
     const fill = impl === "journal-hit" ? US_PER_TASK.journal : 0;
