@@ -7,9 +7,11 @@
  * ```
  *  engine process ──stdin pipe──► reaper (/bin/sh, own session, ignores INT HUP TERM QUIT)
  *    "+4242\n"  a group started         g = " 4242 4250 "
- *    "-4242\n"  a group is gone         g = " 4250 "
- *    (pipe closes: the engine ended)  ──► SIGTERM + SIGCONT to every group in g,
- *                                          SIGKILL after REAPER_GRACE_S, exit
+ *    "=4250\n"  its leader was reaped   g = " 4242 "   h = " 4250 "
+ *    "-4242\n"  a group is gone         g = " "        h = " 4250 "
+ *    (pipe closes: the engine ended)  ──► SIGTERM + SIGCONT to every group in g, and in h
+ *                                          unless /proc/<id> is a live process (the id
+ *                                          was recycled), SIGKILL after REAPER_GRACE_S, exit
  * ```
  *
  * Only the engine process holds the write end of the pipe (Deno opens pipes
@@ -31,7 +33,12 @@
  * loop) is not covered when the engine is SIGKILLed in that instant; a
  * process that leaves its process group (`setsid`, `setpgid`) is out of
  * reach; a SIGKILL of the reaper itself (it is restarted at the next
- * registration, with every live group) leaves a gap.
+ * registration, with every live group) leaves a gap. Process ids wrap (at
+ * 32768 on many systems): a group whose leader was reaped is signalled only
+ * while no process has its id, both here and in `exec.ts`; a group whose
+ * leader outlived the engine and then exited, emptying the group, in the
+ * 2 s between the reaper's SIGTERM and its SIGKILL, could have its id
+ * reused by then.
  *
  * It needs permission to run `/bin/sh` (queried first: no prompt); without
  * it {@link Reaper.acquire} returns false and executables stay in the
@@ -51,26 +58,37 @@ const MAX_RESTARTS = 3;
 
 /**
  * The reaper's program (POSIX sh, dash included: no `--` in `kill`). `g`
- * holds the registered group ids between spaces; a line without its newline
- * (the engine died mid-write) is handled after the loop.
+ * holds the registered group ids between spaces, `h` those whose leader was
+ * reaped (signalled only while no process has their id: `k`); a line without
+ * its newline (the engine died mid-write) is handled after the loop.
  */
 const REAPER_SCRIPT = `trap '' INT HUP TERM QUIT
 g=' '
+h=' '
 add() { case $1 in ''|*[!0-9]*) ;; *) g="$g$1 " ;; esac; }
 while IFS= read -r l; do
   case $l in
     +*) add "\${l#+}" ;;
-    -*) p=\${l#-}; case $g in *" $p "*) g="\${g%% $p *} \${g#* $p }" ;; esac ;;
+    -*) p=\${l#-}
+      case $g in *" $p "*) g="\${g%% $p *} \${g#* $p }" ;; esac
+      case $h in *" $p "*) h="\${h%% $p *} \${h#* $p }" ;; esac ;;
+    =*) p=\${l#=}; case $g in *" $p "*) g="\${g%% $p *} \${g#* $p }"; h="$h$p " ;; esac ;;
   esac
 done
 case $l in +*) add "\${l#+}" ;; esac
+k=
+for p in $h; do [ -e /proc/$p ] || k="$k$p "; done
+g="$g$k"
 a=
 for p in $g; do
   if kill -TERM -$p 2>/dev/null; then kill -CONT -$p 2>/dev/null; a=1; fi
 done
 [ -z "$a" ] && exit 0
 sleep ${REAPER_GRACE_S}
-for p in $g; do kill -KILL -$p 2>/dev/null; done
+for p in $g; do
+  case " $k " in *" $p "*) [ -e /proc/$p ] && continue ;; esac
+  kill -KILL -$p 2>/dev/null
+done
 exit 0
 `;
 
@@ -124,6 +142,8 @@ export class Reaper {
   #proc: ReaperProcess | undefined;
   /** Every group registered and not yet removed (re-sent after a restart). */
   readonly #groups = new Set<number>();
+  /** Those of #groups whose leader was reaped (see {@link leaderGone}). */
+  readonly #leaderless = new Set<number>();
   #users = 0;
   #restarts = 0;
   #unavailable = false;
@@ -196,12 +216,27 @@ export class Reaper {
   }
 
   /**
+   * Notes that the leader of registered group `pgid` was reaped while other
+   * members live on: from now on the id may be given to a new process once
+   * the group empties, so the reaper signals the group only if no process
+   * has that id.
+   *
+   * @param pgid the group's id
+   */
+  leaderGone(pgid: number): void {
+    if (!this.#groups.has(pgid) || this.#leaderless.has(pgid)) return;
+    this.#leaderless.add(pgid);
+    if (this.#proc !== undefined) this.#send(this.#proc, `=${pgid}\n`);
+  }
+
+  /**
    * Unregisters process group `pgid` (it is gone, or was killed).
    *
    * @param pgid the group's id
    */
   remove(pgid: number): void {
     if (!this.#groups.delete(pgid)) return;
+    this.#leaderless.delete(pgid);
     if (this.#proc !== undefined) this.#send(this.#proc, `-${pgid}\n`);
   }
 
@@ -248,7 +283,9 @@ export class Reaper {
     child.status.then(() => this.#died(proc), () => this.#died(proc));
     if (this.#groups.size !== 0) {
       let lines = "";
-      for (const pgid of this.#groups) lines += `+${pgid}\n`;
+      for (const pgid of this.#groups) {
+        lines += this.#leaderless.has(pgid) ? `+${pgid}\n=${pgid}\n` : `+${pgid}\n`;
+      }
       this.#send(proc, lines);
     }
     return true;

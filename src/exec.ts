@@ -519,7 +519,8 @@ export class LocalProcesses {
   async #killLingering(): Promise<void> {
     const groups = [...this.#lingering];
     this.#lingering.clear();
-    const live = groups.filter((pgid) => signalGroup(pgid, "SIGTERM"));
+    // (their leaders were reaped: a group whose id is a live process's now is not ours)
+    const live = groups.filter((pgid) => !recycled(pgid) && signalGroup(pgid, "SIGTERM"));
     for (const pgid of live) signalGroup(pgid, "SIGCONT");
     // Delivery takes a moment; a group of zombies (its members exited, their
     // new parent has not reaped them yet) needs nothing more.
@@ -527,7 +528,7 @@ export class LocalProcesses {
     if (left.length !== 0) {
       await new Promise((r) => setTimeout(r, this.#killGraceMs));
       left = liveGroups(left);
-      for (const pgid of left) signalGroup(pgid, "SIGKILL");
+      for (const pgid of left) if (!recycled(pgid)) signalGroup(pgid, "SIGKILL");
     }
     for (const pgid of groups) reaper.remove(pgid);
   }
@@ -622,8 +623,10 @@ export class LocalProcesses {
 
   /** Signals the run's group, or its process when it has no group of its own. */
   #signal(run: Run, signal: Deno.Signal): void {
-    if (run.pgid !== undefined) signalGroup(run.pgid, signal);
-    else if (!run.exited) {
+    if (run.pgid !== undefined) {
+      // once the leader is reaped, its id may be another process's by now
+      if (!run.exited || !recycled(run.pgid)) signalGroup(run.pgid, signal);
+    } else if (!run.exited) {
       try {
         run.child?.kill(signal);
       } catch {
@@ -755,6 +758,8 @@ export class LocalProcesses {
     const output = Promise.all([stdout, stderr]).finally(() => outputEnded = true);
     const status = await child.status;
     run.exited = true;
+    // the leader is reaped: its id may go to a new process once the group empties
+    if (run.pgid !== undefined) reaper.leaderGone(run.pgid);
     // A cancelled tree may keep a pipe open (a grandchild ignoring SIGTERM).
     if (run.cancelled) run.stdio.abort();
     else if (!outputEnded && run.pgid !== undefined) await drain(run, run.pgid, output);
@@ -764,7 +769,10 @@ export class LocalProcesses {
     const pgid = run.pgid;
     if (run.cancelled) {
       this.#free(run);
-      if (run.killTimer !== undefined && (pgid === undefined || liveGroups([pgid]).length === 0)) {
+      if (
+        run.killTimer !== undefined &&
+        (pgid === undefined || liveGroups([pgid]).length === 0 || recycled(pgid))
+      ) {
         // The group is empty: nothing left for the SIGKILL.
         clearTimeout(run.killTimer);
         run.killTimer = undefined;
@@ -814,7 +822,7 @@ export class LocalProcesses {
     else reaper.remove(pgid);
     if (this.#lingering.size <= this.#pruneAt) return;
     for (const g of this.#lingering) {
-      if (!groupExists(g)) {
+      if (!groupExists(g) || recycled(g)) {
         this.#lingering.delete(g);
         reaper.remove(g);
       }
@@ -870,6 +878,29 @@ function signalGroup(pgid: number, signal: Deno.Signal): boolean {
     return false;
   }
 }
+
+/**
+ * Whether the id of process group `pgid`, whose leader this process has
+ * reaped, now belongs to a live process: the group emptied and its id was
+ * given to a new process (pids wrap at `pid_max`, 32768 on many systems), so
+ * signalling `-pgid` would reach a stranger's group. A pid is not given out
+ * again while a group of that id has a member, so no such process exists while
+ * our group does. False when /proc may not be read (nothing to check with).
+ *
+ * @param pgid the group's id (its reaped leader's pid)
+ * @returns true when the id is another process's now
+ */
+export function recycled(pgid: number): boolean {
+  if (procReadable === undefined) procReadable = granted({ name: "read", path: "/proc" });
+  if (!procReadable) return false;
+  try {
+    Deno.statSync(`/proc/${pgid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+let procReadable: boolean | undefined;
 
 /** Whether process group `pgid` has a member (a zombie counts). */
 function groupExists(pgid: number): boolean {

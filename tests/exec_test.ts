@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertInstanceOf, assertMatch } from "@std/assert";
-import { DRAIN_MS, LocalProcesses } from "../src/exec.ts";
+import { DRAIN_MS, LocalProcesses, recycled } from "../src/exec.ts";
 import { reaper } from "../src/_reaper.ts";
 import type { BackendHost, BackendTask, ExecutableTask } from "../src/backend.ts";
 import { BackendError, ExecutableError } from "../src/errors.ts";
@@ -623,4 +623,49 @@ Deno.test("LocalProcesses registers its process groups with the reaper and stops
   await processes.shutdown();
   assertEquals(reaper.size, 0);
   assertEquals(reaper.running, false);
+});
+
+/** A `sleep 30` in a session and process group of its own (its pid is its group's id). */
+function groupLeader(): Deno.ChildProcess {
+  return new Deno.Command("/usr/bin/setsid", {
+    args: ["sleep", "30"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+Deno.test("recycled() says whether a reaped leader's id belongs to a live process now", async () => {
+  assert(recycled(Deno.pid), "this process has its id");
+  const child = new Deno.Command("true").spawn();
+  await child.status; // reaped: its id is free (pids are not handed out again at once)
+  assertEquals(recycled(child.pid), false);
+});
+
+Deno.test("the reaper kills its registered groups when its pipe closes, but not a reaped leader's id that a live process has now", async () => {
+  // Process ids wrap (at 32768 here): the group of a command whose leader was
+  // reaped may empty, and a new process may get its id. Signalling -id then
+  // would hit a stranger's group — on a busy machine, another engine's reaper.
+  const ours = groupLeader();
+  const stranger = groupLeader();
+  try {
+    assert(reaper.acquire(), "the reaper can run here");
+    reaper.add(ours.pid);
+    // as if a group of ours with this id had lost its leader, emptied, and the
+    // id had gone to the stranger
+    reaper.add(stranger.pid);
+    reaper.leaderGone(stranger.pid);
+    await reaper.release(); // the pipe closes: the reaper signals what is registered
+    assertEquals((await ours.status).signal, "SIGTERM");
+    assert(recycled(stranger.pid), "the stranger still runs");
+  } finally {
+    for (const c of [ours, stranger]) {
+      try {
+        c.kill("SIGKILL");
+      } catch {
+        // gone
+      }
+      await c.status;
+    }
+  }
 });

@@ -54,6 +54,8 @@ class Script {
   #err = "";
   readonly #reading: Promise<void>;
   readonly #lines: ((text: string) => void)[] = [];
+  /** The script has ended and was reaped (its id may be another process's now). */
+  #ended = false;
 
   constructor(mode: string, dir: string, permissions: string[]) {
     this.dir = dir;
@@ -67,6 +69,7 @@ class Script {
       // signal to that group does not reach the test runner.
       detached: true,
     }).spawn();
+    this.child.status.then(() => this.#ended = true);
     const decoder = new TextDecoder();
     const pump = async (stream: ReadableStream<Uint8Array>, err: boolean) => {
       for await (const chunk of stream) {
@@ -111,12 +114,18 @@ class Script {
     return { status, stderr: this.#err };
   }
 
-  /** Ends whatever is left (after a failed assertion): the script's group and the pids. */
+  /**
+   * Ends whatever is left after a failed assertion: the script's group and the
+   * pids. Only then: once they are gone, their ids may be other processes'
+   * (pids wrap at 32768 here, and other test files run beside this one).
+   */
   cleanUp(): void {
-    try {
-      Deno.kill(-this.child.pid, "SIGKILL");
-    } catch {
-      // gone
+    if (!this.#ended) {
+      try {
+        Deno.kill(-this.child.pid, "SIGKILL");
+      } catch {
+        // gone
+      }
     }
     let pids: number[] = [];
     try {
@@ -143,6 +152,7 @@ async function noOrphans(
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "asyncflow_orphans_" });
   const script = new Script(mode, dir, permissions(dir));
+  let passed = false;
   try {
     await script.printed("ready");
     const pids = readPids(dir);
@@ -152,8 +162,9 @@ async function noOrphans(
     const { status, stderr } = await script.ended();
     assertEquals(status.signal, expected.signal, stderr);
     assertEquals(await aliveAfter(pids, GONE_MS), [], "task processes outlived the engine");
+    passed = true;
   } finally {
-    script.cleanUp();
+    if (!passed) script.cleanUp();
     await script.ended();
     await Deno.remove(dir, { recursive: true });
   }
@@ -178,6 +189,7 @@ Deno.test("WorkflowEngine leaves no task process alive after an uncaught error",
 Deno.test("WorkflowEngine.shutdown() kills the background children of commands that finished", async () => {
   const dir = await Deno.makeTempDir({ prefix: "asyncflow_orphans_" });
   const script = new Script("background", dir, ["-A"]);
+  let passed = false;
   try {
     // The commands are DONE (their output is their background child's pid)
     // while the children still run.
@@ -188,8 +200,9 @@ Deno.test("WorkflowEngine.shutdown() kills the background children of commands t
     assertEquals(await aliveAfter(pids, GONE_MS), [], "background children outlived shutdown()");
     const { status, stderr } = await script.ended();
     assert(status.success, stderr);
+    passed = true;
   } finally {
-    script.cleanUp();
+    if (!passed) script.cleanUp();
     await script.ended();
     await Deno.remove(dir, { recursive: true });
   }
